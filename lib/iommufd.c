@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The /dev/iommu uapi, one wrapper per ioctl; see include/ir_iommufd.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "ir_iommufd.h"
+
+#define IR_RET(rc) ((rc) ? -errno : 0)
+
+int ir_open(void)
+{
+	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int ir_destroy(int fd, __u32 id)
+{
+	struct iommu_destroy cmd = {
+		.size = sizeof(cmd),
+		.id = id,
+	};
+
+	return IR_RET(ioctl(fd, IOMMU_DESTROY, &cmd));
+}
+
+int ir_ioas_alloc(int fd, __u32 *ioas_id)
+{
+	struct iommu_ioas_alloc cmd = {
+		.size = sizeof(cmd),
+	};
+	int rc = ioctl(fd, IOMMU_IOAS_ALLOC, &cmd);
+
+	if (rc)
+		return -errno;
+	if (ioas_id)
+		*ioas_id = cmd.out_ioas_id;
+	return 0;
+}
+
+int ir_ioas_map(int fd, __u32 ioas_id, void *buf, size_t length, __u64 *iova,
+		__u32 flags)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)buf,
+		.length = length,
+		.iova = iova ? *iova : 0,
+	};
+	int rc = ioctl(fd, IOMMU_IOAS_MAP, &cmd);
+
+	if (rc)
+		return -errno;
+	if (iova)
+		*iova = cmd.iova;
+	return 0;
+}
+
+int ir_ioas_map_fixed(int fd, __u32 ioas_id, void *buf, size_t length,
+		      __u64 iova)
+{
+	return ir_ioas_map(fd, ioas_id, buf, length, &iova,
+			   IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+				   IOMMU_IOAS_MAP_WRITEABLE);
+}
+
+int ir_ioas_unmap(int fd, __u32 ioas_id, __u64 iova, __u64 length,
+		  __u64 *out_length)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = length,
+	};
+	int rc = ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
+
+	if (rc)
+		return -errno;
+	if (out_length)
+		*out_length = cmd.length;
+	return 0;
+}
+
+int ir_hwpt_alloc_full(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
+		       __u32 fault_id, __u32 data_type, void *data,
+		       __u32 data_len, __u32 *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+		.data_type = data_type,
+		.data_len = data_len,
+		.data_uptr = (uintptr_t)data,
+		.fault_id = fault_id,
+	};
+	int rc = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (rc)
+		return -errno;
+	if (hwpt_id)
+		*hwpt_id = cmd.out_hwpt_id;
+	return 0;
+}
+
+int ir_hwpt_alloc(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
+		  __u32 *hwpt_id)
+{
+	return ir_hwpt_alloc_full(fd, dev_id, pt_id, flags, 0,
+				  IOMMU_HWPT_DATA_NONE, NULL, 0, hwpt_id);
+}

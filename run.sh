@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds a kernel with the iommufd mock driver, boots it under QEMU, runs
+# the suite inside and brings the results back; or runs the suite natively.
+set -uo pipefail
+
+IR_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+IR_PROG=run.sh
+# shellcheck source=scripts/common.sh
+. "$IR_TOP/scripts/common.sh"
+# shellcheck source=scripts/kernel.sh
+. "$IR_TOP/scripts/kernel.sh"
+# shellcheck source=scripts/guest.sh
+. "$IR_TOP/scripts/guest.sh"
+# shellcheck source=scripts/verdict.sh
+. "$IR_TOP/scripts/verdict.sh"
+
+usage() {
+	cat <<'USAGE'
+usage: ./run.sh [options] [selftests | shell | exec CMD... | build]
+
+Build a kernel with CONFIG_IOMMUFD_TEST, boot it under QEMU, run the
+iommufd-replace suite inside, and keep the results in results/<timestamp>/.
+
+actions (default: selftests):
+  selftests        run `make -C selftests run_tests` in the guest (TAP)
+  shell            boot the guest with an interactive shell on the console
+  exec CMD...      run CMD in the guest (from the work tree), keep its output
+  build            build (or reuse) the kernel and the suite, boot nothing
+
+kernel:
+  --ksrc DIR       test the kernel tree DIR (default: Debian linux-source-6.12;
+                   also KSRC=DIR)
+  --kconfig FILE   merge this config fragment too (rebuilds the kernel)
+  --native         run on this host's kernel, no VM (needs /dev/iommu and
+                   CONFIG_IOMMUFD_TEST)
+
+guest:
+  --cpus N         vCPUs, split over 2 NUMA nodes (-smp; default 2)
+  --mem MIB        guest memory in MiB (-m; default 4096)
+  --kvm | --tcg    force the accelerator (-accel; default kvm when /dev/kvm
+                   is usable, else tcg)
+  --icount         count instructions as time (-icount shift=0,sleep=off)
+  --append ARGS    add ARGS to the kernel command line
+  --timeout SEC    kill a guest that has not powered off (default 900)
+
+output:
+  --results DIR    where results/<timestamp>/ goes (default: ./results)
+  --cache DIR      kernel cache (default: ${XDG_CACHE_HOME:-~/.cache}/iommufd-replace)
+  --dry-run        print the QEMU command line instead of booting
+  -q, --quiet      print only the verdict
+  -h, --help       show this help
+USAGE
+}
+
+usage_error() {
+	printf '%s: error: %s (see ./run.sh --help)\n' "$IR_PROG" "$*" >&2
+	exit 2
+}
+
+need_arg() {
+	[ $# -ge 2 ] && [ -n "$2" ] || usage_error "$1 needs a value"
+}
+
+IR_ACTION=
+IR_NATIVE=
+IR_CPUS=2
+IR_MEM=4096
+IR_TIMEOUT=900
+IR_ACCEL=
+IR_EXEC=()
+IR_RESULTS=$IR_TOP/results
+IR_CACHE=${IR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iommufd-replace}
+IR_EXTRA_CONFIG=
+IR_ICOUNT=
+IR_KERNEL_ARGS=
+
+set_action() {
+	[ -z "$IR_ACTION" ] || usage_error "choose one action, not '$IR_ACTION' and '$1'"
+	IR_ACTION=$1
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--ksrc) need_arg "$@"; KSRC=$2; shift ;;
+	--kconfig) need_arg "$@"; IR_EXTRA_CONFIG=$(readlink -f -- "$2") ||
+			usage_error "--kconfig: no such file: $2"
+		[ -f "$IR_EXTRA_CONFIG" ] || usage_error "--kconfig: no such file: $2"
+		shift ;;
+	--native) IR_NATIVE=1 ;;
+	--cpus) need_arg "$@"; IR_CPUS=$2; shift ;;
+	--mem) need_arg "$@"; IR_MEM=$2; shift ;;
+	--kvm) IR_ACCEL=kvm ;;
+	--tcg) IR_ACCEL=tcg ;;
+	--icount) IR_ICOUNT=1 ;;
+	--append) need_arg "$@"; IR_KERNEL_ARGS=$2; shift ;;
+	--timeout) need_arg "$@"; IR_TIMEOUT=$2; shift ;;
+	--results) need_arg "$@"; IR_RESULTS=$2; shift ;;
+	--cache) need_arg "$@"; IR_CACHE=$2; shift ;;
+	--dry-run) IR_DRY_RUN=1 ;;
+	-q | --quiet) IR_QUIET=1 ;;
+	selftests | shell | build) set_action "$1" ;;
+	exec)
+		set_action exec
+		shift
+		[ $# -gt 0 ] || usage_error "exec needs a command"
+		IR_EXEC=("$@")
+		break ;;
+	-*) usage_error "unknown option '$1'" ;;
+	*) usage_error "unknown action '$1'" ;;
+	esac
+	shift
+done
+IR_ACTION=${IR_ACTION:-selftests}
+
+for v in IR_CPUS IR_MEM IR_TIMEOUT; do
+	n=${v#IR_}
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_error "--${n,,} takes a positive whole number, not '${!v}'"
+done
+[[ $IR_TOP =~ [[:space:]] ]] && die "the work tree path '$IR_TOP' has white space; the guest's init= cannot name it"
+if [ -n "$IR_ICOUNT" ] && [ "$IR_ACCEL" = kvm ]; then
+	usage_error "--icount needs TCG; it cannot go with --kvm"
+fi
+if [ -z "$IR_ACCEL" ]; then
+	IR_ACCEL=tcg
+	[ -z "$IR_ICOUNT" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && IR_ACCEL=kvm
+fi
+
+# Writes what the selftests Makefile needs to find the tree under test.
+write_kernel_mk() {
+	local mk=$IR_TOP/build/kernel.mk new
+	mkdir -p "$IR_TOP/build"
+	new=$(printf 'KSRC := %s\nKHDR := %s\nKBUILD := %s\nKVER := %s\n' \
+		"$KSRC" "$KHDR" "${KBUILD:-}" "$KVER")
+	# Rewritten only on change: the suite rebuilds when it is newer.
+	[ "$(cat "$mk" 2>/dev/null)" = "$new" ] || printf '%s\n' "$new" >"$mk"
+}
+
+build_suite() {
+	make -s -C "$IR_TOP" all >"$IR_TOP/build/suite.log" 2>&1 ||
+		die "building the suite failed: $(grep -m1 -E 'error|Error' "$IR_TOP/build/suite.log" || tail -n 1 "$IR_TOP/build/suite.log") (log: build/suite.log)"
+}
+
+new_results_dir() {
+	local stamp
+	stamp=$(date -u +%Y%m%d-%H%M%S)
+	mkdir -p "$IR_RESULTS" || die "cannot create $IR_RESULTS"
+	IR_OUT=$IR_RESULTS/$stamp
+	[ -e "$IR_OUT" ] && IR_OUT=$IR_OUT-$$
+	mkdir -p "$IR_OUT" || die "cannot create $IR_OUT"
+	ln -sfn "$(basename "$IR_OUT")" "$IR_RESULTS/latest"
+}
+
+# The job the guest (or this host) runs; its output goes to the results.
+write_job() {
+	local job=$1 out=$2
+	{
+		echo "#!/bin/sh"
+		echo "cd $(printf '%q' "$IR_TOP") || exit 1"
+		case $IR_ACTION in
+		selftests)
+			echo "uname -r >$out/kernel-release"
+			echo "make --no-print-directory -C selftests run_tests >$out/selftests.tap 2>&1"
+			;;
+		exec)
+			printf '%q ' "${IR_EXEC[@]}"
+			echo ">$out/exec.log 2>&1"
+			;;
+		shell)
+			echo "echo 'iommufd-replace guest shell: exit to power off'"
+			echo "setsid sh -c 'exec bash -i </dev/ttyS0 >/dev/ttyS0 2>&1'"
+			;;
+		esac
+	} >"$job"
+}
+
+# Prints the verdict of a finished selftests run in $IR_OUT and returns it.
+report() {
+	local counts pass fail skip rc=0 splat
+	counts=$(tap_counts "$IR_OUT/selftests.tap")
+	read -r pass fail skip <<<"$counts"
+	{
+		echo "# iommufd-replace selftests"
+		echo
+		echo "- kernel: $(cat "$IR_OUT/kernel-release" 2>/dev/null || echo unknown) ($IR_MODE)"
+		echo "- date: $(date -u +%FT%TZ), run time: ${IR_ELAPSED}s"
+		echo "- result: $pass passed, $fail failed, $skip skipped"
+	} >"$IR_OUT/summary.md"
+	if [ "$fail" -gt 0 ]; then
+		printf '%s: failed: %s\n' "$IR_PROG" "$(tap_failures "$IR_OUT/selftests.tap" | paste -sd, -)" >&2
+		rc=1
+	fi
+	if [ "$((pass + fail + skip))" -eq 0 ]; then
+		printf '%s: no test result in %s\n' "$IR_PROG" "$IR_OUT/selftests.tap" >&2
+		rc=1
+	fi
+	if [ -f "$IR_OUT/dmesg.txt" ] && ! splat=$(dmesg_splats "$IR_OUT/dmesg.txt"); then
+		printf '%s: kernel log has a splat (dmesg.txt):\n%s\n' "$IR_PROG" "$splat" >&2
+		printf -- '- kernel log: splat, see dmesg.txt\n' >>"$IR_OUT/summary.md"
+		rc=1
+	fi
+	echo "selftests: $pass passed, $fail failed, $skip skipped (${IR_ELAPSED}s, $IR_OUT)"
+	return $rc
+}
+
+run_native() {
+	local start splat
+	[ "$IR_ACTION" = shell ] && usage_error "shell needs a guest; drop --native"
+	ensure_packages "${IR_SUITE_PACKAGES[@]}" rsync
+	[ -n "${KSRC:-}" ] || die "--native needs --ksrc DIR: the source tree of the running kernel ($(uname -r))"
+	kernel_resolve_src
+	KVER=$(uname -r)
+	KBUILD=
+	KHDR=$IR_CACHE/headers/$(printf '%s' "$KSRC" | sha256sum | cut -c1-12)
+	if [ ! -f "$KHDR/usr/include/linux/iommufd.h" ]; then
+		info "installing uapi headers of $KSRC into $KHDR"
+		make -s -C "$KSRC" O="$KHDR" headers_install >/dev/null 2>&1 ||
+			die "make headers_install in $KSRC failed"
+	fi
+	KHDR=$KHDR/usr/include
+	write_kernel_mk
+	build_suite
+	[ "$IR_ACTION" = build ] && return 0
+	new_results_dir
+	IR_MODE=native
+	write_job "$IR_OUT/job.sh" "$IR_OUT"
+	[ "$(id -u)" -eq 0 ] && dmesg >"$IR_OUT/dmesg.before" 2>/dev/null
+	start=$(date +%s)
+	sh "$IR_OUT/job.sh"
+	IR_ELAPSED=$(($(date +%s) - start))
+	if [ -f "$IR_OUT/dmesg.before" ]; then
+		dmesg | tail -n +"$(($(wc -l <"$IR_OUT/dmesg.before") + 1))" >"$IR_OUT/dmesg.txt"
+	fi
+	[ "$IR_ACTION" = selftests ] || return 0
+	report
+}
+
+run_guest() {
+	local start rc=0 pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}")
+	[ -n "${KSRC:-}" ] || pkgs+=(linux-source-6.12)
+	ensure_packages "${pkgs[@]}"
+	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	kernel_resolve_src
+	kernel_build
+	write_kernel_mk
+	build_suite
+	[ "$IR_ACTION" = build ] && return 0
+
+	new_results_dir
+	IR_MODE="qemu $IR_ACCEL${IR_ICOUNT:+ icount}, $IR_CPUS vCPUs, ${IR_MEM} MiB"
+	# The guest mounts the results share at /tmp/ir-out.
+	write_job "$IR_OUT/job.in" /tmp/ir-out
+	info "booting $KVER ($IR_MODE); results in $IR_OUT"
+	start=$(date +%s)
+	if [ "$IR_ACTION" = shell ]; then
+		guest_run "$IR_OUT" "$IR_OUT/job.in" stdio || rc=$?
+	else
+		guest_run "$IR_OUT" "$IR_OUT/job.in" || rc=$?
+	fi
+	IR_ELAPSED=$(($(date +%s) - start))
+	[ -n "${IR_DRY_RUN:-}" ] && return 0
+	case $rc in
+	124) die "guest did not power off within ${IR_TIMEOUT}s (hang?); killed it; console log: $IR_OUT/console.log" ;;
+	125) die "guest stopped before its job finished (panic?): $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$IR_OUT/console.log" 2>/dev/null || echo 'see console log'); console log: $IR_OUT/console.log" ;;
+	esac
+	case $IR_ACTION in
+	selftests) report ;;
+	exec)
+		cat "$IR_OUT/exec.log"
+		if ! splat=$(dmesg_splats "$IR_OUT/dmesg.txt"); then
+			printf '%s: kernel log has a splat:\n%s\n' "$IR_PROG" "$splat" >&2
+			return 1
+		fi
+		return "$(cat "$IR_OUT/job.rc")" ;;
+	esac
+}
+
+if [ -n "$IR_NATIVE" ]; then
+	run_native
+else
+	run_guest
+fi

@@ -1,0 +1,40 @@
+# shellcheck shell=bash
+# Messages and package installs shared by run.sh and the check script.
+
+IR_PROG=${IR_PROG:-run.sh}
+
+die() {
+	printf '%s: error: %s\n' "$IR_PROG" "$*" >&2
+	exit 1
+}
+
+info() {
+	[ -n "${IR_QUIET:-}" ] || printf '%s: %s\n' "$IR_PROG" "$*" >&2
+}
+
+# Installs the Debian packages named, those not yet installed: as root with
+# apt-get, otherwise it prints the exact command and fails.
+ensure_packages() {
+	local p missing=()
+
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		die "missing packages; run: sudo apt-get install --no-install-recommends ${missing[*]}"
+	fi
+	info "installing ${missing[*]}"
+	{
+		apt-get update -qq &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				--no-install-recommends "${missing[@]}"
+	} >"${TMPDIR:-/tmp}/iommufd-replace-apt.log" 2>&1 ||
+		die "apt-get install ${missing[*]} failed; see ${TMPDIR:-/tmp}/iommufd-replace-apt.log"
+}
+
+# What building the suite needs, and what building a kernel needs on top.
+IR_SUITE_PACKAGES=(gcc make libc6-dev perl)
+IR_KERNEL_PACKAGES=(flex bison bc libelf-dev libssl-dev rsync xz-utils cpio)
+IR_GUEST_PACKAGES=(qemu-system-x86)

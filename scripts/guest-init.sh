@@ -1,0 +1,40 @@
+#!/bin/sh
+# PID 1 of the QEMU guest, run from the host's root over read-only 9p.
+# It prepares what the kernel does not give init, runs the job the host
+# wrote into the results share, saves dmesg and powers off. It never
+# exits: an init that exits panics the kernel.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp LANG=C.UTF-8
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+# devtmpfs has none of these, and the kselftest runner writes every
+# result to /dev/stdout.
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+
+out=/tmp/ir-out
+mkdir -p $out
+if mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 results $out; then
+	cd /tmp || true
+	echo "ir-guest: running job" >/dev/console
+	sh $out/job.sh
+	echo $? >$out/job.rc.tmp
+	dmesg >$out/dmesg.txt
+	mv $out/job.rc.tmp $out/job.rc
+	sync
+else
+	echo "ir-guest: cannot mount the results share" >/dev/console
+fi
+exec "$top/build/ir-poweroff"

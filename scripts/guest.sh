@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# Boots the kernel under QEMU with the host's root over read-only virtio-9p
+# and a writable 9p share for results: the guest runs the very binaries
+# built on the host. Sourced by run.sh.
+
+# Fills QEMU_CMD (an array) for results directory $1 and console mode $2
+# ("file" or "stdio").
+guest_qemu_cmd() {
+	local out=$1 console=$2 accel cpu half i
+	local kimg=$KBUILD/arch/x86/boot/bzImage
+	local append="console=ttyS0 root=/dev/root rootfstype=9p"
+
+	append+=" rootflags=trans=virtio,version=9p2000.L,msize=1048576,cache=loose ro"
+	append+=" init=$IR_TOP/scripts/guest-init.sh panic=-1 quiet"
+	append+=" ${IR_KERNEL_ARGS:-}"
+	if [ "$IR_ACCEL" = kvm ]; then
+		accel=(-accel kvm) cpu=host
+	else
+		accel=(-accel tcg,thread=multi) cpu=max
+		[ -n "${IR_ICOUNT:-}" ] && accel=(-accel tcg -icount shift=0,sleep=off)
+	fi
+	QEMU_CMD=(qemu-system-x86_64 -nodefaults -no-reboot -display none
+		"${accel[@]}" -cpu "$cpu" -m "${IR_MEM}M" -smp "$IR_CPUS"
+		-kernel "$kimg" -append "$append"
+		-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
+		-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root
+		-fsdev "local,id=results,path=$out,security_model=none"
+		-device virtio-9p-pci,fsdev=results,mount_tag=results)
+	# One NUMA node per vCPU pair, two at least when there are two vCPUs,
+	# so NUMA placement is testable.
+	if [ "$IR_CPUS" -ge 2 ]; then
+		half=$((IR_MEM / 2))
+		for i in 0 1; do
+			QEMU_CMD+=(-object "memory-backend-ram,id=mem$i,size=${half}M"
+				-numa "node,nodeid=$i,memdev=mem$i")
+		done
+		QEMU_CMD+=(-numa "cpu,node-id=0,socket-id=0"
+			-numa "cpu,node-id=1,socket-id=1"
+			-smp "$IR_CPUS,sockets=2")
+	fi
+	if [ "$console" = stdio ]; then
+		QEMU_CMD+=(-serial mon:stdio)
+	else
+		QEMU_CMD+=(-serial "file:$out/console.log")
+	fi
+}
+
+# Runs job script $2 in a guest whose results land in $1. Returns 0 when
+# the job finished (its own status is in $1/job.rc), 124 on timeout, 125
+# when the guest died first.
+guest_run() {
+	local out=$1 job=$2 console=${3:-file} rc=0
+
+	install -m 0755 "$job" "$out/job.sh"
+	guest_qemu_cmd "$out" "$console"
+	printf '%q ' "${QEMU_CMD[@]}" >"$out/qemu.cmd"
+	echo >>"$out/qemu.cmd"
+	if [ -n "${IR_DRY_RUN:-}" ]; then
+		cat "$out/qemu.cmd"
+		return 0
+	fi
+	if [ "$console" = stdio ]; then
+		"${QEMU_CMD[@]}" || rc=$?
+	else
+		timeout -k 5 "$IR_TIMEOUT" "${QEMU_CMD[@]}" </dev/null \
+			>"$out/qemu.log" 2>&1 || rc=$?
+	fi
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		return 124
+	fi
+	[ -f "$out/job.rc" ] || return 125
+	return 0
+}

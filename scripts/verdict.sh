@@ -1,0 +1,40 @@
+# shellcheck shell=bash
+# Reads what a run left behind (TAP, dmesg) and decides. Sourced by run.sh.
+
+# Counts kselftest TAP in file $1: one result per harness test (the nested
+# "# ok N name" lines), plus one failure for each program that failed with
+# no failing test of its own (a crash, or the runner's timeout).
+# Prints "passed failed skipped".
+tap_counts() {
+	awk '
+	/^# (not )?ok [0-9]+ / {
+		if ($0 ~ /# SKIP/) skip++
+		else if ($2 == "not") { fail++; nested_fail++ }
+		else pass++
+		next
+	}
+	/^not ok [0-9]+ / {
+		if (nested_fail == 0) fail++
+		nested_fail = 0
+		next
+	}
+	/^ok [0-9]+ / { nested_fail = 0 }
+	END { printf "%d %d %d\n", pass, fail, skip }
+	' "$1"
+}
+
+# Prints the names of failed harness tests and failed programs in TAP $1.
+tap_failures() {
+	grep -E '^(# )?not ok [0-9]+ ' "$1" | sed -E 's/^(# )?not ok [0-9]+ //'
+}
+
+# The kernel log is part of the verdict: prints the lines around the first
+# splat in dmesg file $1, and fails when there is one.
+IR_SPLAT_RE='WARNING:|BUG:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|unreferenced object|Call Trace|general protection fault|Kernel panic'
+dmesg_splats() {
+	local first
+	first=$(grep -nE "$IR_SPLAT_RE" "$1" | head -n 1 | cut -d: -f1)
+	[ -z "$first" ] && return 0
+	sed -n "$((first > 3 ? first - 3 : 1)),$((first + 12))p" "$1"
+	return 1
+}
