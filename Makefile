@@ -5,7 +5,7 @@
 all: selftests build/ir-poweroff
 
 selftests:
-	$(MAKE) -C selftests
+	$(MAKE) -C selftests OUTPUT=$(CURDIR)/selftests
 
 # PID 1 of the guest needs a poweroff that does not ask systemd.
 build/ir-poweroff: scripts/poweroff.c
@@ -17,7 +17,7 @@ check:
 	./scripts/check.sh
 
 clean:
-	$(MAKE) -C selftests clean
+	$(MAKE) -C selftests OUTPUT=$(CURDIR)/selftests clean
 	rm -f build/ir-poweroff
 
 .PHONY: all selftests check clean

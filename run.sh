@@ -122,10 +122,6 @@ done
 if [ -n "$IR_ICOUNT" ] && [ "$IR_ACCEL" = kvm ]; then
 	usage_error "--icount needs TCG; it cannot go with --kvm"
 fi
-if [ -z "$IR_ACCEL" ]; then
-	IR_ACCEL=tcg
-	[ -z "$IR_ICOUNT" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && IR_ACCEL=kvm
-fi
 
 # Writes what the selftests Makefile needs to find the tree under test.
 write_kernel_mk() {
@@ -247,6 +243,10 @@ run_guest() {
 	build_suite
 	[ "$IR_ACTION" = build ] && return 0
 
+	if [ -z "$IR_ACCEL" ]; then
+		IR_ACCEL=tcg
+		[ -z "$IR_ICOUNT" ] && [ -z "${IR_DRY_RUN:-}" ] && guest_kvm_usable && IR_ACCEL=kvm
+	fi
 	new_results_dir
 	IR_MODE="qemu $IR_ACCEL${IR_ICOUNT:+ icount}, $IR_CPUS vCPUs, ${IR_MEM} MiB"
 	# The guest mounts the results share at /tmp/ir-out.

@@ -3,6 +3,29 @@
 # and a writable 9p share for results: the guest runs the very binaries
 # built on the host. Sourced by run.sh.
 
+# KVM counts as usable only when a guest really boots with it: /dev/kvm
+# can exist on a host that cannot run one (nested virtualisation that
+# rejects MSRs, or hangs). The answer is cached per host boot.
+guest_kvm_usable() {
+	local boot cache
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || boot=unknown
+	cache=$IR_CACHE/kvm-usable-$boot
+	if [ ! -f "$cache" ]; then
+		info "probing whether KVM can boot a guest here (once per host boot)"
+		if timeout -k 2 20 qemu-system-x86_64 -nodefaults -no-reboot \
+			-display none -accel kvm -cpu host -m 256 -serial stdio \
+			-kernel "$KBUILD/arch/x86/boot/bzImage" \
+			-append "console=ttyS0 panic=-1 root=/dev/nonexistent" \
+			</dev/null 2>&1 | grep -q 'Kernel panic'; then
+			echo yes >"$cache"
+		else
+			echo no >"$cache"
+		fi
+	fi
+	[ "$(cat "$cache")" = yes ]
+}
+
 # Fills QEMU_CMD (an array) for results directory $1 and console mode $2
 # ("file" or "stdio").
 guest_qemu_cmd() {

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: the guest selftests, counted test by test, and the promises
+# run.sh makes to its users (bad input, hangs, exit status), each a check.
+# Ends with "N passed, N failed, N skipped".
+set -uo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$top" || exit 1
+# shellcheck source=scripts/verdict.sh
+. "$top/scripts/verdict.sh"
+
+pass=0 fail=0 skip=0
+failed=()
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# check NAME CMD...: CMD's status is the check's.
+check() {
+	local name=$1 t0 rc=0
+	shift
+	t0=$(date +%s)
+	"$@" >"$tmp/out" 2>&1 || rc=$?
+	if [ $rc -eq 0 ]; then
+		pass=$((pass + 1))
+		printf '%-44s [passed] %ss\n' "$name" "$(($(date +%s) - t0))"
+	else
+		fail=$((fail + 1))
+		failed+=("$name")
+		printf '%-44s [failed] %ss\n' "$name" "$(($(date +%s) - t0))"
+		sed 's/^/    /' "$tmp/out" | tail -n 20
+	fi
+}
+
+# expect_error STATUS PATTERN CMD...: CMD exits STATUS ("!0": any failure)
+# and says so in exactly one line on stderr, matching PATTERN.
+expect_error() {
+	local want=$1 pat=$2 rc=0
+	shift 2
+	"$@" >/dev/null 2>"$tmp/stderr" || rc=$?
+	cat "$tmp/stderr"
+	case $want in
+	'!0') [ $rc -ne 0 ] || { echo "exit status 0, wanted a failure"; return 1; } ;;
+	*) [ $rc -eq "$want" ] || { echo "exit status $rc, wanted $want"; return 1; } ;;
+	esac
+	[ "$(grep -c . "$tmp/stderr")" -eq 1 ] || { echo "wanted one line on stderr"; return 1; }
+	grep -qE -- "$pat" "$tmp/stderr" || { echo "stderr lacks /$pat/"; return 1; }
+}
+
+expect_status() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	[ $rc -eq "$want" ] || { echo "exit status $rc, wanted $want"; return 1; }
+}
+
+# The guest selftests: every harness test counts on its own.
+echo "== guest selftests (./run.sh selftests)"
+rc=0
+./run.sh selftests >"$tmp/selftests.out" 2>"$tmp/selftests.err" || rc=$?
+cat "$tmp/selftests.err" "$tmp/selftests.out"
+tap=results/latest/selftests.tap
+if [ -f "$tap" ] && line=$(grep -E '^selftests: [0-9]+ passed' "$tmp/selftests.out"); then
+	read -r p f s <<<"$(tap_counts "$tap")"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	[ "$f" -gt 0 ] && failed+=($(tap_failures "$tap" | tr ' ' _))
+	# A clean TAP with a failing run means the kernel log failed it.
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		fail=$((fail + 1)) failed+=("guest-run-verdict")
+	fi
+else
+	fail=$((fail + 1)) failed+=("guest-selftests-run")
+fi
+
+echo "== run.sh promises"
+check "bad option: one line, exit 2" \
+	expect_error 2 "unknown option '--frobnicate'" ./run.sh --frobnicate
+check "bad number: one line, exit 2" \
+	expect_error 2 "--cpus takes a positive whole number" ./run.sh --cpus two
+check "missing kernel tree: one line, exit !0" \
+	expect_error '!0' "'/nonexistent' does not exist" ./run.sh -q --ksrc /nonexistent
+check "option the tree cannot enable: named" \
+	expect_error '!0' "cannot enable CONFIG_IOMMUFD_NO_SUCH_OPTION" \
+	./run.sh -q --kconfig scripts/test-data/impossible.config build
+check "guest has /dev/iommu and the mock driver" \
+	./run.sh -q exec sh -c 'test -c /dev/iommu && grep -q iommufd /proc/misc'
+check "guest exit status reaches the host" \
+	expect_status 3 ./run.sh -q exec sh -c 'exit 3'
+check "hung guest: killed, one line, exit !0" \
+	expect_error '!0' 'did not power off within 15s' \
+	./run.sh -q --timeout 15 exec sleep 1000
+check "hung guest keeps its console log" \
+	test -s results/latest/console.log
+
+# Off the guest, on a kernel without /dev/iommu, every test SKIPs with a
+# reason, and the run still succeeds.
+native_skips() {
+	local out
+	out=$(make --no-print-directory -C selftests run_tests) || return 1
+	echo "$out" | grep -E '^# ok [0-9]+ ' | grep -v '# SKIP .' && return 1
+	echo "$out" | grep -qE '^# ok [0-9]+ .*# SKIP .+' || return 1
+	! echo "$out" | grep -qE '^(# )?not ok'
+}
+if [ -e /dev/iommu ]; then
+	skip=$((skip + 1))
+	echo "native run without /dev/iommu: SKIP (this host has /dev/iommu)"
+else
+	check "native run without /dev/iommu: all SKIP" native_skips
+fi
+
+verdict_parsers() {
+	local d=scripts/test-data
+	[ "$(tap_counts $d/crash.tap)" = "1 2 1" ] || { echo "crash.tap: $(tap_counts $d/crash.tap)"; return 1; }
+	! dmesg_splats $d/warning.dmesg >/dev/null || { echo "warning not seen"; return 1; }
+	dmesg_splats $d/clean.dmesg >/dev/null || { echo "clean log flagged"; return 1; }
+}
+check "verdict: TAP counts and dmesg splats" verdict_parsers
+
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "failures: ${failed[*]}"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
