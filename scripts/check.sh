@@ -82,7 +82,9 @@ check "option the tree cannot enable: named" \
 	expect_error '!0' "cannot enable CONFIG_IOMMUFD_NO_SUCH_OPTION" \
 	./run.sh -q --kconfig scripts/test-data/impossible.config build
 check "guest has /dev/iommu and the mock driver" \
-	./run.sh -q exec sh -c 'test -c /dev/iommu && grep -q iommufd /proc/misc'
+	./run.sh -q exec sh -c 'test -c /dev/iommu && test -d /sys/bus/iommufd_mock'
+check "guest has 2 vCPUs in 2 NUMA nodes" \
+	./run.sh -q exec sh -c 'test "$(nproc)" = 2 && test -d /sys/devices/system/node/node1'
 check "guest exit status reaches the host" \
 	expect_status 3 ./run.sh -q exec sh -c 'exit 3'
 check "hung guest: killed, one line, exit !0" \
