@@ -8,6 +8,7 @@
 #ifndef IR_IOMMUFD_H
 #define IR_IOMMUFD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/iommufd.h>
@@ -28,5 +29,21 @@ int ir_hwpt_alloc(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
 int ir_hwpt_alloc_full(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
 		       __u32 fault_id, __u32 data_type, void *data,
 		       __u32 data_len, __u32 *hwpt_id);
+
+int ir_hwpt_invalidate(int fd, __u32 hwpt_id, __u32 data_type, void *reqs,
+		       __u32 entry_len, __u32 *entry_num);
+int ir_hwpt_set_dirty_tracking(int fd, __u32 hwpt_id, bool enable);
+int ir_hwpt_get_dirty_bitmap(int fd, __u32 hwpt_id, __u64 iova,
+			     __u64 length, __u64 page_size, void *bitmap,
+			     __u32 flags);
+
+int ir_fault_queue_alloc(int fd, __u32 *fault_id, int *fault_fd);
+/*
+ * Waits up to @timeout_ms for one fault on @fault_fd: 0 and *fault filled,
+ * -ETIMEDOUT when none came, or another -errno.
+ */
+int ir_fault_read(int fault_fd, struct iommu_hwpt_pgfault *fault,
+		  int timeout_ms);
+int ir_fault_respond(int fault_fd, __u32 cookie, __u32 code);
 
 #endif /* IR_IOMMUFD_H */

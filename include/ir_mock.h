@@ -26,4 +26,29 @@ int ir_md_check_map(int fd, __u32 hwpt_id, __u64 iova, const void *buf,
 		    size_t length);
 int ir_md_check_refs(int fd, const void *buf, size_t length, __u32 refs);
 
+/* A nested HWPT of the mock driver, its IOTLB entries all set to @iotlb. */
+int ir_hwpt_alloc_nested(int fd, __u32 dev_id, __u32 parent_id,
+			 __u32 flags, __u32 fault_id, __u32 iotlb,
+			 __u32 *hwpt_id);
+int ir_md_check_iotlb(int fd, __u32 hwpt_id, __u32 iotlb_id, __u32 iotlb);
+/* Invalidates entry @iotlb_id, or all of them with IOMMU_TEST_INVALIDATE_FLAG_ALL. */
+int ir_mock_invalidate(int fd, __u32 hwpt_id, __u32 flags, __u32 iotlb_id);
+
+/* Marks the pages set in @bitmap dirty in mock domain @hwpt_id. */
+int ir_mock_dirty(int fd, __u32 hwpt_id, __u64 iova, __u64 length,
+		  __u64 page_size, void *bitmap, __u64 *out_nr_dirty);
+
+/* An emulated device (iommufd_access) reading and writing through an IOAS. */
+int ir_access_create(int fd, __u32 ioas_id, __u32 flags, int *access_fd);
+int ir_access_replace_ioas(int fd, int access_fd, __u32 ioas_id);
+int ir_access_rw(int fd, int access_fd, __u64 iova, void *buf, size_t length,
+		 __u32 flags);
+int ir_access_pages(int fd, int access_fd, __u64 iova, void *buf,
+		    size_t length, __u32 flags, __u32 *pages_id);
+int ir_access_pages_destroy(int fd, int access_fd, __u32 pages_id);
+
+/* A page request from mock device @idev_id, for the fault queue of its HWPT. */
+int ir_trigger_iopf(int fd, __u32 idev_id, __u32 pasid, __u32 grpid,
+		    __u64 addr);
+
 #endif /* IR_MOCK_H */

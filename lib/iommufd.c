@@ -2,6 +2,7 @@
 /* The /dev/iommu uapi, one wrapper per ioctl; see include/ir_iommufd.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -114,4 +115,97 @@ int ir_hwpt_alloc(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
 {
 	return ir_hwpt_alloc_full(fd, dev_id, pt_id, flags, 0,
 				  IOMMU_HWPT_DATA_NONE, NULL, 0, hwpt_id);
+}
+
+int ir_hwpt_invalidate(int fd, __u32 hwpt_id, __u32 data_type, void *reqs,
+		       __u32 entry_len, __u32 *entry_num)
+{
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.data_type = data_type,
+		.data_uptr = (uintptr_t)reqs,
+		.entry_len = entry_len,
+		.entry_num = *entry_num,
+	};
+	int rc = ioctl(fd, IOMMU_HWPT_INVALIDATE, &cmd);
+
+	/* entry_num says how many were handled, on failure too. */
+	*entry_num = cmd.entry_num;
+	return IR_RET(rc);
+}
+
+int ir_hwpt_set_dirty_tracking(int fd, __u32 hwpt_id, bool enable)
+{
+	struct iommu_hwpt_set_dirty_tracking cmd = {
+		.size = sizeof(cmd),
+		.flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.hwpt_id = hwpt_id,
+	};
+
+	return IR_RET(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd));
+}
+
+int ir_hwpt_get_dirty_bitmap(int fd, __u32 hwpt_id, __u64 iova,
+			     __u64 length, __u64 page_size, void *bitmap,
+			     __u32 flags)
+{
+	struct iommu_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.flags = flags,
+		.iova = iova,
+		.length = length,
+		.page_size = page_size,
+		.data = (uintptr_t)bitmap,
+	};
+
+	return IR_RET(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd));
+}
+
+int ir_fault_queue_alloc(int fd, __u32 *fault_id, int *fault_fd)
+{
+	struct iommu_fault_alloc cmd = {
+		.size = sizeof(cmd),
+	};
+	int rc = ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
+
+	if (rc)
+		return -errno;
+	if (fault_id)
+		*fault_id = cmd.out_fault_id;
+	if (fault_fd)
+		*fault_fd = cmd.out_fault_fd;
+	return 0;
+}
+
+int ir_fault_read(int fault_fd, struct iommu_hwpt_pgfault *fault,
+		  int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fault_fd, .events = POLLIN };
+	ssize_t n;
+	int rc;
+
+	rc = poll(&pfd, 1, timeout_ms);
+	if (rc < 0)
+		return -errno;
+	if (rc == 0)
+		return -ETIMEDOUT;
+	n = read(fault_fd, fault, sizeof(*fault));
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*fault) ? 0 : -EIO;
+}
+
+int ir_fault_respond(int fault_fd, __u32 cookie, __u32 code)
+{
+	struct iommu_hwpt_page_response resp = {
+		.cookie = cookie,
+		.code = code,
+	};
+	ssize_t n = write(fault_fd, &resp, sizeof(resp));
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(resp) ? 0 : -EIO;
 }

@@ -81,3 +81,157 @@ int ir_md_check_refs(int fd, const void *buf, size_t length, __u32 refs)
 
 	return ir_test_cmd(fd, &cmd);
 }
+
+int ir_hwpt_alloc_nested(int fd, __u32 dev_id, __u32 parent_id,
+			 __u32 flags, __u32 fault_id, __u32 iotlb,
+			 __u32 *hwpt_id)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = iotlb };
+
+	return ir_hwpt_alloc_full(fd, dev_id, parent_id, flags, fault_id,
+				  IOMMU_HWPT_DATA_SELFTEST, &data, sizeof(data),
+				  hwpt_id);
+}
+
+int ir_md_check_iotlb(int fd, __u32 hwpt_id, __u32 iotlb_id, __u32 iotlb)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_IOTLB,
+		.id = hwpt_id,
+		.check_iotlb = { .id = iotlb_id, .iotlb = iotlb },
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}
+
+int ir_mock_invalidate(int fd, __u32 hwpt_id, __u32 flags, __u32 iotlb_id)
+{
+	struct iommu_hwpt_invalidate_selftest req = {
+		.flags = flags,
+		.iotlb_id = iotlb_id,
+	};
+	__u32 num = 1;
+	int rc;
+
+	rc = ir_hwpt_invalidate(fd, hwpt_id, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+				&req, sizeof(req), &num);
+	if (!rc && num != 1)
+		return -EIO;
+	return rc;
+}
+
+int ir_mock_dirty(int fd, __u32 hwpt_id, __u64 iova, __u64 length,
+		  __u64 page_size, void *bitmap, __u64 *out_nr_dirty)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_DIRTY,
+		.id = hwpt_id,
+		.dirty = {
+			.iova = iova,
+			.length = length,
+			.page_size = page_size,
+			.uptr = (uintptr_t)bitmap,
+		},
+	};
+	int rc = ir_test_cmd(fd, &cmd);
+
+	if (rc)
+		return rc;
+	if (out_nr_dirty)
+		*out_nr_dirty = cmd.dirty.out_nr_dirty;
+	return 0;
+}
+
+int ir_access_create(int fd, __u32 ioas_id, __u32 flags, int *access_fd)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_CREATE_ACCESS,
+		.id = ioas_id,
+		.create_access = { .flags = flags },
+	};
+	int rc = ir_test_cmd(fd, &cmd);
+
+	if (rc)
+		return rc;
+	*access_fd = cmd.create_access.out_access_fd;
+	return 0;
+}
+
+int ir_access_replace_ioas(int fd, int access_fd, __u32 ioas_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+		.id = access_fd,
+		.access_replace_ioas = { .ioas_id = ioas_id },
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}
+
+int ir_access_rw(int fd, int access_fd, __u64 iova, void *buf, size_t length,
+		 __u32 flags)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_RW,
+		.id = access_fd,
+		.access_rw = {
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)buf,
+			.flags = flags,
+		},
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}
+
+int ir_access_pages(int fd, int access_fd, __u64 iova, void *buf,
+		    size_t length, __u32 flags, __u32 *pages_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_PAGES,
+		.id = access_fd,
+		.access_pages = {
+			.flags = flags,
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)buf,
+		},
+	};
+	int rc = ir_test_cmd(fd, &cmd);
+
+	if (rc)
+		return rc;
+	if (pages_id)
+		*pages_id = cmd.access_pages.out_access_pages_id;
+	return 0;
+}
+
+int ir_access_pages_destroy(int fd, int access_fd, __u32 pages_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
+		.id = access_fd,
+		.destroy_access_pages = { .access_pages_id = pages_id },
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}
+
+int ir_trigger_iopf(int fd, __u32 idev_id, __u32 pasid, __u32 grpid,
+		    __u64 addr)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_TRIGGER_IOPF,
+		.trigger_iopf = {
+			.dev_id = idev_id,
+			.pasid = pasid,
+			.grpid = grpid,
+			.perm = IOMMU_PGFAULT_PERM_READ |
+				IOMMU_PGFAULT_PERM_WRITE,
+			.addr = addr,
+		},
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}

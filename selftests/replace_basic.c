@@ -10,12 +10,11 @@
  * old) with plain paging HWPTs on one IOAS.
  */
 #include <errno.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 
+#include "ir_buf.h"
 #include "ir_iommufd.h"
 #include "ir_mock.h"
 #include "ir_probe.h"
@@ -40,12 +39,8 @@ FIXTURE_SETUP(replace)
 	if (self->fd < 0)
 		SKIP(return, "%s", why);
 
-	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->buf);
-	/* MD_CHECK_REFS only counts pins on small pages. */
-	ASSERT_EQ(0, madvise(self->buf, BUF_SIZE, MADV_NOHUGEPAGE));
-	memset(self->buf, 0xa5, BUF_SIZE);
+	self->buf = ir_buf_alloc(BUF_SIZE, 0xa5);
+	ASSERT_NE(NULL, self->buf);
 
 	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_id));
 	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_id, self->buf,
@@ -59,18 +54,12 @@ FIXTURE_SETUP(replace)
 
 FIXTURE_TEARDOWN(replace)
 {
-	const char *why;
-	int fd;
-
 	if (self->fd < 0)
 		return;
 	ASSERT_EQ(0, close(self->fd));
 	/* Closing the iommufd must unpin every page it pinned: no leak. */
-	fd = ir_probe_open(&why);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, ir_md_check_refs(fd, self->buf, BUF_SIZE, 0));
-	close(fd);
-	munmap(self->buf, BUF_SIZE);
+	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf, BUF_SIZE));
+	ir_buf_free(self->buf, BUF_SIZE);
 }
 
 /* Map and unmap after the replace: the HWPT now in use must follow. */

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* User memory that tests map into an IOAS. */
+#ifndef IR_BUF_H
+#define IR_BUF_H
+
+#include <stddef.h>
+
+/*
+ * @length bytes of small, populated pages (MD_CHECK_REFS only counts pins
+ * on small pages), each byte @fill. NULL on failure.
+ */
+void *ir_buf_alloc(size_t length, int fill);
+void ir_buf_free(void *buf, size_t length);
+/* 0 when every byte of @buf is @fill, else the 1-based index of the first other. */
+size_t ir_buf_differs(const void *buf, size_t length, int fill);
+/*
+ * Whether no iommufd pins @buf any more, asked through a fresh iommufd:
+ * 0, or -errno (-EIO: still pinned).
+ */
+int ir_buf_check_unpinned(void *buf, size_t length);
+
+#endif /* IR_BUF_H */

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Emulated DMA follows ACCESS_REPLACE_IOAS: what an emulated device
+ * (iommufd_access) writes at an IOVA lands in the memory of the IOAS it is
+ * on now, never in the one it left; pages it pinned through the old IOAS
+ * are released by the replace.
+ *
+ * VMM flow: an emulated or mediated device (vfio-mdev, a VMM's own virtio
+ * backend behind the vIOMMU) moved to a new address space, as QEMU does
+ * for an emulated device when the guest switches its vIOMMU mapping.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "ir_buf.h"
+#include "ir_iommufd.h"
+#include "ir_mock.h"
+#include "ir_probe.h"
+
+#define BUF_SIZE (16 * 4096UL)
+#define IOVA ((__u64)MOCK_APERTURE_START)
+#define RW_LEN 256UL
+
+FIXTURE(replace_access)
+{
+	int fd;
+	__u32 ioas_a, ioas_b;
+	void *buf_a, *buf_b;
+	int access_fd;
+};
+
+FIXTURE_VARIANT(replace_access)
+{
+	__u32 rw_flags;
+};
+
+FIXTURE_VARIANT_ADD(replace_access, fast_path)
+{
+	.rw_flags = 0,
+};
+
+/* The slow path pins pages per call instead of copying through the kernel map. */
+FIXTURE_VARIANT_ADD(replace_access, slow_path)
+{
+	.rw_flags = MOCK_ACCESS_RW_SLOW_PATH,
+};
+
+FIXTURE_SETUP(replace_access)
+{
+	const char *why;
+
+	self->access_fd = -1;
+	self->fd = ir_probe_open(&why);
+	if (self->fd < 0)
+		SKIP(return, "%s", why);
+	self->buf_a = ir_buf_alloc(BUF_SIZE, 0xaa);
+	self->buf_b = ir_buf_alloc(BUF_SIZE, 0xbb);
+	ASSERT_NE(NULL, self->buf_a);
+	ASSERT_NE(NULL, self->buf_b);
+	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_a));
+	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_b));
+	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_a, self->buf_a,
+				       BUF_SIZE, IOVA));
+	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_b, self->buf_b,
+				       BUF_SIZE, IOVA));
+	/* NEEDS_PIN_PAGES gives the access an unmap callback, as vfio-mdev has. */
+	ASSERT_EQ(0, ir_access_create(self->fd, self->ioas_a,
+				      MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				      &self->access_fd));
+}
+
+FIXTURE_TEARDOWN(replace_access)
+{
+	if (self->fd < 0)
+		return;
+	if (self->access_fd >= 0)
+		ASSERT_EQ(0, close(self->access_fd));
+	ASSERT_EQ(0, close(self->fd));
+	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf_a, BUF_SIZE));
+	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf_b, BUF_SIZE));
+	ir_buf_free(self->buf_a, BUF_SIZE);
+	ir_buf_free(self->buf_b, BUF_SIZE);
+}
+
+static int dma_write(FIXTURE_DATA(replace_access) *self, __u64 iova,
+		     int fill, __u32 flags)
+{
+	unsigned char data[RW_LEN];
+
+	memset(data, fill, sizeof(data));
+	return ir_access_rw(self->fd, self->access_fd, iova, data, sizeof(data),
+			    MOCK_ACCESS_RW_WRITE | flags);
+}
+
+TEST_F(replace_access, writes_land_in_new_ioas)
+{
+	__u64 off = 4096 + 64;
+
+	ASSERT_EQ(0, dma_write(self, IOVA + off, 0x11, variant->rw_flags));
+	ASSERT_EQ(0, ir_buf_differs(self->buf_a + off, RW_LEN, 0x11));
+	ASSERT_EQ(0, ir_buf_differs(self->buf_b, BUF_SIZE, 0xbb));
+
+	ASSERT_EQ(0, ir_access_replace_ioas(self->fd, self->access_fd,
+					    self->ioas_b));
+	ASSERT_EQ(0, dma_write(self, IOVA + off, 0x22, variant->rw_flags));
+	ASSERT_EQ(0, ir_buf_differs(self->buf_b + off, RW_LEN, 0x22))
+		TH_LOG("write after replace missed IOAS B's memory");
+	ASSERT_EQ(0, ir_buf_differs(self->buf_a + off, RW_LEN, 0x11))
+		TH_LOG("write after replace reached IOAS A's memory");
+	/* Nothing else in either buffer moved. */
+	ASSERT_EQ(0, ir_buf_differs(self->buf_b, off, 0xbb));
+	ASSERT_EQ(0, ir_buf_differs(self->buf_a, off, 0xaa));
+}
+
+TEST_F(replace_access, reads_come_from_new_ioas)
+{
+	unsigned char data[RW_LEN];
+
+	ASSERT_EQ(0, ir_access_rw(self->fd, self->access_fd, IOVA, data,
+				  sizeof(data), variant->rw_flags));
+	ASSERT_EQ(0, ir_buf_differs(data, sizeof(data), 0xaa));
+	ASSERT_EQ(0, ir_access_replace_ioas(self->fd, self->access_fd,
+					    self->ioas_b));
+	ASSERT_EQ(0, ir_access_rw(self->fd, self->access_fd, IOVA, data,
+				  sizeof(data), variant->rw_flags));
+	ASSERT_EQ(0, ir_buf_differs(data, sizeof(data), 0xbb));
+	/* And back: the replace is symmetric. */
+	ASSERT_EQ(0, ir_access_replace_ioas(self->fd, self->access_fd,
+					    self->ioas_a));
+	ASSERT_EQ(0, ir_access_rw(self->fd, self->access_fd, IOVA, data,
+				  sizeof(data), variant->rw_flags));
+	ASSERT_EQ(0, ir_buf_differs(data, sizeof(data), 0xaa));
+}
+
+/*
+ * The kernel calls the access's unmap callback for the whole old IOAS, so
+ * the pins taken through it are dropped and their ids are gone.
+ */
+TEST_F(replace_access, pinned_pages_released_by_replace)
+{
+	__u32 pages_id;
+
+	ASSERT_EQ(0, ir_access_pages(self->fd, self->access_fd, IOVA,
+				     self->buf_a, BUF_SIZE, 0, &pages_id));
+	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf_a, BUF_SIZE, 1));
+	ASSERT_EQ(0, ir_access_replace_ioas(self->fd, self->access_fd,
+					    self->ioas_b));
+	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf_a, BUF_SIZE, 0))
+		TH_LOG("pages pinned through IOAS A survived the replace");
+	ASSERT_EQ(-ENOENT, ir_access_pages_destroy(self->fd, self->access_fd,
+						   pages_id));
+	/* The old IOAS has no user left; the new one has the access. */
+	ASSERT_EQ(0, ir_destroy(self->fd, self->ioas_a));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->ioas_b));
+}
+
+TEST_F(replace_access, failed_replace_keeps_ioas)
+{
+	ASSERT_EQ(-ENOENT, ir_access_replace_ioas(self->fd, self->access_fd,
+						  self->ioas_b + 1000));
+	ASSERT_EQ(0, dma_write(self, IOVA, 0x33, variant->rw_flags));
+	ASSERT_EQ(0, ir_buf_differs(self->buf_a, RW_LEN, 0x33));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->ioas_a));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->ioas_b));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replace into dirty-tracking HWPTs. A device that cannot track dirty
+ * pages is refused (EINVAL) and nothing changes: it stays on its HWPT,
+ * which keeps its mappings and its fault queue, and the refused HWPT is
+ * destroyable at once (no hidden reference). For a capable device, the
+ * dirty bits belong to the HWPT: after a replace they are still read from
+ * the HWPT that was left, and the new one starts clean.
+ *
+ * VMM flow: QEMU starting live migration (IOMMU_HWPT_SET_DIRTY_TRACKING on
+ * every dirty-capable HWPT, GET_DIRTY_BITMAP each round) while the guest
+ * moves a device between HWPTs.
+ * Kernel promise: a failed replace leaves the attachment unchanged and
+ * keeps no reference to the new domain (Tian/Gunthorpe/Chen, 2023).
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "ir_buf.h"
+#include "ir_iommufd.h"
+#include "ir_mock.h"
+#include "ir_probe.h"
+
+#define NPAGES 16
+#define IOVA ((__u64)MOCK_APERTURE_START)
+
+FIXTURE(replace_dirty)
+{
+	int fd;
+	size_t page, size;
+	__u32 ioas_id;
+	void *buf;
+	struct ir_mock_dev dev, dev_nd;
+	__u32 fault_id;
+	int fault_fd;
+	__u32 hwpt_dirty, hwpt_dirty2, parent_nd, hwpt_nd;
+};
+
+FIXTURE_SETUP(replace_dirty)
+{
+	const char *why;
+
+	self->fault_fd = -1;
+	self->fd = ir_probe_open(&why);
+	if (self->fd < 0)
+		SKIP(return, "%s", why);
+	self->page = getpagesize();
+	self->size = NPAGES * self->page;
+	self->buf = ir_buf_alloc(self->size, 0);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_id));
+	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				       self->size, IOVA));
+	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
+	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id,
+				    MOCK_FLAGS_DEVICE_NO_DIRTY, &self->dev_nd));
+	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
+				   IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				   &self->hwpt_dirty));
+	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
+				   IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				   &self->hwpt_dirty2));
+	/*
+	 * The incapable device sits on a fault-capable stage-1 over its own
+	 * stage-2, as under a vIOMMU with IOPF when migration starts.
+	 */
+	ASSERT_EQ(0, ir_fault_queue_alloc(self->fd, &self->fault_id,
+					  &self->fault_fd));
+	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev_nd.idev_id,
+				   self->ioas_id, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				   &self->parent_nd));
+	ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev_nd.idev_id,
+					  self->parent_nd,
+					  IOMMU_HWPT_FAULT_ID_VALID,
+					  self->fault_id, 0, &self->hwpt_nd));
+}
+
+FIXTURE_TEARDOWN(replace_dirty)
+{
+	if (self->fd < 0)
+		return;
+	if (self->fault_fd >= 0)
+		close(self->fault_fd);
+	ASSERT_EQ(0, close(self->fd));
+	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf, self->size));
+	ir_buf_free(self->buf, self->size);
+}
+
+TEST_F(replace_dirty, incapable_device_refused_and_unchanged)
+{
+	struct iommu_hwpt_pgfault f = {};
+	__u32 unused;
+
+	ASSERT_EQ(-EOPNOTSUPP,
+		  ir_hwpt_alloc(self->fd, self->dev_nd.idev_id, self->ioas_id,
+				IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &unused));
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev_nd.stdev_id,
+					    self->hwpt_nd, NULL));
+	ASSERT_EQ(-EINVAL, ir_mock_domain_replace(self->fd,
+						  self->dev_nd.stdev_id,
+						  self->hwpt_dirty, NULL));
+
+	/* Still on the old HWPT... */
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->hwpt_nd))
+		TH_LOG("device left hwpt %u although the replace failed",
+		       self->hwpt_nd);
+	/* ...with no hidden reference to the refused one... */
+	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_dirty))
+		TH_LOG("refused hwpt %u is still referenced", self->hwpt_dirty);
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent_nd));
+	/* ...its stage-2 mappings intact and following the IOAS... */
+	ASSERT_EQ(0, ir_md_check_map(self->fd, self->parent_nd, IOVA,
+				     self->buf, self->size));
+	ASSERT_EQ(0, ir_ioas_unmap(self->fd, self->ioas_id, IOVA, self->size,
+				   NULL));
+	ASSERT_EQ(-EINVAL, ir_md_check_map(self->fd, self->parent_nd, IOVA,
+					   self->buf, self->size));
+	/* ...and its faults still routed to the old queue. */
+	ASSERT_EQ(0, ir_trigger_iopf(self->fd, self->dev_nd.idev_id, 0, 7,
+				     0x1000));
+	ASSERT_EQ(0, ir_fault_read(self->fault_fd, &f, 2000));
+	ASSERT_EQ(self->dev_nd.idev_id, f.dev_id);
+	ASSERT_EQ(7, f.grpid);
+	ASSERT_EQ(0, ir_fault_respond(self->fault_fd, f.cookie,
+				      IOMMUFD_PAGE_RESP_SUCCESS));
+}
+
+static bool test_bit64(const __u64 *bitmap, unsigned int bit)
+{
+	return bitmap[bit / 64] & (1ULL << (bit % 64));
+}
+
+TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
+{
+	/* The mock's IO page is half a CPU page; mark pages 0 and 5 dirty. */
+	__u64 io_page = self->page / 2, mark[2] = {}, bitmap[2];
+	__u64 nr = 0;
+	unsigned int i;
+
+	mark[0] = (1ULL << 0) | (1ULL << 10);
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_dirty, NULL));
+	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(self->fd, self->hwpt_dirty,
+						true));
+	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(self->fd, self->hwpt_dirty2,
+						true));
+	ASSERT_EQ(0, ir_mock_dirty(self->fd, self->hwpt_dirty, IOVA,
+				   self->size, io_page, mark, &nr));
+	ASSERT_EQ(2, nr);
+
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_dirty2, NULL));
+	memset(bitmap, 0, sizeof(bitmap));
+	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty2,
+					      IOVA, self->size, self->page,
+					      bitmap, 0));
+	for (i = 0; i < NPAGES; i++)
+		ASSERT_FALSE(test_bit64(bitmap, i))
+			TH_LOG("new hwpt %u reports page %u dirty",
+			       self->hwpt_dirty2, i);
+
+	memset(bitmap, 0, sizeof(bitmap));
+	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty,
+					      IOVA, self->size, self->page,
+					      bitmap, 0));
+	for (i = 0; i < NPAGES; i++)
+		ASSERT_EQ(i == 0 || i == 5, test_bit64(bitmap, i))
+			TH_LOG("old hwpt %u: page %u dirty bit wrong",
+			       self->hwpt_dirty, i);
+	/* Reading cleared them. */
+	memset(bitmap, 0, sizeof(bitmap));
+	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty,
+					      IOVA, self->size, self->page,
+					      bitmap, 0));
+	ASSERT_EQ(0, bitmap[0]);
+	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_dirty));
+}
+
+TEST_HARNESS_MAIN

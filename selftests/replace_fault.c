@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * I/O page faults follow the replace: a page request from the device is
+ * delivered to the fault queue of the HWPT it is attached to now, never to
+ * the one it left, and requests still pending on the HWPT it left are
+ * auto-responded (a late response to them is refused).
+ *
+ * VMM flow: a vIOMMU with IOPF (QEMU vSMMU with stall/PRI, VT-d with PRS)
+ * moving a device between fault-capable stage-1 HWPTs, each forwarding
+ * faults to the guest through its own queue, or to a HWPT without one.
+ * Kernel promise: pending faults are auto-responded when leaving an
+ * IOPF-capable HWPT.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "ir_buf.h"
+#include "ir_iommufd.h"
+#include "ir_mock.h"
+#include "ir_probe.h"
+
+#define BUF_SIZE (4 * 4096UL)
+#define IOVA ((__u64)MOCK_APERTURE_START)
+#define FAULT_ADDR 0xdeadb000ULL
+/* Long enough for a fault that will come, short for one that must not. */
+#define WAIT_MS 2000
+#define NONE_MS 100
+
+struct queue {
+	__u32 id;
+	int fd;
+};
+
+FIXTURE(replace_fault)
+{
+	int fd;
+	__u32 ioas_id;
+	void *buf;
+	struct ir_mock_dev dev;
+	struct queue q1, q2;
+	__u32 hwpt_q1, hwpt_q2, hwpt_none;
+};
+
+/* Fault-capable HWPTs can be paging HWPTs or stage-1s on a nest parent. */
+FIXTURE_VARIANT(replace_fault)
+{
+	bool nested;
+};
+
+FIXTURE_VARIANT_ADD(replace_fault, paging)
+{
+	.nested = false,
+};
+
+FIXTURE_VARIANT_ADD(replace_fault, nested)
+{
+	.nested = true,
+};
+
+static int alloc_hwpt(FIXTURE_DATA(replace_fault) *self, bool nested,
+		      __u32 parent, struct queue *q, __u32 *hwpt_id)
+{
+	__u32 flags = q ? IOMMU_HWPT_FAULT_ID_VALID : 0;
+	__u32 fault_id = q ? q->id : 0;
+
+	if (nested)
+		return ir_hwpt_alloc_nested(self->fd, self->dev.idev_id, parent,
+					    flags, fault_id, 0, hwpt_id);
+	return ir_hwpt_alloc_full(self->fd, self->dev.idev_id, self->ioas_id,
+				  flags, fault_id, IOMMU_HWPT_DATA_NONE, NULL, 0,
+				  hwpt_id);
+}
+
+FIXTURE_SETUP(replace_fault)
+{
+	const char *why;
+	__u32 parent = 0;
+	int rc;
+
+	self->q1.fd = self->q2.fd = -1;
+	self->fd = ir_probe_open(&why);
+	if (self->fd < 0)
+		SKIP(return, "%s", why);
+	self->buf = ir_buf_alloc(BUF_SIZE, 0);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_id));
+	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				       BUF_SIZE, IOVA));
+	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
+	ASSERT_EQ(0, ir_fault_queue_alloc(self->fd, &self->q1.id, &self->q1.fd));
+	ASSERT_EQ(0, ir_fault_queue_alloc(self->fd, &self->q2.id, &self->q2.fd));
+	if (variant->nested)
+		ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id,
+					   self->ioas_id,
+					   IOMMU_HWPT_ALLOC_NEST_PARENT,
+					   &parent));
+	rc = alloc_hwpt(self, variant->nested, parent, &self->q1,
+			&self->hwpt_q1);
+	if (rc == -EOPNOTSUPP && !variant->nested)
+		SKIP(return,
+		     "this kernel refuses a fault queue on a paging HWPT (EOPNOTSUPP)");
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, alloc_hwpt(self, variant->nested, parent, &self->q2,
+				&self->hwpt_q2));
+	ASSERT_EQ(0, alloc_hwpt(self, variant->nested, parent, NULL,
+				&self->hwpt_none));
+}
+
+FIXTURE_TEARDOWN(replace_fault)
+{
+	if (self->fd < 0)
+		return;
+	if (self->q1.fd >= 0)
+		close(self->q1.fd);
+	if (self->q2.fd >= 0)
+		close(self->q2.fd);
+	ASSERT_EQ(0, close(self->fd));
+	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf, BUF_SIZE));
+	ir_buf_free(self->buf, BUF_SIZE);
+}
+
+static int trigger(FIXTURE_DATA(replace_fault) *self, __u32 grpid)
+{
+	return ir_trigger_iopf(self->fd, self->dev.idev_id, 0, grpid,
+			       FAULT_ADDR);
+}
+
+/* Reads one fault from @q, checks it is the one triggered, and answers it. */
+static void expect_fault(struct __test_metadata *_metadata, struct queue *q,
+			 __u32 idev_id, __u32 grpid)
+{
+	struct iommu_hwpt_pgfault f = {};
+
+	ASSERT_EQ(0, ir_fault_read(q->fd, &f, WAIT_MS))
+		TH_LOG("no fault on queue %u within %d ms", q->id, WAIT_MS);
+	ASSERT_EQ(idev_id, f.dev_id);
+	ASSERT_EQ(grpid, f.grpid);
+	ASSERT_EQ(FAULT_ADDR, f.addr);
+	ASSERT_EQ(0, ir_fault_respond(q->fd, f.cookie,
+				      IOMMUFD_PAGE_RESP_SUCCESS));
+}
+
+static void expect_no_fault(struct __test_metadata *_metadata,
+			    struct queue *q)
+{
+	struct iommu_hwpt_pgfault f = {};
+
+	ASSERT_EQ(-ETIMEDOUT, ir_fault_read(q->fd, &f, NONE_MS))
+		TH_LOG("queue %u got a fault (grpid %u) it must not get",
+		       q->id, f.grpid);
+}
+
+TEST_F(replace_fault, faults_go_to_new_queue_only)
+{
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_q1, NULL));
+	ASSERT_EQ(0, trigger(self, 1));
+	expect_fault(_metadata, &self->q1, self->dev.idev_id, 1);
+	expect_no_fault(_metadata, &self->q2);
+
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_q2, NULL));
+	ASSERT_EQ(0, trigger(self, 2));
+	expect_fault(_metadata, &self->q2, self->dev.idev_id, 2);
+	expect_no_fault(_metadata, &self->q1);
+
+	/* A HWPT without a queue: the fault reaches no queue. */
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_none, NULL));
+	ASSERT_EQ(0, trigger(self, 3));
+	expect_no_fault(_metadata, &self->q1);
+	expect_no_fault(_metadata, &self->q2);
+
+	/* And back to a fault-capable HWPT from one without. */
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_q1, NULL));
+	ASSERT_EQ(0, trigger(self, 4));
+	expect_fault(_metadata, &self->q1, self->dev.idev_id, 4);
+	expect_no_fault(_metadata, &self->q2);
+}
+
+TEST_F(replace_fault, unread_fault_dropped_on_replace)
+{
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_q1, NULL));
+	ASSERT_EQ(0, trigger(self, 5));
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_q2, NULL));
+	/* Auto-responded: the old queue no longer offers it. */
+	expect_no_fault(_metadata, &self->q1);
+	expect_no_fault(_metadata, &self->q2);
+}
+
+TEST_F(replace_fault, late_response_refused_after_replace)
+{
+	struct iommu_hwpt_pgfault f = {};
+
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_q1, NULL));
+	ASSERT_EQ(0, trigger(self, 6));
+	ASSERT_EQ(0, ir_fault_read(self->q1.fd, &f, WAIT_MS));
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_none, NULL));
+	ASSERT_EQ(-EINVAL, ir_fault_respond(self->q1.fd, f.cookie,
+					    IOMMUFD_PAGE_RESP_SUCCESS))
+		TH_LOG("cookie %u was not auto-responded by the replace",
+		       f.cookie);
+}
+
+TEST_F(replace_fault, queue_freed_with_its_last_hwpt)
+{
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_q1, NULL));
+	/* A HWPT holds its queue; the device holds the HWPT. */
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->q1.id));
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->hwpt_q2, NULL));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_q1));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->q1.id));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->q2.id));
+}
+
+TEST_HARNESS_MAIN
