@@ -249,8 +249,8 @@ run_guest() {
 	fi
 	new_results_dir
 	IR_MODE="qemu $IR_ACCEL${IR_ICOUNT:+ icount}, $IR_CPUS vCPUs, ${IR_MEM} MiB"
-	# The guest mounts the results share at /tmp/ir-out.
-	write_job "$IR_OUT/job.in" /tmp/ir-out
+	# The guest mounts the results share at /run/ir-out.
+	write_job "$IR_OUT/job.in" /run/ir-out
 	info "booting $KVER ($IR_MODE); results in $IR_OUT"
 	start=$(date +%s)
 	if [ "$IR_ACTION" = shell ]; then

@@ -4,7 +4,7 @@
 # wrote into the results share, saves dmesg and powers off. It never
 # exits: an init that exits panics the kernel.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export HOME=/tmp LANG=C.UTF-8
+export HOME=/run LANG=C.UTF-8
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 mount -t proc proc /proc
@@ -19,15 +19,18 @@ ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
+# Scratch space goes on /run, not /tmp: the work tree itself may live
+# under the host's /tmp, and it must stay visible at the same path.
 mount -t tmpfs tmpfs /run
+mkdir -p /run/tmp
+export TMPDIR=/run/tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 
-out=/tmp/ir-out
+out=/run/ir-out
 mkdir -p $out
 if mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 results $out; then
-	cd /tmp || true
+	cd /run || true
 	echo "ir-guest: running job" >/dev/console
 	sh $out/job.sh
 	echo $? >$out/job.rc.tmp

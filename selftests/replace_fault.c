@@ -213,8 +213,13 @@ TEST_F(replace_fault, queue_freed_with_its_last_hwpt)
 {
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_q1, NULL));
+	/* The queue's fd holds it too: close it to see the HWPT's hold. */
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->q1.id));
+	ASSERT_EQ(0, close(self->q1.fd));
+	self->q1.fd = -1;
 	/* A HWPT holds its queue; the device holds the HWPT. */
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->q1.id));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->hwpt_q1));
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_q2, NULL));
 	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_q1));
