@@ -2,10 +2,13 @@
 # Top level: builds the suite against the kernel tree that run.sh (or the
 # user, through build/kernel.mk or KSRC=/KHDR=) chose, and runs the checks.
 
-all: selftests build/ir-poweroff
+all: selftests bench build/ir-poweroff
 
 selftests:
 	$(MAKE) -C selftests OUTPUT=$(CURDIR)/selftests
+
+bench:
+	$(MAKE) -C bench
 
 # PID 1 of the guest needs a poweroff that does not ask systemd.
 build/ir-poweroff: scripts/poweroff.c
@@ -18,6 +21,7 @@ check:
 
 clean:
 	$(MAKE) -C selftests OUTPUT=$(CURDIR)/selftests clean
+	$(MAKE) -C bench clean
 	rm -f build/ir-poweroff
 
-.PHONY: all selftests check clean
+.PHONY: all selftests bench check clean

@@ -17,13 +17,19 @@ IR_PROG=run.sh
 
 usage() {
 	cat <<'USAGE'
-usage: ./run.sh [options] [selftests | shell | exec CMD... | build]
+usage: ./run.sh [options] [all | selftests | bench [-- ARGS] | compare OLD NEW
+                 | shell | exec CMD... | build]
 
 Build a kernel with CONFIG_IOMMUFD_TEST, boot it under QEMU, run the
 iommufd-replace suite inside, and keep the results in results/<timestamp>/.
 
-actions (default: selftests):
+actions (default: all):
+  all              selftests, then the quick bench, in one guest
   selftests        run `make -C selftests run_tests` in the guest (TAP)
+  bench [-- ARGS]  run bench/replace_bench (default ARGS: --preset quick);
+                   writes bench.json
+  compare OLD NEW  compare two bench.json files: table, verdict, exit 1 on
+                   a regression (--plot FILE.svg draws it)
   shell            boot the guest with an interactive shell on the console
   exec CMD...      run CMD in the guest (from the work tree), keep its output
   build            build (or reuse) the kernel and the suite, boot nothing
@@ -40,13 +46,16 @@ guest:
   --mem MIB        guest memory in MiB (-m; default 4096)
   --kvm | --tcg    force the accelerator (-accel; default kvm when /dev/kvm
                    is usable, else tcg)
-  --icount         count instructions as time (-icount shift=0,sleep=off)
+  --icount         count instructions as time (-icount shift=0,sleep=off);
+                   the default for all and bench
+  --wallclock      time bench with the wall clock (multi-threaded TCG)
   --append ARGS    add ARGS to the kernel command line
   --timeout SEC    kill a guest that has not powered off (default 900)
 
 output:
   --results DIR    where results/<timestamp>/ goes (default: ./results)
   --cache DIR      kernel cache (default: ${XDG_CACHE_HOME:-~/.cache}/iommufd-replace)
+  --plot FILE      with compare: draw the ratios as an SVG
   --dry-run        print the QEMU command line instead of booting
   -q, --quiet      print only the verdict
   -h, --help       show this help
@@ -74,6 +83,10 @@ IR_CACHE=${IR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iommufd-replace}
 IR_EXTRA_CONFIG=
 IR_ICOUNT=
 IR_KERNEL_ARGS=
+IR_WALLCLOCK=
+IR_BENCH_ARGS=()
+IR_COMPARE=()
+IR_PLOT=
 
 set_action() {
 	[ -z "$IR_ACTION" ] || usage_error "choose one action, not '$IR_ACTION' and '$1'"
@@ -94,13 +107,27 @@ while [ $# -gt 0 ]; do
 	--kvm) IR_ACCEL=kvm ;;
 	--tcg) IR_ACCEL=tcg ;;
 	--icount) IR_ICOUNT=1 ;;
+	--wallclock) IR_WALLCLOCK=1 ;;
+	--plot) need_arg "$@"; IR_PLOT=$2; shift ;;
 	--append) need_arg "$@"; IR_KERNEL_ARGS=$2; shift ;;
 	--timeout) need_arg "$@"; IR_TIMEOUT=$2; shift ;;
 	--results) need_arg "$@"; IR_RESULTS=$2; shift ;;
 	--cache) need_arg "$@"; IR_CACHE=$2; shift ;;
 	--dry-run) IR_DRY_RUN=1 ;;
 	-q | --quiet) IR_QUIET=1 ;;
-	selftests | shell | build) set_action "$1" ;;
+	all | selftests | shell | build) set_action "$1" ;;
+	bench)
+		set_action bench
+		if [ "${2:-}" = -- ]; then
+			shift 2
+			IR_BENCH_ARGS=("$@")
+			break
+		fi ;;
+	compare)
+		set_action compare
+		[ $# -ge 3 ] || usage_error "compare needs two bench.json files"
+		IR_COMPARE=("$2" "$3")
+		shift 2 ;;
 	exec)
 		set_action exec
 		shift
@@ -112,7 +139,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-IR_ACTION=${IR_ACTION:-selftests}
+IR_ACTION=${IR_ACTION:-all}
 
 for v in IR_CPUS IR_MEM IR_TIMEOUT; do
 	n=${v#IR_}
@@ -122,6 +149,16 @@ done
 if [ -n "$IR_ICOUNT" ] && [ "$IR_ACCEL" = kvm ]; then
 	usage_error "--icount needs TCG; it cannot go with --kvm"
 fi
+if [ -n "$IR_ICOUNT" ] && [ -n "$IR_WALLCLOCK" ]; then
+	usage_error "choose --icount or --wallclock, not both"
+fi
+# Timing counts instructions unless asked otherwise: the same kernel
+# gives the same numbers on every boot (to 0.01 %).
+case $IR_ACTION in
+all | bench)
+	[ -z "$IR_WALLCLOCK" ] && [ -z "$IR_ACCEL" ] && [ -z "$IR_NATIVE" ] &&
+		IR_ICOUNT=1 ;;
+esac
 
 # Writes what the selftests Makefile needs to find the tree under test.
 write_kernel_mk() {
@@ -148,16 +185,36 @@ new_results_dir() {
 	ln -sfn "$(basename "$IR_OUT")" "$IR_RESULTS/latest"
 }
 
+# What the bench records about where its numbers come from.
+bench_meta() {
+	local rev
+	rev=$(git -C "$IR_TOP" describe --always --dirty 2>/dev/null || echo unknown)
+	printf -- '--meta %q ' "mode=$IR_BENCH_MODE" "suite_rev=$rev" \
+		"kernel_version=$KVER" "kernel_source=$KSRC" \
+		"kernel_build=$(basename "${KBUILD:-native}")" \
+		"vcpus=$IR_CPUS" "guest_mem_mib=$IR_MEM" "date=$(date -u +%FT%TZ)"
+}
+
 # The job the guest (or this host) runs; its output goes to the results.
 write_job() {
-	local job=$1 out=$2
+	local job=$1 out=$2 args
 	{
 		echo "#!/bin/sh"
 		echo "cd $(printf '%q' "$IR_TOP") || exit 1"
+		echo "uname -r >$out/kernel-release"
 		case $IR_ACTION in
-		selftests)
-			echo "uname -r >$out/kernel-release"
+		all | selftests)
 			echo "make --no-print-directory -C selftests run_tests >$out/selftests.tap 2>&1"
+			;;
+		esac
+		case $IR_ACTION in
+		all | bench)
+			if [ ${#IR_BENCH_ARGS[@]} -gt 0 ]; then
+				args=$(printf '%q ' "${IR_BENCH_ARGS[@]}")
+			else
+				args="--preset quick"
+			fi
+			echo "bench/replace_bench $args $(bench_meta) -o $out/bench.json >$out/bench.txt 2>&1"
 			;;
 		exec)
 			printf '%q ' "${IR_EXEC[@]}"
@@ -171,18 +228,11 @@ write_job() {
 	} >"$job"
 }
 
-# Prints the verdict of a finished selftests run in $IR_OUT and returns it.
-report() {
-	local counts pass fail skip rc=0 splat
-	counts=$(tap_counts "$IR_OUT/selftests.tap")
-	read -r pass fail skip <<<"$counts"
-	{
-		echo "# iommufd-replace selftests"
-		echo
-		echo "- kernel: $(cat "$IR_OUT/kernel-release" 2>/dev/null || echo unknown) ($IR_MODE)"
-		echo "- date: $(date -u +%FT%TZ), run time: ${IR_ELAPSED}s"
-		echo "- result: $pass passed, $fail failed, $skip skipped"
-	} >"$IR_OUT/summary.md"
+# Prints the selftests verdict of $IR_OUT; fails on any failure.
+report_selftests() {
+	local pass fail skip rc=0
+	read -r pass fail skip <<<"$(tap_counts "$IR_OUT/selftests.tap")"
+	echo "- selftests: $pass passed, $fail failed, $skip skipped" >>"$IR_OUT/summary.md"
 	if [ "$fail" -gt 0 ]; then
 		printf '%s: failed: %s\n' "$IR_PROG" "$(tap_failures "$IR_OUT/selftests.tap" | paste -sd, -)" >&2
 		rc=1
@@ -191,13 +241,54 @@ report() {
 		printf '%s: no test result in %s\n' "$IR_PROG" "$IR_OUT/selftests.tap" >&2
 		rc=1
 	fi
-	if [ -f "$IR_OUT/dmesg.txt" ] && ! splat=$(dmesg_splats "$IR_OUT/dmesg.txt"); then
-		printf '%s: kernel log has a splat (dmesg.txt):\n%s\n' "$IR_PROG" "$splat" >&2
-		printf -- '- kernel log: splat, see dmesg.txt\n' >>"$IR_OUT/summary.md"
-		rc=1
-	fi
 	echo "selftests: $pass passed, $fail failed, $skip skipped (${IR_ELAPSED}s, $IR_OUT)"
 	return $rc
+}
+
+report_bench() {
+	[ -s "$IR_OUT/bench.json" ] || {
+		cat "$IR_OUT/bench.txt" 2>/dev/null >&2
+		printf '%s: the bench wrote no bench.json\n' "$IR_PROG" >&2
+		return 1
+	}
+	[ -n "${IR_QUIET:-}" ] || cat "$IR_OUT/bench.txt"
+	echo "- bench: bench.json ($IR_BENCH_MODE), $(tail -n 1 "$IR_OUT/bench.txt")" >>"$IR_OUT/summary.md"
+	echo "bench: $IR_OUT/bench.json ($IR_BENCH_MODE)"
+	# A scenario that failed (not one this kernel lacks) fails the run.
+	! grep -q '^replace_bench: error' "$IR_OUT/bench.txt"
+}
+
+# The kernel log is part of every verdict.
+report_kernel_log() {
+	local splat
+	[ -f "$IR_OUT/dmesg.txt" ] || return 0
+	if ! splat=$(dmesg_splats "$IR_OUT/dmesg.txt"); then
+		printf '%s: kernel log has a splat (dmesg.txt):\n%s\n' "$IR_PROG" "$splat" >&2
+		echo "- kernel log: splat, see dmesg.txt" >>"$IR_OUT/summary.md"
+		return 1
+	fi
+}
+
+# Reports what the job in $IR_OUT left behind and returns the verdict.
+finish() {
+	local rc=0
+	{
+		echo "# iommufd-replace $IR_ACTION"
+		echo
+		echo "- kernel: $(cat "$IR_OUT/kernel-release" 2>/dev/null || echo unknown) ($IR_MODE)"
+		echo "- date: $(date -u +%FT%TZ), run time: ${IR_ELAPSED}s"
+	} >"$IR_OUT/summary.md"
+	case $IR_ACTION in
+	all | selftests) report_selftests || rc=1 ;;
+	esac
+	case $IR_ACTION in
+	all | bench) report_bench || rc=1 ;;
+	exec)
+		cat "$IR_OUT/exec.log"
+		rc=$(cat "$IR_OUT/job.rc" 2>/dev/null || echo 1) ;;
+	esac
+	report_kernel_log || { [ "$rc" -ne 0 ] || rc=1; }
+	return "$rc"
 }
 
 run_native() {
@@ -220,6 +311,7 @@ run_native() {
 	[ "$IR_ACTION" = build ] && return 0
 	new_results_dir
 	IR_MODE=native
+	IR_BENCH_MODE=native
 	write_job "$IR_OUT/job.sh" "$IR_OUT"
 	[ "$(id -u)" -eq 0 ] && dmesg >"$IR_OUT/dmesg.before" 2>/dev/null
 	start=$(date +%s)
@@ -228,8 +320,7 @@ run_native() {
 	if [ -f "$IR_OUT/dmesg.before" ]; then
 		dmesg | tail -n +"$(($(wc -l <"$IR_OUT/dmesg.before") + 1))" >"$IR_OUT/dmesg.txt"
 	fi
-	[ "$IR_ACTION" = selftests ] || return 0
-	report
+	finish
 }
 
 run_guest() {
@@ -249,6 +340,8 @@ run_guest() {
 	fi
 	new_results_dir
 	IR_MODE="qemu $IR_ACCEL${IR_ICOUNT:+ icount}, $IR_CPUS vCPUs, ${IR_MEM} MiB"
+	IR_BENCH_MODE=$IR_ACCEL-wallclock
+	[ -n "$IR_ICOUNT" ] && IR_BENCH_MODE=icount
 	# The guest mounts the results share at /run/ir-out.
 	write_job "$IR_OUT/job.in" /run/ir-out
 	info "booting $KVER ($IR_MODE); results in $IR_OUT"
@@ -264,19 +357,19 @@ run_guest() {
 	124) die "guest did not power off within ${IR_TIMEOUT}s (hang?); killed it; console log: $IR_OUT/console.log" ;;
 	125) die "guest stopped before its job finished (panic?): $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$IR_OUT/console.log" 2>/dev/null || echo 'see console log'); console log: $IR_OUT/console.log" ;;
 	esac
-	case $IR_ACTION in
-	selftests) report ;;
-	exec)
-		cat "$IR_OUT/exec.log"
-		if ! splat=$(dmesg_splats "$IR_OUT/dmesg.txt"); then
-			printf '%s: kernel log has a splat:\n%s\n' "$IR_PROG" "$splat" >&2
-			return 1
-		fi
-		return "$(cat "$IR_OUT/job.rc")" ;;
-	esac
+	finish
 }
 
-if [ -n "$IR_NATIVE" ]; then
+run_compare() {
+	local plot=()
+	[ -n "$IR_PLOT" ] && plot=(--plot "$IR_PLOT")
+	command -v python3 >/dev/null || ensure_packages python3
+	exec python3 "$IR_TOP/bench/compare.py" "${plot[@]}" "${IR_COMPARE[@]}"
+}
+
+if [ "$IR_ACTION" = compare ]; then
+	run_compare
+elif [ -n "$IR_NATIVE" ]; then
 	run_native
 else
 	run_guest

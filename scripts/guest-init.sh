@@ -29,7 +29,7 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 
 out=/run/ir-out
 mkdir -p $out
-if mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 results $out; then
+if mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results $out; then
 	cd /run || true
 	echo "ir-guest: running job" >/dev/console
 	sh $out/job.sh

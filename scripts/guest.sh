@@ -33,7 +33,7 @@ guest_qemu_cmd() {
 	local kimg=$KBUILD/arch/x86/boot/bzImage
 	local append="console=ttyS0 root=/dev/root rootfstype=9p"
 
-	append+=" rootflags=trans=virtio,version=9p2000.L,msize=1048576,cache=loose ro"
+	append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 	append+=" init=$IR_TOP/scripts/guest-init.sh panic=-1 quiet"
 	append+=" ${IR_KERNEL_ARGS:-}"
 	if [ "$IR_ACCEL" = kvm ]; then

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Compare two replace_bench JSON documents: a table, a verdict, a plot.
+
+Exit status: 0 no regression, 1 a regression, 2 bad input.
+"""
+import argparse
+import json
+import math
+import sys
+
+SCHEMA = "iommufd-replace-bench/1"
+# icount runs repeat to 0.01 %, so a small move is real; wall clock is noisy.
+THRESHOLD = {"icount": 0.005, "default": 0.10}
+
+
+def fail(msg):
+    print(f"compare: error: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except OSError as e:
+        fail(f"cannot read {path}: {e.strerror}")
+    except ValueError as e:
+        fail(f"{path} is not JSON ({e})")
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        fail(f"{path} is not a replace_bench document (schema {SCHEMA})")
+    if not isinstance(doc.get("records"), list):
+        fail(f"{path} has no records")
+    return doc
+
+
+def key(rec):
+    p = rec["point"]
+    return (rec["scenario"], rec["op"], rec["phase"], p["size"], p["areas"],
+            p["devices"], p["threads"], p["mem_node"], p["cpu_node"],
+            p["load"])
+
+
+def mann_whitney_p(a, b):
+    """Two-sided p-value of the Mann-Whitney U test (normal approximation,
+    tie-corrected): is one distribution shifted against the other?"""
+    n1, n2 = len(a), len(b)
+    if n1 < 8 or n2 < 8:
+        return 1.0
+    merged = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
+    ranks, ties, i = [0.0] * len(merged), 0.0, 0
+    while i < len(merged):
+        j = i
+        while j + 1 < len(merged) and merged[j + 1][0] == merged[i][0]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[k] = (i + j) / 2 + 1
+        t = j - i + 1
+        ties += t ** 3 - t
+        i = j + 1
+    r1 = sum(r for r, (_, g) in zip(ranks, merged) if g == 0)
+    u = r1 - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
+    if var <= 0:
+        return 1.0 if a == b else 0.0
+    z = (u - n1 * n2 / 2) / math.sqrt(var)
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def size(n):
+    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
+        if n >= 1 << shift:
+            return f"{n >> shift}{unit}"
+    return str(n)
+
+
+def plot(rows, path):
+    """A horizontal bar per record: new p50 over old p50, 1.0 in the middle."""
+    h, top, left, width = 18, 40, 420, 400
+    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}" '
+             f'height="{top + h * len(rows) + 30}" font-family="monospace" font-size="12">',
+             f'<text x="10" y="20">new p50 / old p50 (log scale, 0.5x to 2x)</text>',
+             f'<line x1="{left + width / 2}" y1="{top - 5}" x2="{left + width / 2}" '
+             f'y2="{top + h * len(rows)}" stroke="black"/>']
+    for i, r in enumerate(rows):
+        y = top + i * h
+        ratio = min(max(r["ratio"], 0.5), 2.0)
+        x = left + width / 2 + math.log2(ratio) * width / 2
+        x0, x1 = sorted((left + width / 2, x))
+        colour = {"slower": "#c0392b", "faster": "#27ae60"}.get(r["verdict"], "#7f8c8d")
+        lines.append(f'<text x="10" y="{y + 12}">{r["label"][:56]}</text>')
+        lines.append(f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 1):.1f}" '
+                     f'height="{h - 6}" fill="{colour}"/>')
+        lines.append(f'<text x="{left + width + 5}" y="{y + 12}">{r["ratio"]:.3f}</text>')
+    lines.append("</svg>")
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    import os
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("old")
+    ap.add_argument("new")
+    ap.add_argument("--threshold", type=float,
+                    help="relative p50 change that counts (default: 0.5%% for "
+                         "icount documents, 10%% otherwise)")
+    ap.add_argument("--plot", metavar="FILE.svg")
+    args = ap.parse_args()
+    old, new = load(args.old), load(args.new)
+    mode_old = old.get("meta", {}).get("mode", "unknown")
+    mode_new = new.get("meta", {}).get("mode", "unknown")
+    if mode_old != mode_new:
+        print(f"compare: warning: modes differ ({mode_old} vs {mode_new}); "
+              "ratios mix clocks", file=sys.stderr)
+    thr = args.threshold
+    if thr is None:
+        thr = THRESHOLD["icount"] if mode_old == mode_new == "icount" else THRESHOLD["default"]
+    olds = {key(r): r for r in old["records"]}
+    rows = []
+    for r in new["records"]:
+        o = olds.get(key(r))
+        if not o or not o["stats"]["p50"]:
+            continue
+        ratio = r["stats"]["p50"] / o["stats"]["p50"]
+        p = mann_whitney_p(o.get("samples_ns", []), r.get("samples_ns", []))
+        # One-time costs have a sample or so: the ratio alone decides.
+        significant = p < 0.01 or r["phase"] == "one_time" or mode_old == "icount"
+        verdict = "same"
+        if significant and ratio > 1 + thr:
+            verdict = "slower"
+        elif significant and ratio < 1 - thr:
+            verdict = "faster"
+        pt = r["point"]
+        label = (f'{r["scenario"]}/{r["op"]} {r["phase"]} {size(pt["size"])} '
+                 f'a{pt["areas"]} d{pt["devices"]} t{pt["threads"]} {pt["load"]}'
+                 + (f' m{pt["mem_node"]}c{pt["cpu_node"]}' if pt["mem_node"] >= 0 else ""))
+        rows.append({"label": label, "old": o["stats"]["p50"], "new": r["stats"]["p50"],
+                     "ratio": ratio, "p": p, "verdict": verdict})
+    if not rows:
+        fail("the two documents share no scenario and point")
+    print(f"{'record':<60} {'old p50':>12} {'new p50':>12} {'ratio':>7} {'p':>7}  verdict")
+    for r in rows:
+        print(f'{r["label"]:<60} {r["old"]:>12.0f} {r["new"]:>12.0f} {r["ratio"]:>7.3f} '
+              f'{r["p"]:>7.3f}  {r["verdict"]}')
+    slower = [r for r in rows if r["verdict"] == "slower"]
+    faster = [r for r in rows if r["verdict"] == "faster"]
+    missing = len(old["records"]) - len(rows)
+    if args.plot:
+        plot(rows, args.plot)
+    print(f"verdict: {'regression' if slower else 'no regression'}: {len(slower)} slower, "
+          f"{len(faster)} faster, {len(rows) - len(slower) - len(faster)} same "
+          f"(threshold {thr * 100:g}%, mode {mode_new}"
+          + (f", {missing} old records unmatched" if missing > 0 else "") + ")")
+    return 1 if slower else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

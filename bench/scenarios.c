@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The timed replace flows; see scenarios.h and ../shared/vmm-flows.md. */
+#include <errno.h>
+#include <string.h>
+
+#include "ir_iommufd.h"
+#include "ir_mock.h"
+#include "ir_stats.h"
+#include "scenarios.h"
+
+static int timed_replace(struct ctx *c, struct dev_state *d, __u32 to,
+			 uint64_t *ns)
+{
+	uint64_t t0 = ir_now_ns();
+	int rc = ir_mock_domain_replace(c->fd, d->dev.stdev_id, to, NULL);
+
+	*ns = ir_now_ns() - t0;
+	if (!rc)
+		d->cur = to;
+	return rc;
+}
+
+/* Leaves the auto domain MOCK_DOMAIN attached the device to, for c->a. */
+static int prime_to_a(struct ctx *c, struct dev_state *d, uint64_t *ns)
+{
+	return timed_replace(c, d, c->a, ns);
+}
+
+/* Flips between c->a and c->b: op 0 is a->b, op 1 is b->a. */
+static int step_flip(struct ctx *c, struct dev_state *d, uint64_t *ns)
+{
+	__u32 to = d->cur == c->a ? c->b : c->a;
+	int rc = timed_replace(c, d, to, ns);
+
+	return rc ? rc : to == c->b ? 0 : 1;
+}
+
+static __u32 idev0(struct ctx *c)
+{
+	return c->devs[0].dev.idev_id;
+}
+
+static int setup_hwpt_hwpt(struct ctx *c)
+{
+	int rc = ir_hwpt_alloc(c->fd, idev0(c), c->ioas[0], 0, &c->a);
+
+	return rc ? rc : ir_hwpt_alloc(c->fd, idev0(c), c->ioas[0], 0, &c->b);
+}
+
+static int setup_cross_ioas(struct ctx *c)
+{
+	int rc = ir_hwpt_alloc(c->fd, idev0(c), c->ioas[0], 0, &c->a);
+
+	return rc ? rc : ir_hwpt_alloc(c->fd, idev0(c), c->ioas[1], 0, &c->b);
+}
+
+static int setup_hwpt_ioas(struct ctx *c)
+{
+	c->b = c->ioas[0];
+	return ir_hwpt_alloc(c->fd, idev0(c), c->ioas[0], 0, &c->a);
+}
+
+/* An IOAS id comes back as the auto domain: flip on the IOAS id itself. */
+static int step_hwpt_ioas(struct ctx *c, struct dev_state *d, uint64_t *ns)
+{
+	bool to_ioas = d->cur == c->a;
+	uint64_t t0 = ir_now_ns();
+	int rc = ir_mock_domain_replace(c->fd, d->dev.stdev_id,
+					to_ioas ? c->ioas[0] : c->a, NULL);
+
+	*ns = ir_now_ns() - t0;
+	if (rc)
+		return rc;
+	d->cur = to_ioas ? c->b : c->a;
+	return to_ioas ? 0 : 1;
+}
+
+/* The alternative without replace: unbind the device, bind it afresh. */
+static int step_reattach(struct ctx *c, struct dev_state *d, uint64_t *ns)
+{
+	__u32 to = d->cur == c->a ? c->b : c->a;
+	uint64_t t0 = ir_now_ns();
+	int rc = ir_destroy(c->fd, d->dev.stdev_id);
+
+	if (!rc)
+		rc = ir_mock_domain(c->fd, to, 0, &d->dev);
+	*ns = ir_now_ns() - t0;
+	if (rc)
+		return rc;
+	d->cur = to;
+	return 0;
+}
+
+static int setup_access_ioas(struct ctx *c)
+{
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < c->pt->devices; i++) {
+		rc = ir_access_create(c->fd, c->ioas[0], 0,
+				      &c->devs[i].access_fd);
+		if (rc)
+			return rc;
+		c->devs[i].cur = c->ioas[0];
+	}
+	c->a = c->ioas[0];
+	c->b = c->ioas[1];
+	return 0;
+}
+
+static int step_access_ioas(struct ctx *c, struct dev_state *d, uint64_t *ns)
+{
+	__u32 to = d->cur == c->a ? c->b : c->a;
+	uint64_t t0 = ir_now_ns();
+	int rc = ir_access_replace_ioas(c->fd, d->access_fd, to);
+
+	*ns = ir_now_ns() - t0;
+	if (rc)
+		return rc;
+	d->cur = to;
+	return 0;
+}
+
+static int setup_parent(struct ctx *c)
+{
+	return ir_hwpt_alloc(c->fd, idev0(c), c->ioas[0],
+			     IOMMU_HWPT_ALLOC_NEST_PARENT, &c->parent);
+}
+
+static int setup_parent_nested(struct ctx *c)
+{
+	int rc = setup_parent(c);
+
+	c->a = c->parent;
+	return rc ? rc : ir_hwpt_alloc_nested(c->fd, idev0(c), c->parent, 0,
+					      0, 0, &c->b);
+}
+
+static int setup_nested_nested(struct ctx *c)
+{
+	int rc = setup_parent(c);
+
+	if (!rc)
+		rc = ir_hwpt_alloc_nested(c->fd, idev0(c), c->parent, 0, 0, 1,
+					  &c->a);
+	return rc ? rc : ir_hwpt_alloc_nested(c->fd, idev0(c), c->parent, 0,
+					      0, 2, &c->b);
+}
+
+/* Each device gets its own stage-1, as a guest's per-device STE does. */
+static int prime_own_nested(struct ctx *c, struct dev_state *d, uint64_t *ns)
+{
+	__u32 s1;
+	int rc = ir_hwpt_alloc_nested(c->fd, d->dev.idev_id, c->parent, 0, 0,
+				      0, &s1);
+
+	return rc ? rc : timed_replace(c, d, s1, ns);
+}
+
+/* QEMU's vSMMU/VT-d sequence, as one unit: alloc, replace, destroy old. */
+static int step_make_before_break(struct ctx *c, struct dev_state *d,
+				  uint64_t *ns)
+{
+	__u32 old = d->cur, s1;
+	uint64_t t0 = ir_now_ns();
+	int rc = ir_hwpt_alloc_nested(c->fd, d->dev.idev_id, c->parent, 0, 0,
+				      ++d->flips, &s1);
+
+	if (!rc)
+		rc = ir_mock_domain_replace(c->fd, d->dev.stdev_id, s1, NULL);
+	if (!rc)
+		rc = ir_destroy(c->fd, old);
+	*ns = ir_now_ns() - t0;
+	if (!rc)
+		d->cur = s1;
+	return rc;
+}
+
+static int setup_dirty(struct ctx *c)
+{
+	int rc = ir_hwpt_alloc(c->fd, idev0(c), c->ioas[0], 0, &c->a);
+
+	if (!rc)
+		rc = ir_hwpt_alloc(c->fd, idev0(c), c->ioas[0],
+				   IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &c->b);
+	return rc ? rc : ir_hwpt_set_dirty_tracking(c->fd, c->b, true);
+}
+
+static int setup_fault(struct ctx *c)
+{
+	int rc = setup_parent(c), i;
+	__u32 *hwpt[2] = { &c->a, &c->b };
+
+	for (i = 0; !rc && i < 2; i++) {
+		rc = ir_fault_queue_alloc(c->fd, &c->fault_id[i],
+					  &c->fault_fd[i]);
+		if (!rc)
+			rc = ir_hwpt_alloc_nested(c->fd, idev0(c), c->parent,
+						  IOMMU_HWPT_FAULT_ID_VALID,
+						  c->fault_id[i], 0, hwpt[i]);
+	}
+	return rc;
+}
+
+const struct scenario ir_scenarios[] = {
+	{
+		.name = "hwpt_hwpt",
+		.flow = "QEMU attach to an existing HWPT of the container; the hot path",
+		.ops = { "replace", "replace" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_hwpt_hwpt,
+		.prime = prime_to_a,
+		.step = step_flip,
+	},
+	{
+		.name = "cross_ioas",
+		.flow = "device moved between address spaces (containers)",
+		.ops = { "replace", "replace" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_cross_ioas,
+		.prime = prime_to_a,
+		.step = step_flip,
+	},
+	{
+		.name = "hwpt_ioas",
+		.flow = "vIOMMU disable re-attaching the IOAS (auto domain created and freed)",
+		.ops = { "to_ioas", "to_hwpt" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_hwpt_ioas,
+		.prime = prime_to_a,
+		.step = step_hwpt_ioas,
+		.max_iters = 40,
+	},
+	{
+		.name = "reattach",
+		.flow = "the alternative without replace: unbind and bind the device afresh",
+		.ops = { "unbind+bind", "unbind+bind" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_hwpt_hwpt,
+		.prime = prime_to_a,
+		.step = step_reattach,
+		.max_iters = 100,
+	},
+	{
+		.name = "access_ioas",
+		.flow = "emulated device (iommufd_access) moved between IOASes",
+		.ops = { "replace_ioas", "replace_ioas" },
+		.setup = setup_access_ioas,
+		.step = step_access_ioas,
+	},
+	{
+		.name = "parent_nested",
+		.flow = "vIOMMU enable/disable: stage-2 parent <-> nested stage-1",
+		.ops = { "to_nested", "to_parent" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_parent_nested,
+		.prime = prime_to_a,
+		.step = step_flip,
+	},
+	{
+		.name = "nested_nested",
+		.flow = "guest STE/PASID-table switch between two stage-1s on one parent",
+		.ops = { "replace", "replace" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_nested_nested,
+		.prime = prime_to_a,
+		.step = step_flip,
+	},
+	{
+		.name = "make_before_break",
+		.flow = "QEMU vSMMU/VT-d: alloc stage-1, replace, destroy the old one",
+		.ops = { "alloc+replace+destroy" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_parent,
+		.prime = prime_own_nested,
+		.step = step_make_before_break,
+	},
+	{
+		.name = "dirty",
+		.flow = "migration start: into and out of a dirty-tracking HWPT",
+		.ops = { "into_dirty", "out_of_dirty" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_dirty,
+		.prime = prime_to_a,
+		.step = step_flip,
+	},
+	{
+		.name = "fault",
+		.flow = "vIOMMU with IOPF: between two fault-capable stage-1s",
+		.ops = { "replace", "replace" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_fault,
+		.prime = prime_to_a,
+		.step = step_flip,
+		.needs = "fault-capable nested HWPTs (CONFIG_IOMMU_IOPF)",
+	},
+	{ }
+};
+
+const struct scenario *ir_scenario_find(const char *name)
+{
+	const struct scenario *s;
+
+	for (s = ir_scenarios; s->name; s++)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}

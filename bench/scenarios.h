@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The replace flows the bench times. Each scenario builds its objects
+ * once per point, makes one untimed-by-default transition that may carry a
+ * one-time cost (prime), then alternates between two states (step).
+ */
+#ifndef IR_BENCH_SCENARIOS_H
+#define IR_BENCH_SCENARIOS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "ir_mock.h"
+
+#define IR_MAX_OPS 2
+
+/* One measured point of the parameter space. */
+struct point {
+	size_t size;		/* bytes mapped in each IOAS */
+	unsigned int areas;	/* IOAS_MAP calls it is split into */
+	unsigned int devices;	/* mock devices, spread over the threads */
+	unsigned int threads;	/* replacing at once, one device set each */
+	int mem_node, cpu_node;	/* NUMA placement, -1: not bound */
+	const char *load;	/* none, access_rw or uring */
+	unsigned int iters, warmup;
+};
+
+/* Per-device state that a step flips. */
+struct dev_state {
+	struct ir_mock_dev dev;
+	__u32 cur;		/* object the device is on */
+	unsigned int flips;
+	int access_fd;		/* the access_ioas scenario's emulated device */
+};
+
+struct ctx {
+	int fd;
+	const struct point *pt;
+	__u32 ioas[2];
+	void *buf[2];
+	struct dev_state *devs;
+	/* The two HWPTs (or IOASes) a step alternates between. */
+	__u32 a, b, parent;
+	__u32 fault_id[2];
+	int fault_fd[2];
+	int access_fd;
+};
+
+struct scenario {
+	const char *name;
+	const char *flow;	/* the VMM flow it models */
+	const char *ops[IR_MAX_OPS];	/* names of what step() times */
+	const char *prime_op;	/* one-time transition, NULL: none */
+	/* Allocates what the devices alternate between: 0 or -errno. */
+	int (*setup)(struct ctx *c);
+	/* The first transition of device @d, timed into *ns. */
+	int (*prime)(struct ctx *c, struct dev_state *d, uint64_t *ns);
+	/* One timed operation on device @d: its op index, or -errno. */
+	int (*step)(struct ctx *c, struct dev_state *d, uint64_t *ns);
+	/* Rounds at most, for flows whose every round is O(mapped memory). */
+	unsigned int max_iters;
+	/* Why this kernel cannot run it, probed after setup failed. */
+	const char *needs;
+};
+
+extern const struct scenario ir_scenarios[];
+const struct scenario *ir_scenario_find(const char *name);
+
+#endif /* IR_BENCH_SCENARIOS_H */

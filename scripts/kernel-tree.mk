@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0
+# Where the kernel tree under test is, for every Makefile of the suite:
+#   KSRC  the kernel source tree (iommufd_test.h, kselftest_harness.h, lib.mk)
+#   KHDR  its installed uapi headers (`make headers_install`), default
+#         $(KSRC)/usr/include
+# run.sh writes both into build/kernel.mk; set them yourself to test a
+# kernel natively. Needs TOP, the suite's top directory.
+-include $(TOP)/build/kernel.mk
+
+ifeq ($(KSRC),)
+$(error KSRC is not set: run ./run.sh build once, or pass KSRC=<kernel tree> KHDR=<installed uapi headers>)
+endif
+ifeq ($(wildcard $(KSRC)/tools/testing/selftests/lib.mk),)
+$(error KSRC=$(KSRC) has no tools/testing/selftests/lib.mk: not a kernel tree)
+endif
+KHDR ?= $(KSRC)/usr/include
+ifeq ($(wildcard $(KHDR)/linux/iommufd.h),)
+$(error KHDR=$(KHDR) has no linux/iommufd.h: run `make headers_install` in the kernel tree, or pass KHDR=)
+endif
+
+LIB_SRCS := $(wildcard $(TOP)/lib/*.c)
+LIB_HDRS := $(wildcard $(TOP)/include/*.h) \
+	    $(KSRC)/drivers/iommu/iommufd/iommufd_test.h
+IR_CFLAGS := -Wall -O2 -g -isystem $(KHDR) -I$(TOP)/include \
+	     -I$(KSRC)/drivers/iommu/iommufd
