@@ -28,6 +28,8 @@ actions (default: all):
   selftests        run `make -C selftests run_tests` in the guest (TAP)
   bench [-- ARGS]  run bench/replace_bench (default ARGS: --preset quick);
                    writes bench.json
+  --explain SCEN   trace one first and one steady replace of bench scenario
+                   SCEN at 1 MiB and 64 MiB: where the time goes
   compare OLD NEW  compare two bench.json files: table, verdict, exit 1 on
                    a regression (--plot FILE.svg draws it)
   shell            boot the guest with an interactive shell on the console
@@ -56,6 +58,7 @@ output:
   --results DIR    where results/<timestamp>/ goes (default: ./results)
   --cache DIR      kernel cache (default: ${XDG_CACHE_HOME:-~/.cache}/iommufd-replace)
   --plot FILE      with compare: draw the ratios as an SVG
+  --threshold F    with compare: relative p50 change that counts (0.005 = 0.5%)
   --dry-run        print the QEMU command line instead of booting
   -q, --quiet      print only the verdict
   -h, --help       show this help
@@ -87,6 +90,8 @@ IR_WALLCLOCK=
 IR_BENCH_ARGS=()
 IR_COMPARE=()
 IR_PLOT=
+IR_THRESHOLD=
+IR_EXPLAIN=
 
 set_action() {
 	[ -z "$IR_ACTION" ] || usage_error "choose one action, not '$IR_ACTION' and '$1'"
@@ -109,6 +114,8 @@ while [ $# -gt 0 ]; do
 	--icount) IR_ICOUNT=1 ;;
 	--wallclock) IR_WALLCLOCK=1 ;;
 	--plot) need_arg "$@"; IR_PLOT=$2; shift ;;
+	--threshold) need_arg "$@"; IR_THRESHOLD=$2; shift ;;
+	--explain) need_arg "$@"; IR_EXPLAIN=$2; set_action explain; shift ;;
 	--append) need_arg "$@"; IR_KERNEL_ARGS=$2; shift ;;
 	--timeout) need_arg "$@"; IR_TIMEOUT=$2; shift ;;
 	--results) need_arg "$@"; IR_RESULTS=$2; shift ;;
@@ -155,7 +162,7 @@ fi
 # Timing counts instructions unless asked otherwise: the same kernel
 # gives the same numbers on every boot (to 0.01 %).
 case $IR_ACTION in
-all | bench)
+all | bench | explain)
 	[ -z "$IR_WALLCLOCK" ] && [ -z "$IR_ACCEL" ] && [ -z "$IR_NATIVE" ] &&
 		IR_ICOUNT=1 ;;
 esac
@@ -208,6 +215,21 @@ write_job() {
 			;;
 		esac
 		case $IR_ACTION in
+		explain)
+			cat <<EOF
+cd /sys/kernel/tracing || exit 1
+echo 0 >tracing_on
+echo 65536 >buffer_size_kb
+echo function_graph >current_tracer
+echo iommufd_fops_ioctl >set_graph_function
+echo 1 >options/funcgraph-tail
+echo 12 >max_graph_depth
+cd $(printf '%q' "$IR_TOP") || exit 1
+mkdir -p $out/explain
+bench/replace_bench -s $(printf '%q' "$IR_EXPLAIN") -m 1M,64M -w 5 --explain $out/explain >$out/bench.txt 2>&1
+echo \$? >$out/bench.rc
+EOF
+			;;
 		all | bench)
 			if [ ${#IR_BENCH_ARGS[@]} -gt 0 ]; then
 				args=$(printf '%q ' "${IR_BENCH_ARGS[@]}")
@@ -215,6 +237,7 @@ write_job() {
 				args="--preset quick"
 			fi
 			echo "bench/replace_bench $args $(bench_meta) -o $out/bench.json >$out/bench.txt 2>&1"
+			echo "echo \$? >$out/bench.rc"
 			;;
 		exec)
 			printf '%q ' "${IR_EXEC[@]}"
@@ -255,7 +278,10 @@ report_bench() {
 	echo "- bench: bench.json ($IR_BENCH_MODE), $(tail -n 1 "$IR_OUT/bench.txt")" >>"$IR_OUT/summary.md"
 	echo "bench: $IR_OUT/bench.json ($IR_BENCH_MODE)"
 	# A scenario that failed (not one this kernel lacks) fails the run.
-	! grep -q '^replace_bench: error' "$IR_OUT/bench.txt"
+	[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] || {
+		printf '%s: the bench failed: %s\n' "$IR_PROG" "$(grep -m1 '^replace_bench:' "$IR_OUT/bench.txt")" >&2
+		return 1
+	}
 }
 
 # The kernel log is part of every verdict.
@@ -283,6 +309,12 @@ finish() {
 	esac
 	case $IR_ACTION in
 	all | bench) report_bench || rc=1 ;;
+	explain)
+		[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] || {
+			printf '%s: --explain failed: %s\n' "$IR_PROG" "$(head -n 1 "$IR_OUT/bench.txt")" >&2
+			return 1
+		}
+		python3 "$IR_TOP/bench/explain.py" "$IR_OUT/explain" | tee "$IR_OUT/explain.txt" || rc=1 ;;
 	exec)
 		cat "$IR_OUT/exec.log"
 		rc=$(cat "$IR_OUT/job.rc" 2>/dev/null || echo 1) ;;
@@ -361,10 +393,11 @@ run_guest() {
 }
 
 run_compare() {
-	local plot=()
-	[ -n "$IR_PLOT" ] && plot=(--plot "$IR_PLOT")
+	local opts=()
+	[ -n "$IR_PLOT" ] && opts=(--plot "$IR_PLOT")
+	[ -n "$IR_THRESHOLD" ] && opts+=(--threshold "$IR_THRESHOLD")
 	command -v python3 >/dev/null || ensure_packages python3
-	exec python3 "$IR_TOP/bench/compare.py" "${plot[@]}" "${IR_COMPARE[@]}"
+	exec python3 "$IR_TOP/bench/compare.py" "${opts[@]}" "${IR_COMPARE[@]}"
 }
 
 if [ "$IR_ACTION" = compare ]; then

@@ -137,6 +137,9 @@ int ir_load_start(const char *kind, int fd, __u32 ioas_id, __u64 iova,
 		free(l);
 		return rc;
 	}
+	/* Time nothing until the load really runs: up to a second. */
+	for (rc = 0; !l->ops && !l->rc && rc < 10000; rc++)
+		usleep(100);
 	*load = l;
 	return 0;
 }

@@ -32,9 +32,78 @@
 struct record {
 	const char *scenario, *op, *phase;
 	struct point pt;
+	unsigned long load_ops;	/* what the concurrent load did meanwhile */
 	uint64_t *samples;
 	size_t n, cap;
 };
+
+/* Where --explain saves one traced operation per phase, or NULL. */
+static const char *explain_dir;
+
+#define TRACEFS "/sys/kernel/tracing/"
+
+static int trace_write(const char *file, const char *val)
+{
+	char path[256];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), TRACEFS "%s", file);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	rc = fputs(val, f) < 0 ? -EIO : 0;
+	return fclose(f) ? -errno : rc;
+}
+
+/* Moves what the tracer holds to DIR/<scenario>-<size>-<phase>.trace. */
+static int trace_save(const char *scenario, size_t size, const char *phase)
+{
+	char path[4096], buf[65536];
+	FILE *in, *o;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s-%zu-%s.trace", explain_dir,
+		 scenario, size, phase);
+	in = fopen(TRACEFS "trace", "r");
+	o = fopen(path, "w");
+	if (!in || !o) {
+		if (in)
+			fclose(in);
+		if (o)
+			fclose(o);
+		return -errno;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, o);
+	fclose(in);
+	if (fclose(o))
+		return -errno;
+	return trace_write("trace", "");
+}
+
+/*
+ * Traces one call of @fn: the first transition of device 0 (one_time),
+ * or one step after the warm-up (steady).
+ */
+static int explain_one(struct ctx *c, const struct scenario *s,
+		       const char *phase)
+{
+	struct dev_state *d = &c->devs[0];
+	uint64_t ns;
+	int rc;
+
+	rc = trace_write("trace", "");
+	if (!rc)
+		rc = trace_write("tracing_on", "1");
+	if (rc)
+		return rc;
+	rc = strcmp(phase, "steady") ? s->prime(c, d, &ns) : s->step(c, d, &ns);
+	trace_write("tracing_on", "0");
+	if (rc < 0)
+		return rc;
+	return trace_save(s->name, c->pt->size, phase);
+}
 
 static struct {
 	struct record *recs;
@@ -169,6 +238,7 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 	struct load *load = NULL;
 	pthread_barrier_t start;
 	pthread_t *tids = calloc(pt->threads, sizeof(*tids));
+	unsigned long load_ops;
 	const char *why = NULL;
 	unsigned int i, per;
 	uint64_t ns;
@@ -204,6 +274,14 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 		why = s->needs;
 		goto out;
 	}
+	if (explain_dir) {
+		rc = s->prime ? explain_one(&c, s, "one_time") : 0;
+		for (i = 0; !rc && i < pt->warmup; i++)
+			rc = s->step(&c, &c.devs[0], &ns) < 0 ? -EIO : 0;
+		if (!rc)
+			rc = explain_one(&c, s, "steady");
+		goto out;
+	}
 	/* One-time costs are timed on their own, never folded into a mean. */
 	for (i = 0; s->prime && !rc && i < pt->devices; i++) {
 		rc = s->prime(&c, &c.devs[i], &ns);
@@ -233,13 +311,17 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 			rc = w[i].rc;
 	}
 	pthread_barrier_destroy(&start);
-	ir_load_stop(load);
+	load_ops = ir_load_stop(load);
+	/* A load that did nothing would make a "loaded" point a lie. */
+	if (load && !load_ops && !rc)
+		rc = -EIO;
 	for (i = 0; !rc && i < pt->threads; i++) {
 		for (k = 0; k < IR_MAX_OPS && s->ops[k]; k++) {
 			struct record *r = record_get(s->name, s->ops[k],
 						      "steady", pt);
 			size_t j;
 
+			r->load_ops = load_ops;
 			for (j = 0; j < w[i].n[k]; j++)
 				record_add(r, w[i].ns[k][j]);
 		}
@@ -358,8 +440,8 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 
 		ir_stats_compute(r->samples, r->n, &st);
 		fprintf(f, "%s\n    {\"scenario\": \"%s\", \"op\": \"%s\", "
-			"\"phase\": \"%s\", ", i ? "," : "", r->scenario, r->op,
-			r->phase);
+			"\"phase\": \"%s\", \"load_ops\": %lu, ", i ? "," : "",
+			r->scenario, r->op, r->phase, r->load_ops);
 		json_point(f, &r->pt);
 		fprintf(f, ",\n     \"stats\": {\"count\": %zu, \"min\": %.0f, "
 			"\"p50\": %.0f, \"p90\": %.0f, \"p99\": %.0f, "
@@ -380,7 +462,7 @@ static void print_row(const struct record *r)
 {
 	struct ir_stats st;
 	uint64_t *copy = malloc(r->n * sizeof(*copy));
-	char size[32];
+	char size[32], numa[16];
 
 	if (!copy)
 		return;
@@ -391,10 +473,15 @@ static void print_row(const struct record *r)
 		snprintf(size, sizeof(size), "%zuM", r->pt.size >> 20);
 	else
 		snprintf(size, sizeof(size), "%zuK", r->pt.size >> 10);
-	printf("%-18s %-22s %-8s %5s %4u %3u %2u %-9s %6zu %10.0f %10.0f %10.0f %12.0f\n",
+	if (r->pt.mem_node >= 0 || r->pt.cpu_node >= 0)
+		snprintf(numa, sizeof(numa), "m%dc%d", r->pt.mem_node,
+			 r->pt.cpu_node);
+	else
+		snprintf(numa, sizeof(numa), "-");
+	printf("%-18s %-22s %-8s %5s %4u %3u %2u %-5s %-9s %6zu %10.0f %10.0f %10.0f %12.0f\n",
 	       r->scenario, r->op, r->phase, size, r->pt.areas, r->pt.devices,
-	       r->pt.threads, r->pt.load, st.count, st.p50, st.p99, st.max,
-	       st.mean);
+	       r->pt.threads, numa, r->pt.load, st.count, st.p50, st.p99,
+	       st.max, st.mean);
 }
 
 static size_t parse_size(const char *s)
@@ -592,6 +679,9 @@ static void usage(FILE *f)
 		"  -w, --warmup N       untimed operations first (default 20)\n"
 		"  -p, --preset NAME    quick or full: a set of points (overrides -m -a -d -t -l)\n"
 		"  -o, --json FILE      write the JSON document here\n"
+		"      --explain DIR    trace one first and one steady operation per\n"
+		"                       scenario with the tracer set up in tracefs\n"
+		"                       (function_graph); save them in DIR, time nothing\n"
 		"      --meta KEY=VAL   add to the document's meta (repeatable)\n"
 		"      --list           list the scenarios\n"
 		"scenarios:\n");
@@ -614,6 +704,7 @@ int main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "json", required_argument, NULL, 'o' },
 		{ "preset", required_argument, NULL, 'p' },
+		{ "explain", required_argument, NULL, 'X' },
 		{ "meta", required_argument, NULL, 'E' },
 		{ "list", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
@@ -648,6 +739,7 @@ int main(int argc, char **argv)
 		case 'w': pt.warmup = atoi(optarg); break;
 		case 'o': json = optarg; break;
 		case 'p': preset = optarg; break;
+		case 'X': explain_dir = optarg; break;
 		case 'E':
 			if (!strchr(optarg, '=') || out.nmeta == MAX_META)
 				die("bad --meta '%s' (KEY=VALUE, 16 at most)", optarg);
@@ -697,9 +789,9 @@ int main(int argc, char **argv)
 	if (before.timed_ns > before.bare_ns)
 		correction_ns = (uint64_t)(before.timed_ns - before.bare_ns);
 
-	printf("%-18s %-22s %-8s %5s %4s %3s %2s %-9s %6s %10s %10s %10s %12s\n",
-	       "scenario", "op", "phase", "size", "area", "dev", "th", "load",
-	       "count", "p50_ns", "p99_ns", "max_ns", "mean_ns");
+	printf("%-18s %-22s %-8s %5s %4s %3s %2s %-5s %-9s %6s %10s %10s %10s %12s\n",
+	       "scenario", "op", "phase", "size", "area", "dev", "th", "numa",
+	       "load", "count", "p50_ns", "p99_ns", "max_ns", "mean_ns");
 	if (preset) {
 		if (!strcmp(preset, "quick"))
 			plan_quick(&pt);

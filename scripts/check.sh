@@ -93,6 +93,28 @@ check "hung guest: killed, one line, exit !0" \
 check "hung guest keeps its console log" \
 	test -s results/latest/console.log
 
+# Two icount boots of the same kernel must give the same hot-path numbers:
+# the promise that makes a regression tracker possible (0.2 %).
+bench_repeats() {
+	local a b args=(-s hwpt_hwpt,nested_nested,make_before_break -m 1M -n 200)
+	./run.sh -q bench -- "${args[@]}" >/dev/null || return 1
+	a=$(readlink -f results/latest)
+	./run.sh -q bench -- "${args[@]}" >/dev/null || return 1
+	b=$(readlink -f results/latest)
+	./run.sh compare --threshold 0.002 "$a/bench.json" "$b/bench.json" |
+		tee "$tmp/compare" | tail -n 1
+	grep -q '^verdict: no regression: 0 slower, 0 faster' "$tmp/compare"
+}
+check "bench: two icount boots agree within 0.2%" bench_repeats
+check "bench: timing overhead residual <= 1%" python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))["overhead"]
+print(o)
+sys.exit(not (0 <= o["residual_fraction_of_hot_p50"] <= 0.01))' results/latest/bench.json
+check "compare: a JSON not ours, one line, exit 2" \
+	expect_error 2 "is not a replace_bench document" \
+	./run.sh compare results/latest/bench.json scripts/test-data/clean.dmesg
+
 # Off the guest, on a kernel without /dev/iommu, every test SKIPs with a
 # reason, and the run still succeeds.
 native_skips() {

@@ -35,6 +35,6 @@ ensure_packages() {
 }
 
 # What building the suite needs, and what building a kernel needs on top.
-IR_SUITE_PACKAGES=(gcc make libc6-dev perl)
+IR_SUITE_PACKAGES=(gcc make libc6-dev perl python3 liburing-dev libnuma-dev)
 IR_KERNEL_PACKAGES=(flex bison bc libelf-dev libssl-dev rsync xz-utils cpio)
 IR_GUEST_PACKAGES=(qemu-system-x86)
