@@ -130,11 +130,7 @@ while [ $# -gt 0 ]; do
 			IR_BENCH_ARGS=("$@")
 			break
 		fi ;;
-	compare)
-		set_action compare
-		[ $# -ge 3 ] || usage_error "compare needs two bench.json files"
-		IR_COMPARE=("$2" "$3")
-		shift 2 ;;
+	compare) set_action compare ;;
 	exec)
 		set_action exec
 		shift
@@ -142,11 +138,17 @@ while [ $# -gt 0 ]; do
 		IR_EXEC=("$@")
 		break ;;
 	-*) usage_error "unknown option '$1'" ;;
-	*) usage_error "unknown action '$1'" ;;
+	*)
+		# compare takes its two files wherever the options are.
+		[ "$IR_ACTION" = compare ] && [ ${#IR_COMPARE[@]} -lt 2 ] ||
+			usage_error "unknown action '$1'"
+		IR_COMPARE+=("$1") ;;
 	esac
 	shift
 done
 IR_ACTION=${IR_ACTION:-all}
+[ "$IR_ACTION" != compare ] || [ ${#IR_COMPARE[@]} -eq 2 ] ||
+	usage_error "compare needs two bench.json files"
 
 for v in IR_CPUS IR_MEM IR_TIMEOUT; do
 	n=${v#IR_}

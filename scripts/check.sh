@@ -14,19 +14,29 @@ failed=()
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# Each check's runtime is shown beside its last one, as blktests does.
+times=results/check-times
+mkdir -p results
+touch "$times"
+
 # check NAME CMD...: CMD's status is the check's.
 check() {
-	local name=$1 t0 rc=0
+	local name=$1 t0 rc=0 secs last
 	shift
 	t0=$(date +%s)
 	"$@" >"$tmp/out" 2>&1 || rc=$?
+	secs=$(($(date +%s) - t0))
+	last=$(awk -F'\t' -v n="$name" '$1 == n { print $2 "s" }' "$times")
+	awk -F'\t' -v n="$name" '$1 != n' "$times" >"$tmp/times"
+	printf '%s\t%s\n' "$name" "$secs" >>"$tmp/times"
+	cp "$tmp/times" "$times"
 	if [ $rc -eq 0 ]; then
 		pass=$((pass + 1))
-		printf '%-44s [passed] %ss\n' "$name" "$(($(date +%s) - t0))"
+		printf '%-46s [passed] %4ss  (last: %s)\n' "$name" "$secs" "${last:-none}"
 	else
 		fail=$((fail + 1))
 		failed+=("$name")
-		printf '%-44s [failed] %ss\n' "$name" "$(($(date +%s) - t0))"
+		printf '%-46s [failed] %4ss  (last: %s)\n' "$name" "$secs" "${last:-none}"
 		sed 's/^/    /' "$tmp/out" | tail -n 20
 	fi
 }
@@ -53,23 +63,28 @@ expect_status() {
 	[ $rc -eq "$want" ] || { echo "exit status $rc, wanted $want"; return 1; }
 }
 
-# The guest selftests: every harness test counts on its own.
-echo "== guest selftests (./run.sh selftests)"
+# The main job, as the README runs it: every harness test of the guest
+# selftests counts on its own, and the quick bench must deliver.
+echo "== the main job (./run.sh): guest selftests and the quick bench"
 rc=0
-./run.sh selftests >"$tmp/selftests.out" 2>"$tmp/selftests.err" || rc=$?
-cat "$tmp/selftests.err" "$tmp/selftests.out"
-tap=results/latest/selftests.tap
-if [ -f "$tap" ] && line=$(grep -E '^selftests: [0-9]+ passed' "$tmp/selftests.out"); then
+./run.sh >"$tmp/main.out" 2>"$tmp/main.err" || rc=$?
+cat "$tmp/main.err" "$tmp/main.out"
+main=$(readlink -f results/latest)
+tap=$main/selftests.tap
+if [ -f "$tap" ] && grep -qE '^selftests: [0-9]+ passed' "$tmp/main.out"; then
 	read -r p f s <<<"$(tap_counts "$tap")"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	[ "$f" -gt 0 ] && failed+=($(tap_failures "$tap" | tr ' ' _))
-	# A clean TAP with a failing run means the kernel log failed it.
+	# A clean TAP with a failing run: the kernel log or the bench failed it.
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-		fail=$((fail + 1)) failed+=("guest-run-verdict")
+		fail=$((fail + 1)) failed+=("main-job-verdict")
 	fi
 else
-	fail=$((fail + 1)) failed+=("guest-selftests-run")
+	fail=$((fail + 1)) failed+=("main-job-selftests")
 fi
+check "main job: quick bench wrote bench.json" \
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not d["records"])' \
+	"$main/bench.json"
 
 echo "== run.sh promises"
 check "bad option: one line, exit 2" \
@@ -110,10 +125,10 @@ check "bench: timing overhead residual <= 1%" python3 -c '
 import json, sys
 o = json.load(open(sys.argv[1]))["overhead"]
 print(o)
-sys.exit(not (0 <= o["residual_fraction_of_hot_p50"] <= 0.01))' results/latest/bench.json
+sys.exit(not (0 <= o["residual_fraction_of_hot_p50"] <= 0.01))' "$main/bench.json"
 check "compare: a JSON not ours, one line, exit 2" \
 	expect_error 2 "is not a replace_bench document" \
-	./run.sh compare results/latest/bench.json scripts/test-data/clean.dmesg
+	./run.sh compare "$main/bench.json" scripts/test-data/not-ours.json
 
 # Off the guest, on a kernel without /dev/iommu, every test SKIPs with a
 # reason, and the run still succeeds.
