@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <liburing.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 
 struct load {
 	pthread_t tid;
-	volatile bool stop;
+	atomic_bool stop;
 	unsigned long ops;
 	int fd, access_fd, file_fd;
 	__u64 iova;
@@ -121,8 +122,9 @@ int ir_load_start(const char *kind, int fd, __u32 ioas_id, __u64 iova,
 			rc = -pthread_create(&l->tid, NULL, access_rw_loop, l);
 	} else {
 		l->file_fd = make_file();
-		rc = l->file_fd < 0 ? l->file_fd :
-				      io_uring_queue_init(URING_DEPTH, &l->ring, 0);
+		rc = l->file_fd < 0 ?
+			     l->file_fd :
+			     io_uring_queue_init(URING_DEPTH, &l->ring, 0);
 		l->ring_ready = !rc;
 		if (!rc)
 			rc = -pthread_create(&l->tid, NULL, uring_loop, l);

@@ -28,11 +28,15 @@
 #define SCHEMA "iommufd-replace-bench/1"
 #define IOVA ((__u64)MOCK_APERTURE_START)
 #define MAX_META 16
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#ifndef fallthrough
+#define fallthrough __attribute__((__fallthrough__))
+#endif
 
 struct record {
 	const char *scenario, *op, *phase;
 	struct point pt;
-	unsigned long load_ops;	/* what the concurrent load did meanwhile */
+	unsigned long load_ops; /* what the concurrent load did meanwhile */
 	uint64_t *samples;
 	size_t n, cap;
 };
@@ -131,7 +135,8 @@ static struct record *record_get(const char *scenario, const char *op,
 	for (i = 0; i < out.n; i++) {
 		r = &out.recs[i];
 		if (r->scenario == scenario && !strcmp(r->op, op) &&
-		    !strcmp(r->phase, phase) && !memcmp(&r->pt, pt, sizeof(*pt)))
+		    !strcmp(r->phase, phase) &&
+		    !memcmp(&r->pt, pt, sizeof(*pt)))
 			return r;
 	}
 	out.recs = realloc(out.recs, (out.n + 1) * sizeof(*out.recs));
@@ -170,7 +175,8 @@ static void *alloc_mapped(const struct point *pt, int fill)
 	if (buf == MAP_FAILED)
 		return NULL;
 	madvise(buf, pt->size, MADV_NOHUGEPAGE);
-	if (pt->mem_node >= 0 && ir_numa_bind_memory(buf, pt->size, pt->mem_node))
+	if (pt->mem_node >= 0 &&
+	    ir_numa_bind_memory(buf, pt->size, pt->mem_node))
 		return NULL;
 	memset(buf, fill, pt->size);
 	return buf;
@@ -190,7 +196,7 @@ static int map_ioas(int fd, __u32 ioas, void *buf, const struct point *pt)
 struct worker {
 	struct ctx *c;
 	const struct scenario *s;
-	unsigned int first, count;	/* its devices */
+	unsigned int first, count; /* its devices */
 	pthread_barrier_t *start;
 	uint64_t *ns[IR_MAX_OPS];
 	size_t n[IR_MAX_OPS];
@@ -208,7 +214,8 @@ static void *worker_run(void *arg)
 	if (pt->cpu_node >= 0)
 		ir_numa_run_on_node(pt->cpu_node);
 	for (i = 0; i < IR_MAX_OPS; i++) {
-		w->ns[i] = calloc((size_t)pt->iters * w->count, sizeof(uint64_t));
+		w->ns[i] =
+			calloc((size_t)pt->iters * w->count, sizeof(uint64_t));
 		if (!w->ns[i]) {
 			w->rc = -ENOMEM;
 			return NULL;
@@ -286,7 +293,8 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 	for (i = 0; s->prime && !rc && i < pt->devices; i++) {
 		rc = s->prime(&c, &c.devs[i], &ns);
 		if (!rc)
-			record_add(record_get(s->name, s->prime_op, "one_time", pt),
+			record_add(record_get(s->name, s->prime_op, "one_time",
+					      pt),
 				   ns);
 	}
 	if (rc)
@@ -301,8 +309,11 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 	per = pt->devices / pt->threads;
 	pthread_barrier_init(&start, NULL, pt->threads);
 	for (i = 0; i < pt->threads; i++) {
-		w[i] = (struct worker){ .c = &c, .s = s, .first = i * per,
-					.count = per, .start = &start };
+		w[i] = (struct worker){ .c = &c,
+					.s = s,
+					.first = i * per,
+					.count = per,
+					.start = &start };
 		pthread_create(&tids[i], NULL, worker_run, &w[i]);
 	}
 	for (i = 0; i < pt->threads; i++) {
@@ -317,8 +328,8 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 		rc = -EIO;
 	for (i = 0; !rc && i < pt->threads; i++) {
 		for (k = 0; k < IR_MAX_OPS && s->ops[k]; k++) {
-			struct record *r = record_get(s->name, s->ops[k],
-						      "steady", pt);
+			struct record *r =
+				record_get(s->name, s->ops[k], "steady", pt);
 			size_t j;
 
 			r->load_ops = load_ops;
@@ -354,9 +365,9 @@ out:
  * IOMMU_TEST_CMD: the harness must not be what the numbers measure.
  */
 struct overhead {
-	double timer_ns;	/* two back-to-back clock reads */
-	double bare_ns;		/* the ioctl in an untimed loop, mean */
-	double timed_ns;	/* the same ioctl timed one by one, p50 */
+	double timer_ns; /* two back-to-back clock reads */
+	double bare_ns; /* the ioctl in an untimed loop, mean */
+	double timed_ns; /* the same ioctl timed one by one, p50 */
 };
 
 static void measure_overhead(struct overhead *o)
@@ -396,10 +407,12 @@ static void measure_overhead(struct overhead *o)
 
 static void json_point(FILE *f, const struct point *pt)
 {
-	fprintf(f, "\"point\": {\"size\": %zu, \"areas\": %u, \"devices\": %u, "
+	fprintf(f,
+		"\"point\": {\"size\": %zu, \"areas\": %u, \"devices\": %u, "
 		"\"threads\": %u, \"mem_node\": %d, \"cpu_node\": %d, "
-		"\"load\": \"%s\"}", pt->size, pt->areas, pt->devices,
-		pt->threads, pt->mem_node, pt->cpu_node, pt->load);
+		"\"load\": \"%s\"}",
+		pt->size, pt->areas, pt->devices, pt->threads, pt->mem_node,
+		pt->cpu_node, pt->load);
 }
 
 static void write_json(FILE *f, const struct overhead *o, double residual,
@@ -422,7 +435,8 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 		fprintf(f, ",\n    \"%.*s\": \"%s\"", (int)(eq - out.meta[m]),
 			out.meta[m], eq + 1);
 	}
-	fprintf(f, "\n  },\n  \"overhead\": {\"timer_ns\": %.1f, "
+	fprintf(f,
+		"\n  },\n  \"overhead\": {\"timer_ns\": %.1f, "
 		"\"bare_ioctl_ns\": %.1f, \"timed_ioctl_p50_ns\": %.1f, "
 		"\"correction_ns\": %llu, \"residual_ns\": %.1f, "
 		"\"hot_p50_ns\": %.1f, \"residual_fraction_of_hot_p50\": %.5f},\n",
@@ -431,19 +445,22 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 		hot_p50 > 0 ? fabs(residual) / hot_p50 : -1);
 	fprintf(f, "  \"scenarios\": {");
 	for (s = ir_scenarios; s->name; s++)
-		fprintf(f, "%s\n    \"%s\": \"%s\"", s == ir_scenarios ? "" : ",",
-			s->name, s->flow);
+		fprintf(f, "%s\n    \"%s\": \"%s\"",
+			s == ir_scenarios ? "" : ",", s->name, s->flow);
 	fprintf(f, "\n  },\n  \"records\": [");
 	for (i = 0; i < out.n; i++) {
 		struct record *r = &out.recs[i];
 		struct ir_stats st;
 
 		ir_stats_compute(r->samples, r->n, &st);
-		fprintf(f, "%s\n    {\"scenario\": \"%s\", \"op\": \"%s\", "
-			"\"phase\": \"%s\", \"load_ops\": %lu, ", i ? "," : "",
-			r->scenario, r->op, r->phase, r->load_ops);
+		fprintf(f,
+			"%s\n    {\"scenario\": \"%s\", \"op\": \"%s\", "
+			"\"phase\": \"%s\", \"load_ops\": %lu, ",
+			i ? "," : "", r->scenario, r->op, r->phase,
+			r->load_ops);
 		json_point(f, &r->pt);
-		fprintf(f, ",\n     \"stats\": {\"count\": %zu, \"min\": %.0f, "
+		fprintf(f,
+			",\n     \"stats\": {\"count\": %zu, \"min\": %.0f, "
 			"\"p50\": %.0f, \"p90\": %.0f, \"p99\": %.0f, "
 			"\"p999\": %.0f, \"max\": %.0f, \"mean\": %.1f, "
 			"\"stddev\": %.1f},\n     \"samples_ns\": [",
@@ -490,23 +507,36 @@ static size_t parse_size(const char *s)
 	unsigned long long v = strtoull(s, &end, 10);
 
 	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 0: break;
-	default: die("bad size '%s' (a number with K, M or G)", s);
+	case 'G':
+	case 'g':
+		v <<= 10;
+		fallthrough;
+	case 'M':
+	case 'm':
+		v <<= 10;
+		fallthrough;
+	case 'K':
+	case 'k':
+		v <<= 10;
+		end++;
+		break;
+	case 0:
+		break;
+	default:
+		die("bad size '%s' (a number with K, M or G)", s);
 	}
 	if (*end || !v || v % 4096)
 		die("bad size '%s' (a positive multiple of 4K)", s);
 	return v;
 }
 
-static unsigned int parse_uint(const char *s, const char *what)
+static unsigned int parse_uint(const char *s, unsigned int min,
+			       const char *what)
 {
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);
 
-	if (*end || !*s || !v || v > 1u << 20)
+	if (*end || !*s || *s == '-' || v < min || v > 1u << 20)
 		die(what, s);
 	return v;
 }
@@ -522,7 +552,7 @@ static size_t nplan;
 
 static void plan_add(const bool *want, const struct point *pt)
 {
-	if (nplan == sizeof(plan) / sizeof(plan[0]))
+	if (nplan == ARRAY_SIZE(plan))
 		die("%s", "too many points");
 	if (pt->size / pt->areas % 4096)
 		die("%s", "--areas must split --size into whole pages");
@@ -592,7 +622,7 @@ static void plan_full(const struct point *base)
 
 	for (s = ir_scenarios; s->name; s++)
 		all[s - ir_scenarios] = true;
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		pt.size = sizes[i];
 		plan_add(all, &pt);
 		if (pt.size >= (64UL << 12)) {
@@ -603,7 +633,7 @@ static void plan_full(const struct point *base)
 		}
 	}
 	pt.size = 16UL << 20;
-	for (i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(devices); i++) {
 		pt.devices = devices[i];
 		plan_one("hwpt_hwpt", &pt);
 		plan_one("nested_nested", &pt);
@@ -648,7 +678,8 @@ static int run_plan_entry(const struct plan_entry *e)
 			pt.iters = s->max_iters;
 		why = run_point(s, &pt, &rc);
 		if (rc) {
-			fprintf(stderr, "replace_bench: %s at %zu bytes: %s%s%s\n",
+			fprintf(stderr,
+				"replace_bench: %s at %zu bytes: %s%s%s\n",
 				s->name, pt.size, strerror(-rc),
 				why ? ": needs " : "", why ? why : "");
 			failed += !why;
@@ -708,11 +739,16 @@ int main(int argc, char **argv)
 		{ "meta", required_argument, NULL, 'E' },
 		{ "list", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
-		{ }
+		{}
 	};
-	struct point pt = { .areas = 1, .devices = 1, .threads = 1,
-			    .mem_node = -1, .cpu_node = -1, .load = "none",
-			    .iters = 500, .warmup = 20 };
+	struct point pt = { .areas = 1,
+			    .devices = 1,
+			    .threads = 1,
+			    .mem_node = -1,
+			    .cpu_node = -1,
+			    .load = "none",
+			    .iters = 500,
+			    .warmup = 20 };
 	const char *scen = NULL, *sizes = "1M", *json = NULL, *why;
 	const char *preset = NULL;
 	struct overhead before, after;
@@ -727,30 +763,65 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:m:a:d:t:l:n:w:o:p:h", opts,
 				NULL)) != -1) {
 		switch (c) {
-		case 's': scen = optarg; break;
-		case 'm': sizes = optarg; break;
-		case 'a': pt.areas = parse_uint(optarg, "bad --areas '%s'"); break;
-		case 'd': pt.devices = parse_uint(optarg, "bad --devices '%s'"); break;
-		case 't': pt.threads = parse_uint(optarg, "bad --threads '%s'"); break;
-		case 'M': pt.mem_node = atoi(optarg); break;
-		case 'C': pt.cpu_node = atoi(optarg); break;
-		case 'l': pt.load = optarg; break;
-		case 'n': pt.iters = parse_uint(optarg, "bad --iters '%s'"); break;
-		case 'w': pt.warmup = atoi(optarg); break;
-		case 'o': json = optarg; break;
-		case 'p': preset = optarg; break;
-		case 'X': explain_dir = optarg; break;
+		case 's':
+			scen = optarg;
+			break;
+		case 'm':
+			sizes = optarg;
+			break;
+		case 'a':
+			pt.areas = parse_uint(optarg, 1, "bad --areas '%s'");
+			break;
+		case 'd':
+			pt.devices =
+				parse_uint(optarg, 1, "bad --devices '%s'");
+			break;
+		case 't':
+			pt.threads =
+				parse_uint(optarg, 1, "bad --threads '%s'");
+			break;
+		case 'M':
+			pt.mem_node =
+				parse_uint(optarg, 0, "bad --mem-node '%s'");
+			break;
+		case 'C':
+			pt.cpu_node =
+				parse_uint(optarg, 0, "bad --cpu-node '%s'");
+			break;
+		case 'l':
+			pt.load = optarg;
+			break;
+		case 'n':
+			pt.iters = parse_uint(optarg, 1, "bad --iters '%s'");
+			break;
+		case 'w':
+			pt.warmup = parse_uint(optarg, 0, "bad --warmup '%s'");
+			break;
+		case 'o':
+			json = optarg;
+			break;
+		case 'p':
+			preset = optarg;
+			break;
+		case 'X':
+			explain_dir = optarg;
+			break;
 		case 'E':
 			if (!strchr(optarg, '=') || out.nmeta == MAX_META)
-				die("bad --meta '%s' (KEY=VALUE, 16 at most)", optarg);
+				die("bad --meta '%s' (KEY=VALUE, 16 at most)",
+				    optarg);
 			out.meta[out.nmeta++] = optarg;
 			break;
 		case 'L':
 			for (s = ir_scenarios; s->name; s++)
 				printf("%s\n", s->name);
 			return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc)
@@ -815,7 +886,8 @@ int main(int argc, char **argv)
 		struct ir_stats st;
 		struct record *r = &out.recs[i];
 
-		if (strcmp(r->scenario, "hwpt_hwpt") || strcmp(r->phase, "steady"))
+		if (strcmp(r->scenario, "hwpt_hwpt") ||
+		    strcmp(r->phase, "steady"))
 			continue;
 		ir_stats_compute(r->samples, r->n, &st);
 		hot = hot < 0 || st.p50 < hot ? st.p50 : hot;

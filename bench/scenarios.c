@@ -132,8 +132,9 @@ static int setup_parent_nested(struct ctx *c)
 	int rc = setup_parent(c);
 
 	c->a = c->parent;
-	return rc ? rc : ir_hwpt_alloc_nested(c->fd, idev0(c), c->parent, 0,
-					      0, 0, &c->b);
+	return rc ? rc :
+		    ir_hwpt_alloc_nested(c->fd, idev0(c), c->parent, 0, 0, 0,
+					 &c->b);
 }
 
 static int setup_nested_nested(struct ctx *c)
@@ -143,16 +144,17 @@ static int setup_nested_nested(struct ctx *c)
 	if (!rc)
 		rc = ir_hwpt_alloc_nested(c->fd, idev0(c), c->parent, 0, 0, 1,
 					  &c->a);
-	return rc ? rc : ir_hwpt_alloc_nested(c->fd, idev0(c), c->parent, 0,
-					      0, 2, &c->b);
+	return rc ? rc :
+		    ir_hwpt_alloc_nested(c->fd, idev0(c), c->parent, 0, 0, 2,
+					 &c->b);
 }
 
 /* Each device gets its own stage-1, as a guest's per-device STE does. */
 static int prime_own_nested(struct ctx *c, struct dev_state *d, uint64_t *ns)
 {
 	__u32 s1;
-	int rc = ir_hwpt_alloc_nested(c->fd, d->dev.idev_id, c->parent, 0, 0,
-				      0, &s1);
+	int rc = ir_hwpt_alloc_nested(c->fd, d->dev.idev_id, c->parent, 0, 0, 0,
+				      &s1);
 
 	return rc ? rc : timed_replace(c, d, s1, ns);
 }
@@ -294,7 +296,7 @@ const struct scenario ir_scenarios[] = {
 		.step = step_flip,
 		.needs = "fault-capable nested HWPTs (CONFIG_IOMMU_IOPF)",
 	},
-	{ }
+	{}
 };
 
 const struct scenario *ir_scenario_find(const char *name)

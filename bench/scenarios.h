@@ -16,21 +16,21 @@
 
 /* One measured point of the parameter space. */
 struct point {
-	size_t size;		/* bytes mapped in each IOAS */
-	unsigned int areas;	/* IOAS_MAP calls it is split into */
-	unsigned int devices;	/* mock devices, spread over the threads */
-	unsigned int threads;	/* replacing at once, one device set each */
-	int mem_node, cpu_node;	/* NUMA placement, -1: not bound */
-	const char *load;	/* none, access_rw or uring */
+	size_t size; /* bytes mapped in each IOAS */
+	unsigned int areas; /* IOAS_MAP calls it is split into */
+	unsigned int devices; /* mock devices, spread over the threads */
+	unsigned int threads; /* replacing at once, one device set each */
+	int mem_node, cpu_node; /* NUMA placement, -1: not bound */
+	const char *load; /* none, access_rw or uring */
 	unsigned int iters, warmup;
 };
 
 /* Per-device state that a step flips. */
 struct dev_state {
 	struct ir_mock_dev dev;
-	__u32 cur;		/* object the device is on */
+	__u32 cur; /* object the device is on */
 	unsigned int flips;
-	int access_fd;		/* the access_ioas scenario's emulated device */
+	int access_fd; /* the access_ioas scenario's emulated device */
 };
 
 struct ctx {
@@ -48,9 +48,9 @@ struct ctx {
 
 struct scenario {
 	const char *name;
-	const char *flow;	/* the VMM flow it models */
-	const char *ops[IR_MAX_OPS];	/* names of what step() times */
-	const char *prime_op;	/* one-time transition, NULL: none */
+	const char *flow; /* the VMM flow it models */
+	const char *ops[IR_MAX_OPS]; /* names of what step() times */
+	const char *prime_op; /* one-time transition, NULL: none */
 	/* Allocates what the devices alternate between: 0 or -errno. */
 	int (*setup)(struct ctx *c);
 	/* The first transition of device @d, timed into *ns. */

@@ -33,9 +33,8 @@ int ir_hwpt_alloc_full(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
 int ir_hwpt_invalidate(int fd, __u32 hwpt_id, __u32 data_type, void *reqs,
 		       __u32 entry_len, __u32 *entry_num);
 int ir_hwpt_set_dirty_tracking(int fd, __u32 hwpt_id, bool enable);
-int ir_hwpt_get_dirty_bitmap(int fd, __u32 hwpt_id, __u64 iova,
-			     __u64 length, __u64 page_size, void *bitmap,
-			     __u32 flags);
+int ir_hwpt_get_dirty_bitmap(int fd, __u32 hwpt_id, __u64 iova, __u64 length,
+			     __u64 page_size, void *bitmap, __u32 flags);
 
 int ir_fault_queue_alloc(int fd, __u32 *fault_id, int *fault_fd);
 /*

@@ -13,9 +13,9 @@
 
 /* A mock device: the selftest object, its bound idev, and its attachment. */
 struct ir_mock_dev {
-	__u32 stdev_id;	/* destroying it detaches and unbinds the device */
-	__u32 idev_id;	/* the iommufd device object, for IOMMU_HWPT_ALLOC */
-	__u32 hwpt_id;	/* the HWPT it is attached to when created */
+	__u32 stdev_id; /* destroying it detaches and unbinds the device */
+	__u32 idev_id; /* the iommufd device object, for IOMMU_HWPT_ALLOC */
+	__u32 hwpt_id; /* the HWPT it is attached to when created */
 };
 
 int ir_mock_domain(int fd, __u32 pt_id, __u32 dev_flags,
@@ -27,9 +27,8 @@ int ir_md_check_map(int fd, __u32 hwpt_id, __u64 iova, const void *buf,
 int ir_md_check_refs(int fd, const void *buf, size_t length, __u32 refs);
 
 /* A nested HWPT of the mock driver, its IOTLB entries all set to @iotlb. */
-int ir_hwpt_alloc_nested(int fd, __u32 dev_id, __u32 parent_id,
-			 __u32 flags, __u32 fault_id, __u32 iotlb,
-			 __u32 *hwpt_id);
+int ir_hwpt_alloc_nested(int fd, __u32 dev_id, __u32 parent_id, __u32 flags,
+			 __u32 fault_id, __u32 iotlb, __u32 *hwpt_id);
 int ir_md_check_iotlb(int fd, __u32 hwpt_id, __u32 iotlb_id, __u32 iotlb);
 /* Invalidates entry @iotlb_id, or all of them with IOMMU_TEST_INVALIDATE_FLAG_ALL. */
 int ir_mock_invalidate(int fd, __u32 hwpt_id, __u32 flags, __u32 iotlb_id);
@@ -43,8 +42,8 @@ int ir_access_create(int fd, __u32 ioas_id, __u32 flags, int *access_fd);
 int ir_access_replace_ioas(int fd, int access_fd, __u32 ioas_id);
 int ir_access_rw(int fd, int access_fd, __u64 iova, void *buf, size_t length,
 		 __u32 flags);
-int ir_access_pages(int fd, int access_fd, __u64 iova, void *buf,
-		    size_t length, __u32 flags, __u32 *pages_id);
+int ir_access_pages(int fd, int access_fd, __u64 iova, void *buf, size_t length,
+		    __u32 flags, __u32 *pages_id);
 int ir_access_pages_destroy(int fd, int access_fd, __u32 pages_id);
 
 /* A page request from mock device @idev_id, for the fault queue of its HWPT. */

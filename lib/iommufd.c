@@ -146,9 +146,8 @@ int ir_hwpt_set_dirty_tracking(int fd, __u32 hwpt_id, bool enable)
 	return IR_RET(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd));
 }
 
-int ir_hwpt_get_dirty_bitmap(int fd, __u32 hwpt_id, __u64 iova,
-			     __u64 length, __u64 page_size, void *bitmap,
-			     __u32 flags)
+int ir_hwpt_get_dirty_bitmap(int fd, __u32 hwpt_id, __u64 iova, __u64 length,
+			     __u64 page_size, void *bitmap, __u32 flags)
 {
 	struct iommu_hwpt_get_dirty_bitmap cmd = {
 		.size = sizeof(cmd),

@@ -82,9 +82,8 @@ int ir_md_check_refs(int fd, const void *buf, size_t length, __u32 refs)
 	return ir_test_cmd(fd, &cmd);
 }
 
-int ir_hwpt_alloc_nested(int fd, __u32 dev_id, __u32 parent_id,
-			 __u32 flags, __u32 fault_id, __u32 iotlb,
-			 __u32 *hwpt_id)
+int ir_hwpt_alloc_nested(int fd, __u32 dev_id, __u32 parent_id, __u32 flags,
+			 __u32 fault_id, __u32 iotlb, __u32 *hwpt_id)
 {
 	struct iommu_hwpt_selftest data = { .iotlb = iotlb };
 
@@ -113,8 +112,9 @@ int ir_mock_invalidate(int fd, __u32 hwpt_id, __u32 flags, __u32 iotlb_id)
 	__u32 num = 1;
 	int rc;
 
-	rc = ir_hwpt_invalidate(fd, hwpt_id, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
-				&req, sizeof(req), &num);
+	rc = ir_hwpt_invalidate(fd, hwpt_id,
+				IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, &req,
+				sizeof(req), &num);
 	if (!rc && num != 1)
 		return -EIO;
 	return rc;
@@ -185,8 +185,8 @@ int ir_access_rw(int fd, int access_fd, __u64 iova, void *buf, size_t length,
 	return ir_test_cmd(fd, &cmd);
 }
 
-int ir_access_pages(int fd, int access_fd, __u64 iova, void *buf,
-		    size_t length, __u32 flags, __u32 *pages_id)
+int ir_access_pages(int fd, int access_fd, __u64 iova, void *buf, size_t length,
+		    __u32 flags, __u32 *pages_id)
 {
 	struct iommu_test_cmd cmd = {
 		.op = IOMMU_TEST_OP_ACCESS_PAGES,
@@ -218,8 +218,7 @@ int ir_access_pages_destroy(int fd, int access_fd, __u32 pages_id)
 	return ir_test_cmd(fd, &cmd);
 }
 
-int ir_trigger_iopf(int fd, __u32 idev_id, __u32 pasid, __u32 grpid,
-		    __u64 addr)
+int ir_trigger_iopf(int fd, __u32 idev_id, __u32 pasid, __u32 grpid, __u64 addr)
 {
 	struct iommu_test_cmd cmd = {
 		.op = IOMMU_TEST_OP_TRIGGER_IOPF,

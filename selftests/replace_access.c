@@ -85,13 +85,13 @@ FIXTURE_TEARDOWN(replace_access)
 	ir_buf_free(self->buf_b, BUF_SIZE);
 }
 
-static int dma_write(FIXTURE_DATA(replace_access) *self, __u64 iova,
-		     int fill, __u32 flags)
+/* The emulated device writes RW_LEN bytes of @fill at @iova. */
+static int dma_write(int fd, int access_fd, __u64 iova, int fill, __u32 flags)
 {
 	unsigned char data[RW_LEN];
 
 	memset(data, fill, sizeof(data));
-	return ir_access_rw(self->fd, self->access_fd, iova, data, sizeof(data),
+	return ir_access_rw(fd, access_fd, iova, data, sizeof(data),
 			    MOCK_ACCESS_RW_WRITE | flags);
 }
 
@@ -99,17 +99,19 @@ TEST_F(replace_access, writes_land_in_new_ioas)
 {
 	__u64 off = 4096 + 64;
 
-	ASSERT_EQ(0, dma_write(self, IOVA + off, 0x11, variant->rw_flags));
+	ASSERT_EQ(0, dma_write(self->fd, self->access_fd, IOVA + off, 0x11,
+			       variant->rw_flags));
 	ASSERT_EQ(0, ir_buf_differs(self->buf_a + off, RW_LEN, 0x11));
 	ASSERT_EQ(0, ir_buf_differs(self->buf_b, BUF_SIZE, 0xbb));
 
 	ASSERT_EQ(0, ir_access_replace_ioas(self->fd, self->access_fd,
 					    self->ioas_b));
-	ASSERT_EQ(0, dma_write(self, IOVA + off, 0x22, variant->rw_flags));
+	ASSERT_EQ(0, dma_write(self->fd, self->access_fd, IOVA + off, 0x22,
+			       variant->rw_flags));
 	ASSERT_EQ(0, ir_buf_differs(self->buf_b + off, RW_LEN, 0x22))
-		TH_LOG("write after replace missed IOAS B's memory");
+	TH_LOG("write after replace missed IOAS B's memory");
 	ASSERT_EQ(0, ir_buf_differs(self->buf_a + off, RW_LEN, 0x11))
-		TH_LOG("write after replace reached IOAS A's memory");
+	TH_LOG("write after replace reached IOAS A's memory");
 	/* Nothing else in either buffer moved. */
 	ASSERT_EQ(0, ir_buf_differs(self->buf_b, off, 0xbb));
 	ASSERT_EQ(0, ir_buf_differs(self->buf_a, off, 0xaa));
@@ -149,9 +151,9 @@ TEST_F(replace_access, pinned_pages_released_by_replace)
 	ASSERT_EQ(0, ir_access_replace_ioas(self->fd, self->access_fd,
 					    self->ioas_b));
 	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf_a, BUF_SIZE, 0))
-		TH_LOG("pages pinned through IOAS A survived the replace");
-	ASSERT_EQ(-ENOENT, ir_access_pages_destroy(self->fd, self->access_fd,
-						   pages_id));
+	TH_LOG("pages pinned through IOAS A survived the replace");
+	ASSERT_EQ(-ENOENT,
+		  ir_access_pages_destroy(self->fd, self->access_fd, pages_id));
 	/* The old IOAS has no user left; the new one has the access. */
 	ASSERT_EQ(0, ir_destroy(self->fd, self->ioas_a));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->ioas_b));
@@ -161,7 +163,8 @@ TEST_F(replace_access, failed_replace_keeps_ioas)
 {
 	ASSERT_EQ(-ENOENT, ir_access_replace_ioas(self->fd, self->access_fd,
 						  self->ioas_b + 1000));
-	ASSERT_EQ(0, dma_write(self, IOVA, 0x33, variant->rw_flags));
+	ASSERT_EQ(0, dma_write(self->fd, self->access_fd, IOVA, 0x33,
+			       variant->rw_flags));
 	ASSERT_EQ(0, ir_buf_differs(self->buf_a, RW_LEN, 0x33));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->ioas_a));
 	ASSERT_EQ(0, ir_destroy(self->fd, self->ioas_b));

@@ -79,18 +79,18 @@ TEST_F(replace, paging_to_paging_follows_ioas)
 	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf, BUF_SIZE, 1));
 
 	/* iommufd unmaps whole areas only: drop the area, map a new one. */
-	ASSERT_EQ(0, ir_ioas_unmap(self->fd, self->ioas_id, IOVA, BUF_SIZE,
-				   NULL));
+	ASSERT_EQ(0,
+		  ir_ioas_unmap(self->fd, self->ioas_id, IOVA, BUF_SIZE, NULL));
 	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_id, self->buf, half,
 				       IOVA + BUF_SIZE));
 	ASSERT_EQ(0, ir_md_check_map(self->fd, self->hwpt_b, IOVA + BUF_SIZE,
 				     self->buf, half))
-		TH_LOG("hwpt %u lacks iova 0x%llx mapped after the replace",
-		       self->hwpt_b, (unsigned long long)(IOVA + BUF_SIZE));
+	TH_LOG("hwpt %u lacks iova 0x%llx mapped after the replace",
+	       self->hwpt_b, (unsigned long long)(IOVA + BUF_SIZE));
 	ASSERT_EQ(-EINVAL, ir_md_check_map(self->fd, self->hwpt_b, IOVA,
 					   self->buf, BUF_SIZE))
-		TH_LOG("hwpt %u still maps unmapped iova 0x%llx", self->hwpt_b,
-		       (unsigned long long)IOVA);
+	TH_LOG("hwpt %u still maps unmapped iova 0x%llx", self->hwpt_b,
+	       (unsigned long long)IOVA);
 	/* Nothing maps the second half any more, so it is unpinned. */
 	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf, half, 1));
 	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf + half, half, 0));

@@ -99,21 +99,21 @@ TEST_F(replace_dirty, incapable_device_refused_and_unchanged)
 				IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &unused));
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev_nd.stdev_id,
 					    self->hwpt_nd, NULL));
-	ASSERT_EQ(-EINVAL, ir_mock_domain_replace(self->fd,
-						  self->dev_nd.stdev_id,
-						  self->hwpt_dirty, NULL));
+	ASSERT_EQ(-EINVAL,
+		  ir_mock_domain_replace(self->fd, self->dev_nd.stdev_id,
+					 self->hwpt_dirty, NULL));
 
 	/* Still on the old HWPT... */
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->hwpt_nd))
-		TH_LOG("device left hwpt %u although the replace failed",
-		       self->hwpt_nd);
+	TH_LOG("device left hwpt %u although the replace failed",
+	       self->hwpt_nd);
 	/* ...with no hidden reference to the refused one... */
 	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_dirty))
-		TH_LOG("refused hwpt %u is still referenced", self->hwpt_dirty);
+	TH_LOG("refused hwpt %u is still referenced", self->hwpt_dirty);
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent_nd));
 	/* ...its stage-2 mappings intact and following the IOAS... */
-	ASSERT_EQ(0, ir_md_check_map(self->fd, self->parent_nd, IOVA,
-				     self->buf, self->size));
+	ASSERT_EQ(0, ir_md_check_map(self->fd, self->parent_nd, IOVA, self->buf,
+				     self->size));
 	ASSERT_EQ(0, ir_ioas_unmap(self->fd, self->ioas_id, IOVA, self->size,
 				   NULL));
 	ASSERT_EQ(-EINVAL, ir_md_check_map(self->fd, self->parent_nd, IOVA,
@@ -143,38 +143,36 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 	mark[0] = (1ULL << 0) | (1ULL << 10);
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_dirty, NULL));
-	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(self->fd, self->hwpt_dirty,
-						true));
+	ASSERT_EQ(0,
+		  ir_hwpt_set_dirty_tracking(self->fd, self->hwpt_dirty, true));
 	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(self->fd, self->hwpt_dirty2,
 						true));
-	ASSERT_EQ(0, ir_mock_dirty(self->fd, self->hwpt_dirty, IOVA,
-				   self->size, io_page, mark, &nr));
+	ASSERT_EQ(0, ir_mock_dirty(self->fd, self->hwpt_dirty, IOVA, self->size,
+				   io_page, mark, &nr));
 	ASSERT_EQ(2, nr);
 
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_dirty2, NULL));
 	memset(bitmap, 0, sizeof(bitmap));
-	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty2,
-					      IOVA, self->size, self->page,
-					      bitmap, 0));
+	ASSERT_EQ(0,
+		  ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty2, IOVA,
+					   self->size, self->page, bitmap, 0));
 	for (i = 0; i < NPAGES; i++)
 		ASSERT_FALSE(test_bit64(bitmap, i))
-			TH_LOG("new hwpt %u reports page %u dirty",
-			       self->hwpt_dirty2, i);
+	TH_LOG("new hwpt %u reports page %u dirty", self->hwpt_dirty2, i);
 
 	memset(bitmap, 0, sizeof(bitmap));
-	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty,
-					      IOVA, self->size, self->page,
-					      bitmap, 0));
+	ASSERT_EQ(0,
+		  ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty, IOVA,
+					   self->size, self->page, bitmap, 0));
 	for (i = 0; i < NPAGES; i++)
 		ASSERT_EQ(i == 0 || i == 5, test_bit64(bitmap, i))
-			TH_LOG("old hwpt %u: page %u dirty bit wrong",
-			       self->hwpt_dirty, i);
+	TH_LOG("old hwpt %u: page %u dirty bit wrong", self->hwpt_dirty, i);
 	/* Reading cleared them. */
 	memset(bitmap, 0, sizeof(bitmap));
-	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty,
-					      IOVA, self->size, self->page,
-					      bitmap, 0));
+	ASSERT_EQ(0,
+		  ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty, IOVA,
+					   self->size, self->page, bitmap, 0));
 	ASSERT_EQ(0, bitmap[0]);
 	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_dirty));
 }

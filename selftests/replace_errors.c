@@ -69,25 +69,27 @@ FIXTURE_TEARDOWN(replace_errors)
 	ir_buf_free(self->buf, BUF_SIZE);
 }
 
-/* The device is on self->cur, exactly as before the refused replace. */
-static void assert_unchanged(struct __test_metadata *_metadata,
-			     FIXTURE_DATA(replace_errors) *self)
-{
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->cur))
-		TH_LOG("the device left hwpt %u", self->cur);
-	ASSERT_EQ(0, ir_md_check_map(self->fd, self->cur, IOVA, self->buf,
-				     BUF_SIZE));
-	/* A working device: it can still be replaced for real. */
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->spare, NULL));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->cur));
-}
+/*
+ * The device is on self->cur, exactly as before the refused replace, and
+ * still works: it can be replaced for real.
+ */
+#define assert_unchanged()                                                     \
+	do {                                                                   \
+		ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->cur))             \
+		TH_LOG("the device left hwpt %u", self->cur);                  \
+		ASSERT_EQ(0, ir_md_check_map(self->fd, self->cur, IOVA,        \
+					     self->buf, BUF_SIZE));            \
+		ASSERT_EQ(0,                                                   \
+			  ir_mock_domain_replace(self->fd, self->dev.stdev_id, \
+						 self->spare, NULL));          \
+		ASSERT_EQ(0, ir_destroy(self->fd, self->cur));                 \
+	} while (0)
 
 TEST_F(replace_errors, missing_id)
 {
 	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 						  self->spare + 1000, NULL));
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 TEST_F(replace_errors, destroyed_hwpt)
@@ -99,7 +101,7 @@ TEST_F(replace_errors, destroyed_hwpt)
 	ASSERT_EQ(0, ir_destroy(self->fd, gone));
 	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 						  gone, NULL));
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 /* Objects that are neither a HWPT nor an IOAS. */
@@ -109,7 +111,7 @@ TEST_F(replace_errors, wrong_object_type)
 						  self->fault_id, NULL));
 	ASSERT_EQ(-EINVAL, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 						  self->dev.idev_id, NULL));
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 TEST_F(replace_errors, not_a_device)
@@ -118,7 +120,7 @@ TEST_F(replace_errors, not_a_device)
 						  self->spare, NULL));
 	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(self->fd, self->dev.idev_id,
 						  self->spare, NULL));
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 TEST_F(replace_errors, incompatible_domain)
@@ -132,13 +134,13 @@ TEST_F(replace_errors, incompatible_domain)
 				    MOCK_FLAGS_DEVICE_NO_DIRTY, &nd));
 	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, nd.idev_id, self->ioas_id, 0,
 				   &nd_hwpt));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, nd.stdev_id, nd_hwpt,
-					    NULL));
-	ASSERT_EQ(-EINVAL, ir_mock_domain_replace(self->fd, nd.stdev_id,
-						  dirty, NULL));
+	ASSERT_EQ(0,
+		  ir_mock_domain_replace(self->fd, nd.stdev_id, nd_hwpt, NULL));
+	ASSERT_EQ(-EINVAL,
+		  ir_mock_domain_replace(self->fd, nd.stdev_id, dirty, NULL));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, nd_hwpt));
 	ASSERT_EQ(0, ir_destroy(self->fd, dirty));
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 /* A device whose selftest object is gone is unbound: nothing to replace. */
@@ -150,7 +152,7 @@ TEST_F(replace_errors, unbound_device)
 	ASSERT_EQ(0, ir_destroy(self->fd, dev2.stdev_id));
 	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(self->fd, dev2.stdev_id,
 						  self->spare, NULL));
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 TEST_HARNESS_MAIN

@@ -59,18 +59,18 @@ FIXTURE_VARIANT_ADD(replace_fault, nested)
 	.nested = true,
 };
 
-static int alloc_hwpt(FIXTURE_DATA(replace_fault) *self, bool nested,
+/* A stage-1 on @parent when nested, else a paging HWPT on the IOAS. */
+static int alloc_hwpt(int fd, __u32 idev_id, __u32 ioas_id, bool nested,
 		      __u32 parent, struct queue *q, __u32 *hwpt_id)
 {
 	__u32 flags = q ? IOMMU_HWPT_FAULT_ID_VALID : 0;
 	__u32 fault_id = q ? q->id : 0;
 
 	if (nested)
-		return ir_hwpt_alloc_nested(self->fd, self->dev.idev_id, parent,
-					    flags, fault_id, 0, hwpt_id);
-	return ir_hwpt_alloc_full(self->fd, self->dev.idev_id, self->ioas_id,
-				  flags, fault_id, IOMMU_HWPT_DATA_NONE, NULL, 0,
-				  hwpt_id);
+		return ir_hwpt_alloc_nested(fd, idev_id, parent, flags,
+					    fault_id, 0, hwpt_id);
+	return ir_hwpt_alloc_full(fd, idev_id, ioas_id, flags, fault_id,
+				  IOMMU_HWPT_DATA_NONE, NULL, 0, hwpt_id);
 }
 
 FIXTURE_SETUP(replace_fault)
@@ -89,23 +89,26 @@ FIXTURE_SETUP(replace_fault)
 	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_id, self->buf,
 				       BUF_SIZE, IOVA));
 	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
-	ASSERT_EQ(0, ir_fault_queue_alloc(self->fd, &self->q1.id, &self->q1.fd));
-	ASSERT_EQ(0, ir_fault_queue_alloc(self->fd, &self->q2.id, &self->q2.fd));
+	ASSERT_EQ(0,
+		  ir_fault_queue_alloc(self->fd, &self->q1.id, &self->q1.fd));
+	ASSERT_EQ(0,
+		  ir_fault_queue_alloc(self->fd, &self->q2.id, &self->q2.fd));
 	if (variant->nested)
-		ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id,
-					   self->ioas_id,
-					   IOMMU_HWPT_ALLOC_NEST_PARENT,
-					   &parent));
-	rc = alloc_hwpt(self, variant->nested, parent, &self->q1,
-			&self->hwpt_q1);
+		ASSERT_EQ(0, ir_hwpt_alloc(
+				     self->fd, self->dev.idev_id, self->ioas_id,
+				     IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
+	rc = alloc_hwpt(self->fd, self->dev.idev_id, self->ioas_id,
+			variant->nested, parent, &self->q1, &self->hwpt_q1);
 	if (rc == -EOPNOTSUPP && !variant->nested)
 		SKIP(return,
-		     "this kernel refuses a fault queue on a paging HWPT (EOPNOTSUPP)");
+			   "this kernel refuses a fault queue on a paging HWPT (EOPNOTSUPP)");
 	ASSERT_EQ(0, rc);
-	ASSERT_EQ(0, alloc_hwpt(self, variant->nested, parent, &self->q2,
+	ASSERT_EQ(0, alloc_hwpt(self->fd, self->dev.idev_id, self->ioas_id,
+				variant->nested, parent, &self->q2,
 				&self->hwpt_q2));
-	ASSERT_EQ(0, alloc_hwpt(self, variant->nested, parent, NULL,
-				&self->hwpt_none));
+	ASSERT_EQ(0,
+		  alloc_hwpt(self->fd, self->dev.idev_id, self->ioas_id,
+			     variant->nested, parent, NULL, &self->hwpt_none));
 }
 
 FIXTURE_TEARDOWN(replace_fault)
@@ -121,11 +124,9 @@ FIXTURE_TEARDOWN(replace_fault)
 	ir_buf_free(self->buf, BUF_SIZE);
 }
 
-static int trigger(FIXTURE_DATA(replace_fault) *self, __u32 grpid)
-{
-	return ir_trigger_iopf(self->fd, self->dev.idev_id, 0, grpid,
-			       FAULT_ADDR);
-}
+/* A page request from the device (no PASID) in group @grpid. */
+#define trigger(grpid) \
+	ir_trigger_iopf(self->fd, self->dev.idev_id, 0, grpid, FAULT_ADDR)
 
 /* Reads one fault from @q, checks it is the one triggered, and answers it. */
 static void expect_fault(struct __test_metadata *_metadata, struct queue *q,
@@ -134,49 +135,48 @@ static void expect_fault(struct __test_metadata *_metadata, struct queue *q,
 	struct iommu_hwpt_pgfault f = {};
 
 	ASSERT_EQ(0, ir_fault_read(q->fd, &f, WAIT_MS))
-		TH_LOG("no fault on queue %u within %d ms", q->id, WAIT_MS);
+	TH_LOG("no fault on queue %u within %d ms", q->id, WAIT_MS);
 	ASSERT_EQ(idev_id, f.dev_id);
 	ASSERT_EQ(grpid, f.grpid);
 	ASSERT_EQ(FAULT_ADDR, f.addr);
-	ASSERT_EQ(0, ir_fault_respond(q->fd, f.cookie,
-				      IOMMUFD_PAGE_RESP_SUCCESS));
+	ASSERT_EQ(0,
+		  ir_fault_respond(q->fd, f.cookie, IOMMUFD_PAGE_RESP_SUCCESS));
 }
 
-static void expect_no_fault(struct __test_metadata *_metadata,
-			    struct queue *q)
+static void expect_no_fault(struct __test_metadata *_metadata, struct queue *q)
 {
 	struct iommu_hwpt_pgfault f = {};
 
 	ASSERT_EQ(-ETIMEDOUT, ir_fault_read(q->fd, &f, NONE_MS))
-		TH_LOG("queue %u got a fault (grpid %u) it must not get",
-		       q->id, f.grpid);
+	TH_LOG("queue %u got a fault (grpid %u) it must not get", q->id,
+	       f.grpid);
 }
 
 TEST_F(replace_fault, faults_go_to_new_queue_only)
 {
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_q1, NULL));
-	ASSERT_EQ(0, trigger(self, 1));
+	ASSERT_EQ(0, trigger(1));
 	expect_fault(_metadata, &self->q1, self->dev.idev_id, 1);
 	expect_no_fault(_metadata, &self->q2);
 
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_q2, NULL));
-	ASSERT_EQ(0, trigger(self, 2));
+	ASSERT_EQ(0, trigger(2));
 	expect_fault(_metadata, &self->q2, self->dev.idev_id, 2);
 	expect_no_fault(_metadata, &self->q1);
 
 	/* A HWPT without a queue: the fault reaches no queue. */
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_none, NULL));
-	ASSERT_EQ(0, trigger(self, 3));
+	ASSERT_EQ(0, trigger(3));
 	expect_no_fault(_metadata, &self->q1);
 	expect_no_fault(_metadata, &self->q2);
 
 	/* And back to a fault-capable HWPT from one without. */
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_q1, NULL));
-	ASSERT_EQ(0, trigger(self, 4));
+	ASSERT_EQ(0, trigger(4));
 	expect_fault(_metadata, &self->q1, self->dev.idev_id, 4);
 	expect_no_fault(_metadata, &self->q2);
 }
@@ -185,7 +185,7 @@ TEST_F(replace_fault, unread_fault_dropped_on_replace)
 {
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_q1, NULL));
-	ASSERT_EQ(0, trigger(self, 5));
+	ASSERT_EQ(0, trigger(5));
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_q2, NULL));
 	/* Auto-responded: the old queue no longer offers it. */
@@ -199,14 +199,13 @@ TEST_F(replace_fault, late_response_refused_after_replace)
 
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_q1, NULL));
-	ASSERT_EQ(0, trigger(self, 6));
+	ASSERT_EQ(0, trigger(6));
 	ASSERT_EQ(0, ir_fault_read(self->q1.fd, &f, WAIT_MS));
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->hwpt_none, NULL));
 	ASSERT_EQ(-EINVAL, ir_fault_respond(self->q1.fd, f.cookie,
 					    IOMMUFD_PAGE_RESP_SUCCESS))
-		TH_LOG("cookie %u was not auto-responded by the replace",
-		       f.cookie);
+	TH_LOG("cookie %u was not auto-responded by the replace", f.cookie);
 }
 
 TEST_F(replace_fault, queue_freed_with_its_last_hwpt)

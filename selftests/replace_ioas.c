@@ -98,10 +98,10 @@ FIXTURE_SETUP(replace_ioas)
 	ASSERT_EQ(0, map_areas(self->fd, self->ioas_b, self->buf_b,
 			       variant->size, variant->areas));
 	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_a, 0, &self->dev));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_a,
-				   0, &self->hwpt_a));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_b,
-				   0, &self->hwpt_b));
+	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_a, 0,
+				   &self->hwpt_a));
+	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_b, 0,
+				   &self->hwpt_b));
 }
 
 FIXTURE_TEARDOWN(replace_ioas)
@@ -127,12 +127,12 @@ TEST_F(replace_ioas, across_ioas_maps_new_memory)
 					    self->hwpt_b, NULL));
 	ASSERT_EQ(0, ir_md_check_map(self->fd, self->hwpt_b, IOVA, self->buf_b,
 				     size))
-		TH_LOG("hwpt %u (ioas %u) does not map buffer B at 0x%llx",
-		       self->hwpt_b, self->ioas_b, (unsigned long long)IOVA);
+	TH_LOG("hwpt %u (ioas %u) does not map buffer B at 0x%llx",
+	       self->hwpt_b, self->ioas_b, (unsigned long long)IOVA);
 	ASSERT_EQ(-EINVAL, ir_md_check_map(self->fd, self->hwpt_b, IOVA,
 					   self->buf_a, size))
-		TH_LOG("hwpt %u maps buffer A: the old IOAS leaked through",
-		       self->hwpt_b);
+	TH_LOG("hwpt %u maps buffer A: the old IOAS leaked through",
+	       self->hwpt_b);
 
 	/* Only hwpt_a still needs A's pages; once it goes, they are unpinned. */
 	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf_a, size, 1));
@@ -158,7 +158,7 @@ TEST_F(replace_ioas, to_ioas_id_creates_then_reuses_auto_domain)
 					    self->ioas_a, &auto_a));
 	ASSERT_NE(self->ioas_a, auto_a);
 	ASSERT_NE(self->hwpt_a, auto_a)
-		TH_LOG("an IOAS id must get an auto domain, not a user HWPT");
+	TH_LOG("an IOAS id must get an auto domain, not a user HWPT");
 	ASSERT_EQ(0, ir_md_check_map(self->fd, auto_a, IOVA, self->buf_a,
 				     variant->size));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, auto_a));

@@ -74,8 +74,8 @@ TEST_F(replace_multi, one_moves_others_stay)
 	ASSERT_EQ(-ENOENT, ir_destroy(self->fd, self->dev[0].hwpt_id));
 	for (i = 0; i < NDEV; i++) {
 		ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->shared))
-			TH_LOG("%d of %d devices still on hwpt %u", NDEV - i,
-			       NDEV, self->shared);
+		TH_LOG("%d of %d devices still on hwpt %u", NDEV - i, NDEV,
+		       self->shared);
 		ASSERT_EQ(0, ir_mock_domain_replace(self->fd,
 						    self->dev[i].stdev_id,
 						    self->other, NULL));

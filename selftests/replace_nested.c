@@ -47,8 +47,9 @@ FIXTURE_SETUP(replace_nested)
 	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_id, self->buf,
 				       BUF_SIZE, IOVA));
 	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent));
+	ASSERT_EQ(0,
+		  ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
+				IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent));
 	ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
 					  self->parent, 0, 0, IOTLB_1,
 					  &self->nested_1));
@@ -73,8 +74,7 @@ static void assert_iotlb(struct __test_metadata *_metadata, int fd,
 
 	for (i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
 		ASSERT_EQ(0, ir_md_check_iotlb(fd, hwpt_id, i, value))
-			TH_LOG("hwpt %u iotlb[%u] is not 0x%x", hwpt_id, i,
-			       value);
+	TH_LOG("hwpt %u iotlb[%u] is not 0x%x", hwpt_id, i, value);
 }
 
 TEST_F(replace_nested, nested_to_nested_to_parent_to_ioas)
@@ -143,12 +143,10 @@ TEST_F(replace_nested, make_before_break_churn)
 		ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
 						  self->parent, 0, 0, 0x100 + i,
 						  &next));
-		ASSERT_EQ(0, ir_mock_domain_replace(self->fd,
-						    self->dev.stdev_id, next,
-						    NULL));
+		ASSERT_EQ(0, ir_mock_domain_replace(
+				     self->fd, self->dev.stdev_id, next, NULL));
 		ASSERT_EQ(0, ir_destroy(self->fd, cur))
-			TH_LOG("round %u: stage-1 %u still held after replace",
-			       i, cur);
+		TH_LOG("round %u: stage-1 %u still held after replace", i, cur);
 		assert_iotlb(_metadata, self->fd, next, 0x100 + i);
 		cur = next;
 	}
@@ -164,9 +162,9 @@ TEST_F(replace_nested, nested_needs_nest_parent)
 				   0, &plain));
 	ASSERT_EQ(-EINVAL, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
 						plain, 0, 0, IOTLB_1, &bad));
-	ASSERT_EQ(-EINVAL, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
-						self->dev.hwpt_id, 0, 0,
-						IOTLB_1, &bad));
+	ASSERT_EQ(-EINVAL,
+		  ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
+				       self->dev.hwpt_id, 0, 0, IOTLB_1, &bad));
 }
 
 TEST_HARNESS_MAIN
