@@ -99,6 +99,17 @@ static int make_file(void)
 	return fd;
 }
 
+static void load_free(struct load *l)
+{
+	if (l->ring_ready)
+		io_uring_queue_exit(&l->ring);
+	if (l->access_fd >= 0)
+		close(l->access_fd);
+	if (l->file_fd >= 0)
+		close(l->file_fd);
+	free(l);
+}
+
 int ir_load_start(const char *kind, int fd, __u32 ioas_id, __u64 iova,
 		  void *buf, size_t length, struct load **load)
 {
@@ -130,13 +141,7 @@ int ir_load_start(const char *kind, int fd, __u32 ioas_id, __u64 iova,
 			rc = -pthread_create(&l->tid, NULL, uring_loop, l);
 	}
 	if (rc) {
-		if (l->ring_ready)
-			io_uring_queue_exit(&l->ring);
-		if (l->access_fd >= 0)
-			close(l->access_fd);
-		if (l->file_fd >= 0)
-			close(l->file_fd);
-		free(l);
+		load_free(l);
 		return rc;
 	}
 	/* Time nothing until the load really runs: up to a second. */
@@ -154,13 +159,7 @@ unsigned long ir_load_stop(struct load *l)
 		return 0;
 	l->stop = true;
 	pthread_join(l->tid, NULL);
-	if (l->ring_ready)
-		io_uring_queue_exit(&l->ring);
-	if (l->access_fd >= 0)
-		close(l->access_fd);
-	if (l->file_fd >= 0)
-		close(l->file_fd);
 	ops = l->ops;
-	free(l);
+	load_free(l);
 	return ops;
 }

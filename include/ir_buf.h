@@ -4,6 +4,7 @@
 #define IR_BUF_H
 
 #include <stddef.h>
+#include <linux/types.h>
 
 /*
  * @length bytes of small, populated pages (MD_CHECK_REFS only counts pins
@@ -18,5 +19,12 @@ size_t ir_buf_differs(const void *buf, size_t length, int fill);
  * 0, or -errno (-EIO: still pinned).
  */
 int ir_buf_check_unpinned(void *buf, size_t length);
+
+/*
+ * A new IOAS with a new buffer of @length bytes of @fill mapped at @iova:
+ * what nearly every test starts from. 0 or -errno.
+ */
+int ir_ioas_alloc_mapped(int fd, size_t length, int fill, __u64 iova,
+			 __u32 *ioas_id, void **buf);
 
 #endif /* IR_BUF_H */

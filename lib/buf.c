@@ -52,3 +52,17 @@ int ir_buf_check_unpinned(void *buf, size_t length)
 	close(fd);
 	return rc;
 }
+
+int ir_ioas_alloc_mapped(int fd, size_t length, int fill, __u64 iova,
+			 __u32 *ioas_id, void **buf)
+{
+	int rc;
+
+	*buf = ir_buf_alloc(length, fill);
+	if (!*buf)
+		return -ENOMEM;
+	rc = ir_ioas_alloc(fd, ioas_id);
+	if (!rc)
+		rc = ir_ioas_map_fixed(fd, *ioas_id, *buf, length, iova);
+	return rc;
+}

@@ -56,16 +56,11 @@ FIXTURE_SETUP(replace_access)
 	self->fd = ir_probe_open(&why);
 	if (self->fd < 0)
 		SKIP(return, "%s", why);
-	self->buf_a = ir_buf_alloc(BUF_SIZE, 0xaa);
-	self->buf_b = ir_buf_alloc(BUF_SIZE, 0xbb);
-	ASSERT_NE(NULL, self->buf_a);
-	ASSERT_NE(NULL, self->buf_b);
-	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_a));
-	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_b));
-	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_a, self->buf_a,
-				       BUF_SIZE, IOVA));
-	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_b, self->buf_b,
-				       BUF_SIZE, IOVA));
+	/* The same IOVA, different memory behind it. */
+	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0xaa, IOVA,
+					  &self->ioas_a, &self->buf_a));
+	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0xbb, IOVA,
+					  &self->ioas_b, &self->buf_b));
 	/* NEEDS_PIN_PAGES gives the access an unmap callback, as vfio-mdev has. */
 	ASSERT_EQ(0, ir_access_create(self->fd, self->ioas_a,
 				      MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,

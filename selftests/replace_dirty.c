@@ -49,11 +49,8 @@ FIXTURE_SETUP(replace_dirty)
 		SKIP(return, "%s", why);
 	self->page = getpagesize();
 	self->size = NPAGES * self->page;
-	self->buf = ir_buf_alloc(self->size, 0);
-	ASSERT_NE(NULL, self->buf);
-	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_id));
-	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_id, self->buf,
-				       self->size, IOVA));
+	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, self->size, 0, IOVA,
+					  &self->ioas_id, &self->buf));
 	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
 	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id,
 				    MOCK_FLAGS_DEVICE_NO_DIRTY, &self->dev_nd));

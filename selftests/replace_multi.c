@@ -39,11 +39,8 @@ FIXTURE_SETUP(replace_multi)
 	self->fd = ir_probe_open(&why);
 	if (self->fd < 0)
 		SKIP(return, "%s", why);
-	self->buf = ir_buf_alloc(BUF_SIZE, 0x77);
-	ASSERT_NE(NULL, self->buf);
-	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_id));
-	ASSERT_EQ(0, ir_ioas_map_fixed(self->fd, self->ioas_id, self->buf,
-				       BUF_SIZE, IOVA));
+	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0x77, IOVA,
+					  &self->ioas_id, &self->buf));
 	for (i = 0; i < NDEV; i++)
 		ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0,
 					    &self->dev[i]));
