@@ -50,4 +50,13 @@ int ir_access_pages_destroy(int fd, int access_fd, __u32 pages_id);
 int ir_trigger_iopf(int fd, __u32 idev_id, __u32 pasid, __u32 grpid,
 		    __u64 addr);
 
+#ifdef IR_HAVE_PASID
+/* PASID attachment of a mock device (MOCK_FLAGS_DEVICE_PASID), by stdev id. */
+int ir_pasid_attach(int fd, __u32 stdev_id, __u32 pasid, __u32 pt_id);
+int ir_pasid_replace(int fd, __u32 stdev_id, __u32 pasid, __u32 pt_id);
+int ir_pasid_detach(int fd, __u32 stdev_id, __u32 pasid);
+/* 0 when @pasid is on @hwpt_id (0: on nothing), -EINVAL when it is not. */
+int ir_pasid_check_hwpt(int fd, __u32 stdev_id, __u32 pasid, __u32 hwpt_id);
+#endif
+
 #endif /* IR_MOCK_H */

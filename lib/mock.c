@@ -234,3 +234,49 @@ int ir_trigger_iopf(int fd, __u32 idev_id, __u32 pasid, __u32 grpid, __u64 addr)
 
 	return ir_test_cmd(fd, &cmd);
 }
+
+#ifdef IR_HAVE_PASID
+int ir_pasid_attach(int fd, __u32 stdev_id, __u32 pasid, __u32 pt_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_PASID_ATTACH,
+		.id = stdev_id,
+		.pasid_attach = { .pasid = pasid, .pt_id = pt_id },
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}
+
+int ir_pasid_replace(int fd, __u32 stdev_id, __u32 pasid, __u32 pt_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_PASID_REPLACE,
+		.id = stdev_id,
+		.pasid_replace = { .pasid = pasid, .pt_id = pt_id },
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}
+
+int ir_pasid_detach(int fd, __u32 stdev_id, __u32 pasid)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_PASID_DETACH,
+		.id = stdev_id,
+		.pasid_detach = { .pasid = pasid },
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}
+
+int ir_pasid_check_hwpt(int fd, __u32 stdev_id, __u32 pasid, __u32 hwpt_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_PASID_CHECK_HWPT,
+		.id = stdev_id,
+		.pasid_check = { .pasid = pasid, .hwpt_id = hwpt_id },
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}
+#endif

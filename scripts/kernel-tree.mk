@@ -23,3 +23,10 @@ LIB_HDRS := $(wildcard $(TOP)/include/*.h) \
 	    $(KSRC)/drivers/iommu/iommufd/iommufd_test.h
 IR_CFLAGS := -Wall -O2 -g -isystem $(KHDR) -I$(TOP)/include \
 	     -I$(KSRC)/drivers/iommu/iommufd
+
+# Features newer than some trees: built only where the tree's headers have
+# them, probed at run time, and SKIPped with the reason otherwise.
+ifneq ($(shell grep -qs IOMMU_TEST_OP_PASID_CHECK_HWPT $(KSRC)/drivers/iommu/iommufd/iommufd_test.h && \
+	       grep -qs IOMMU_HWPT_ALLOC_PASID $(KHDR)/linux/iommufd.h && echo y),)
+IR_CFLAGS += -DIR_HAVE_PASID
+endif
