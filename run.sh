@@ -388,10 +388,20 @@ run_guest() {
 	IR_ELAPSED=$(($(date +%s) - start))
 	[ -n "${IR_DRY_RUN:-}" ] && return 0
 	case $rc in
-	124) die "guest did not power off within ${IR_TIMEOUT}s (hang?); killed it; console log: $IR_OUT/console.log" ;;
+	124) die "guest did not power off within ${IR_TIMEOUT}s (hang?); killed it$(hang_context); console log: $IR_OUT/console.log" ;;
 	125) die "guest stopped before its job finished (panic?): $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$IR_OUT/console.log" 2>/dev/null || echo 'see console log'); console log: $IR_OUT/console.log" ;;
 	esac
 	finish
+}
+
+# What a hung guest had done: the TAP written so far survives on the share.
+hang_context() {
+	local tap=$IR_OUT/selftests.tap last p f s
+	[ -s "$tap" ] || return 0
+	last=$(grep -E '^# #  RUN ' "$tap" | tail -n 1 | sed -E 's/^# #  RUN +//; s/ \.\.\.$//')
+	read -r p f s <<<"$(tap_counts "$tap")"
+	printf '; TAP so far: %s passed, %s failed, %s skipped%s' "$p" "$f" "$s" \
+		"${last:+; last test started: $last}"
 }
 
 run_compare() {
