@@ -43,7 +43,7 @@ guest_qemu_cmd() {
 		[ -n "${IR_ICOUNT:-}" ] && accel=(-accel tcg -icount shift=0,sleep=off)
 	fi
 	QEMU_CMD=(qemu-system-x86_64 -nodefaults -no-reboot -display none
-		"${accel[@]}" -cpu "$cpu" -m "${IR_MEM}M" -smp "$IR_CPUS"
+		"${accel[@]}" -cpu "$cpu" -m "${IR_MEM}M"
 		-kernel "$kimg" -append "$append"
 		-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
 		-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root
@@ -60,6 +60,8 @@ guest_qemu_cmd() {
 		QEMU_CMD+=(-numa "cpu,node-id=0,socket-id=0"
 			-numa "cpu,node-id=1,socket-id=1"
 			-smp "$IR_CPUS,sockets=2")
+	else
+		QEMU_CMD+=(-smp "$IR_CPUS")
 	fi
 	if [ "$console" = stdio ]; then
 		QEMU_CMD+=(-serial mon:stdio)
