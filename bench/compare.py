@@ -10,8 +10,35 @@ import math
 import sys
 
 SCHEMA = "iommufd-replace-bench/1"
-# icount runs repeat to 0.01 %, so a small move is real; wall clock is noisy.
-THRESHOLD = {"icount": 0.005, "default": 0.10}
+# Under icount a record whose samples agree within a run (p10..p90 within
+# 1 %) repeats across boots to 0.2 %, so a 0.5 % move is real. Records that
+# allocate (domain creation, unbind+bind) vary from boot to boot by up to
+# 5 %, as does everything on a wall clock: those take 10 %.
+TIGHT, NOISY, TIGHT_SPREAD = 0.005, 0.10, 0.01
+
+
+def percentile(sorted_samples, p):
+    if not sorted_samples:
+        return 0
+    i = max(0, math.ceil(p / 100 * len(sorted_samples)) - 1)
+    return sorted_samples[i]
+
+
+def spread(rec):
+    """(p90 - p10) / p50 of a record's samples, None when too few."""
+    s = sorted(rec.get("samples_ns", []))
+    if len(s) < 8 or not percentile(s, 50):
+        return None
+    return (percentile(s, 90) - percentile(s, 10)) / percentile(s, 50)
+
+
+def threshold(old, new, icount):
+    if not icount:
+        return NOISY
+    sp = [spread(old), spread(new)]
+    if None in sp:
+        return 0.02  # one-time costs: a sample or a few each
+    return TIGHT if max(sp) <= TIGHT_SPREAD else NOISY
 
 
 def fail(msg):
@@ -106,8 +133,8 @@ def main():
     ap.add_argument("old")
     ap.add_argument("new")
     ap.add_argument("--threshold", type=float,
-                    help="relative p50 change that counts (default: 0.5%% for "
-                         "icount documents, 10%% otherwise)")
+                    help="relative p50 change that counts, for every record "
+                         "(default: per record, see the top of this file)")
     ap.add_argument("--plot", metavar="FILE.svg")
     args = ap.parse_args()
     old, new = load(args.old), load(args.new)
@@ -116,9 +143,7 @@ def main():
     if mode_old != mode_new:
         print(f"compare: warning: modes differ ({mode_old} vs {mode_new}); "
               "ratios mix clocks", file=sys.stderr)
-    thr = args.threshold
-    if thr is None:
-        thr = THRESHOLD["icount"] if mode_old == mode_new == "icount" else THRESHOLD["default"]
+    icount = mode_old == mode_new == "icount"
     olds = {key(r): r for r in old["records"]}
     rows = []
     for r in new["records"]:
@@ -127,8 +152,9 @@ def main():
             continue
         ratio = r["stats"]["p50"] / o["stats"]["p50"]
         p = mann_whitney_p(o.get("samples_ns", []), r.get("samples_ns", []))
+        thr = args.threshold if args.threshold is not None else threshold(o, r, icount)
         # One-time costs have a sample or so: the ratio alone decides.
-        significant = p < 0.01 or r["phase"] == "one_time" or mode_old == "icount"
+        significant = p < 0.01 or r["phase"] == "one_time" or icount
         verdict = "same"
         if significant and ratio > 1 + thr:
             verdict = "slower"
@@ -139,13 +165,14 @@ def main():
                  f'a{pt["areas"]} d{pt["devices"]} t{pt["threads"]} {pt["load"]}'
                  + (f' m{pt["mem_node"]}c{pt["cpu_node"]}' if pt["mem_node"] >= 0 else ""))
         rows.append({"label": label, "old": o["stats"]["p50"], "new": r["stats"]["p50"],
-                     "ratio": ratio, "p": p, "verdict": verdict})
+                     "ratio": ratio, "p": p, "thr": thr, "verdict": verdict})
     if not rows:
         fail("the two documents share no scenario and point")
-    print(f"{'record':<60} {'old p50':>12} {'new p50':>12} {'ratio':>7} {'p':>7}  verdict")
+    print(f"{'record':<60} {'old p50':>12} {'new p50':>12} {'ratio':>7} {'p':>7} "
+          f"{'thresh':>6}  verdict")
     for r in rows:
         print(f'{r["label"]:<60} {r["old"]:>12.0f} {r["new"]:>12.0f} {r["ratio"]:>7.3f} '
-              f'{r["p"]:>7.3f}  {r["verdict"]}')
+              f'{r["p"]:>7.3f} {r["thr"] * 100:>5.1f}%  {r["verdict"]}')
     slower = [r for r in rows if r["verdict"] == "slower"]
     faster = [r for r in rows if r["verdict"] == "faster"]
     missing = len(old["records"]) - len(rows)
@@ -153,7 +180,7 @@ def main():
         plot(rows, args.plot)
     print(f"verdict: {'regression' if slower else 'no regression'}: {len(slower)} slower, "
           f"{len(faster)} faster, {len(rows) - len(slower) - len(faster)} same "
-          f"(threshold {thr * 100:g}%, mode {mode_new}"
+          f"(mode {mode_new}"
           + (f", {missing} old records unmatched" if missing > 0 else "") + ")")
     return 1 if slower else 0
 

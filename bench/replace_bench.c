@@ -415,6 +415,21 @@ static void json_point(FILE *f, const struct point *pt)
 		pt->cpu_node, pt->load);
 }
 
+/* The clock behind every sample: its resolution bounds what is measured. */
+static const char *clocksource(void)
+{
+	static char name[64] = "unknown";
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+			"r");
+
+	if (f) {
+		if (fscanf(f, "%63s", name) != 1)
+			snprintf(name, sizeof(name), "unknown");
+		fclose(f);
+	}
+	return name;
+}
+
 static void write_json(FILE *f, const struct overhead *o, double residual,
 		       double hot_p50)
 {
@@ -428,7 +443,8 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 	fprintf(f, "    \"kernel_release\": \"%s\",\n", u.release);
 	fprintf(f, "    \"machine\": \"%s\",\n", u.machine);
 	fprintf(f, "    \"cpus\": %ld,\n", sysconf(_SC_NPROCESSORS_ONLN));
-	fprintf(f, "    \"numa_nodes\": %d", ir_numa_nodes());
+	fprintf(f, "    \"numa_nodes\": %d,\n", ir_numa_nodes());
+	fprintf(f, "    \"clocksource\": \"%s\"", clocksource());
 	for (m = 0; m < out.nmeta; m++) {
 		const char *eq = strchr(out.meta[m], '=');
 

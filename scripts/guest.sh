@@ -35,13 +35,20 @@ guest_qemu_cmd() {
 
 	append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 	append+=" init=$IR_TOP/scripts/guest-init.sh panic=-1 quiet"
-	append+=" ${IR_KERNEL_ARGS:-}"
 	if [ "$IR_ACCEL" = kvm ]; then
 		accel=(-accel kvm) cpu=host
 	else
 		accel=(-accel tcg,thread=multi) cpu=max
-		[ -n "${IR_ICOUNT:-}" ] && accel=(-accel tcg -icount shift=0,sleep=off)
+		if [ -n "${IR_ICOUNT:-}" ]; then
+			accel=(-accel tcg -icount shift=0,sleep=off)
+			# Under icount the TSC follows the one virtual clock, so it
+			# is synchronous: reading it costs 63 instruction-ns in the
+			# vDSO at 1 ns resolution, against 376 ns at 10 ns for HPET.
+			append+=" clocksource=tsc tsc=reliable"
+		fi
 	fi
+	# The user's arguments come last, so they can override ours.
+	append+=" ${IR_KERNEL_ARGS:-}"
 	QEMU_CMD=(qemu-system-x86_64 -nodefaults -no-reboot -display none
 		"${accel[@]}" -cpu "$cpu" -m "${IR_MEM}M"
 		-kernel "$kimg" -append "$append"
