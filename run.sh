@@ -161,8 +161,8 @@ fi
 if [ -n "$IR_ICOUNT" ] && [ -n "$IR_WALLCLOCK" ]; then
 	usage_error "choose --icount or --wallclock, not both"
 fi
-# Timing counts instructions unless asked otherwise: the same kernel
-# gives the same numbers on every boot (to 0.01 %).
+# Timing counts instructions unless asked otherwise: the same kernel gives
+# the same hot-path numbers on every boot (to 0.2 %, bench/README.md).
 case $IR_ACTION in
 all | bench | explain)
 	[ -z "$IR_WALLCLOCK" ] && [ -z "$IR_ACCEL" ] && [ -z "$IR_NATIVE" ] &&
@@ -326,8 +326,10 @@ finish() {
 }
 
 run_native() {
-	local start splat
+	local start
 	[ "$IR_ACTION" = shell ] && usage_error "shell needs a guest; drop --native"
+	[ -e /dev/iommu ] || [ "$IR_ACTION" = build ] ||
+		die "--native: this host's kernel ($(uname -r)) has no /dev/iommu; drop --native to boot one that has"
 	ensure_packages "${IR_SUITE_PACKAGES[@]}" rsync
 	[ -n "${KSRC:-}" ] || die "--native needs --ksrc DIR: the source tree of the running kernel ($(uname -r))"
 	kernel_resolve_src
