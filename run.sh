@@ -61,6 +61,7 @@ output:
   --threshold F    with compare: relative p50 change that counts (0.005 = 0.5%)
   --dry-run        print the QEMU command line instead of booting
   -q, --quiet      print only the verdict
+  --no-progress    do not show results live while the guest runs
   -h, --help       show this help
 USAGE
 }
@@ -122,6 +123,7 @@ while [ $# -gt 0 ]; do
 	--cache) need_arg "$@"; IR_CACHE=$2; shift ;;
 	--dry-run) IR_DRY_RUN=1 ;;
 	-q | --quiet) IR_QUIET=1 ;;
+	--no-progress) IR_NO_PROGRESS=1 ;;
 	all | selftests | shell | build) set_action "$1" ;;
 	bench)
 		set_action bench
@@ -147,6 +149,9 @@ while [ $# -gt 0 ]; do
 	shift
 done
 IR_ACTION=${IR_ACTION:-all}
+# Live results while the guest runs: on a terminal, unless told not to.
+IR_PROGRESS=
+[ -t 1 ] && [ -z "${IR_QUIET:-}" ] && [ -z "${IR_NO_PROGRESS:-}" ] && IR_PROGRESS=1
 [ "$IR_ACTION" != compare ] || [ ${#IR_COMPARE[@]} -eq 2 ] ||
 	usage_error "compare needs two bench.json files"
 
@@ -276,7 +281,12 @@ report_bench() {
 		printf '%s: the bench wrote no bench.json\n' "$IR_PROG" >&2
 		return 1
 	}
-	[ -n "${IR_QUIET:-}" ] || cat "$IR_OUT/bench.txt"
+	# On a terminal the rows were shown as they came; say only the end.
+	if [ -n "${IR_PROGRESS:-}" ]; then
+		tail -n 1 "$IR_OUT/bench.txt"
+	elif [ -z "${IR_QUIET:-}" ]; then
+		cat "$IR_OUT/bench.txt"
+	fi
 	echo "- bench: bench.json ($IR_BENCH_MODE), $(tail -n 1 "$IR_OUT/bench.txt")" >>"$IR_OUT/summary.md"
 	echo "bench: $IR_OUT/bench.json ($IR_BENCH_MODE)"
 	# A scenario that failed (not one this kernel lacks) fails the run.

@@ -65,7 +65,7 @@ def key(rec):
     p = rec["point"]
     return (rec["scenario"], rec["op"], rec["phase"], p["size"], p["areas"],
             p["devices"], p["threads"], p["mem_node"], p["cpu_node"],
-            p["load"])
+            p["load"], p.get("pages", "small"))
 
 
 def mann_whitney_p(a, b):
@@ -163,7 +163,8 @@ def main():
         pt = r["point"]
         label = (f'{r["scenario"]}/{r["op"]} {r["phase"]} {size(pt["size"])} '
                  f'a{pt["areas"]} d{pt["devices"]} t{pt["threads"]} {pt["load"]}'
-                 + (f' m{pt["mem_node"]}c{pt["cpu_node"]}' if pt["mem_node"] >= 0 else ""))
+                 + (f' m{pt["mem_node"]}c{pt["cpu_node"]}' if pt["mem_node"] >= 0 else "")
+                 + (" thp" if pt.get("pages") == "thp" else ""))
         rows.append({"label": label, "old": o["stats"]["p50"], "new": r["stats"]["p50"],
                      "ratio": ratio, "p": p, "thr": thr, "verdict": verdict})
     if not rows:

@@ -7,6 +7,7 @@
 #ifndef IR_BENCH_SCENARIOS_H
 #define IR_BENCH_SCENARIOS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -22,6 +23,7 @@ struct point {
 	unsigned int threads; /* replacing at once, one device set each */
 	int mem_node, cpu_node; /* NUMA placement, -1: not bound */
 	const char *load; /* none, access_rw or uring */
+	bool thp; /* memory on transparent huge pages */
 	unsigned int iters, warmup;
 };
 

@@ -77,11 +77,21 @@ guest_qemu_cmd() {
 	fi
 }
 
+# Shows, while the guest runs, each selftest result and bench row as the
+# guest writes them to the share (on a terminal only; logs get the end).
+guest_progress() {
+	local out=$1
+	# Line-buffered all the way: mawk would wait for a block of input.
+	tail -n +1 -q -F "$out/selftests.tap" "$out/bench.txt" 2>/dev/null |
+		grep --line-buffered -E '^# (not )?ok [0-9]+ |^scenario | (steady|one_time) ' |
+		sed -u -e 's/^# /  /' -e 's/^\([a-z]\)/  \1/'
+}
+
 # Runs job script $2 in a guest whose results land in $1. Returns 0 when
 # the job finished (its own status is in $1/job.rc), 124 on timeout, 125
 # when the guest died first.
 guest_run() {
-	local out=$1 job=$2 console=${3:-file} rc=0
+	local out=$1 job=$2 console=${3:-file} rc=0 progress=
 
 	install -m 0755 "$job" "$out/job.sh"
 	guest_qemu_cmd "$out" "$console"
@@ -94,8 +104,18 @@ guest_run() {
 	if [ "$console" = stdio ]; then
 		"${QEMU_CMD[@]}" || rc=$?
 	else
+		if [ -n "${IR_PROGRESS:-}" ]; then
+			guest_progress "$out" &
+			progress=$!
+		fi
 		timeout -k 5 "$IR_TIMEOUT" "${QEMU_CMD[@]}" </dev/null \
 			>"$out/qemu.log" 2>&1 || rc=$?
+		if [ -n "$progress" ]; then
+			sleep 0.5
+			pkill -P "$progress" 2>/dev/null
+			kill "$progress" 2>/dev/null
+			wait "$progress" 2>/dev/null
+		fi
 	fi
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		return 124
