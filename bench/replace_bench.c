@@ -649,10 +649,13 @@ static void plan_quick(const struct point *base)
 	pt.areas = 64;
 	plan_one("hwpt_hwpt", &pt);
 	pt.areas = 1;
+	/* THP against small pages at one size: 16 MiB says it, and is quick. */
+	pt.size = 16UL << 20;
 	pt.thp = true;
 	plan_one("hwpt_hwpt", &pt);
 	plan_one("hwpt_ioas", &pt);
 	pt.thp = false;
+	plan_one("hwpt_ioas", &pt);
 	pt.size = 1UL << 20;
 	pt.devices = 8;
 	plan_one("hwpt_hwpt", &pt);

@@ -231,7 +231,7 @@ const struct scenario ir_scenarios[] = {
 		.setup = setup_hwpt_ioas,
 		.prime = prime_to_a,
 		.step = step_hwpt_ioas,
-		.max_iters = 40,
+		.max_iters = 20,
 	},
 	{
 		.name = "reattach",
