@@ -19,6 +19,8 @@ size_t ir_buf_differs(const void *buf, size_t length, int fill);
  * 0, or -errno (-EIO: still pinned).
  */
 int ir_buf_check_unpinned(void *buf, size_t length);
+/* The same check, then the buffer is freed whatever it found. */
+int ir_buf_release(void *buf, size_t length);
 
 /*
  * A new IOAS with a new buffer of @length bytes of @fill mapped at @iova:

@@ -53,6 +53,14 @@ int ir_buf_check_unpinned(void *buf, size_t length)
 	return rc;
 }
 
+int ir_buf_release(void *buf, size_t length)
+{
+	int rc = ir_buf_check_unpinned(buf, length);
+
+	ir_buf_free(buf, length);
+	return rc;
+}
+
 int ir_ioas_alloc_mapped(int fd, size_t length, int fill, __u64 iova,
 			 __u32 *ioas_id, void **buf)
 {

@@ -74,10 +74,8 @@ FIXTURE_TEARDOWN(replace_access)
 	if (self->access_fd >= 0)
 		ASSERT_EQ(0, close(self->access_fd));
 	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf_a, BUF_SIZE));
-	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf_b, BUF_SIZE));
-	ir_buf_free(self->buf_a, BUF_SIZE);
-	ir_buf_free(self->buf_b, BUF_SIZE);
+	EXPECT_EQ(0, ir_buf_release(self->buf_a, BUF_SIZE));
+	EXPECT_EQ(0, ir_buf_release(self->buf_b, BUF_SIZE));
 }
 
 /* The emulated device writes RW_LEN bytes of @fill at @iova. */

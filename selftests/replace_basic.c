@@ -54,8 +54,7 @@ FIXTURE_TEARDOWN(replace)
 		return;
 	ASSERT_EQ(0, close(self->fd));
 	/* Closing the iommufd must unpin every page it pinned: no leak. */
-	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf, BUF_SIZE));
-	ir_buf_free(self->buf, BUF_SIZE);
+	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
 }
 
 /* Map and unmap after the replace: the HWPT now in use must follow. */

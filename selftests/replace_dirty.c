@@ -82,8 +82,7 @@ FIXTURE_TEARDOWN(replace_dirty)
 	if (self->fault_fd >= 0)
 		close(self->fault_fd);
 	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf, self->size));
-	ir_buf_free(self->buf, self->size);
+	EXPECT_EQ(0, ir_buf_release(self->buf, self->size));
 }
 
 TEST_F(replace_dirty, incapable_device_refused_and_unchanged)

@@ -62,8 +62,7 @@ FIXTURE_TEARDOWN(replace_errors)
 	if (self->fault_fd >= 0)
 		close(self->fault_fd);
 	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf, BUF_SIZE));
-	ir_buf_free(self->buf, BUF_SIZE);
+	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
 }
 
 /*

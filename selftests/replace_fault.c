@@ -117,8 +117,7 @@ FIXTURE_TEARDOWN(replace_fault)
 	if (self->q2.fd >= 0)
 		close(self->q2.fd);
 	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf, BUF_SIZE));
-	ir_buf_free(self->buf, BUF_SIZE);
+	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
 }
 
 /* A page request from the device (no PASID) in group @grpid. */

@@ -119,10 +119,8 @@ FIXTURE_TEARDOWN(replace_ioas)
 	if (self->fd < 0)
 		return;
 	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf_a, variant->size));
-	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf_b, variant->size));
-	ir_buf_free(self->buf_a, variant->size);
-	ir_buf_free(self->buf_b, variant->size);
+	EXPECT_EQ(0, ir_buf_release(self->buf_a, variant->size));
+	EXPECT_EQ(0, ir_buf_release(self->buf_b, variant->size));
 }
 
 TEST_F(replace_ioas, across_ioas_maps_new_memory)

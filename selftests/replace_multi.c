@@ -59,8 +59,7 @@ FIXTURE_TEARDOWN(replace_multi)
 	if (self->fd < 0)
 		return;
 	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf, BUF_SIZE));
-	ir_buf_free(self->buf, BUF_SIZE);
+	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
 }
 
 TEST_F(replace_multi, one_moves_others_stay)

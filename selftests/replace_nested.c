@@ -60,8 +60,7 @@ FIXTURE_TEARDOWN(replace_nested)
 	if (self->fd < 0)
 		return;
 	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_check_unpinned(self->buf, BUF_SIZE));
-	ir_buf_free(self->buf, BUF_SIZE);
+	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
 }
 
 static void assert_iotlb(struct __test_metadata *_metadata, int fd,
