@@ -40,6 +40,8 @@ kernel:
   --ksrc DIR       test the kernel tree DIR (default: Debian linux-source-6.12;
                    also KSRC=DIR)
   --kconfig FILE   merge this config fragment too (rebuilds the kernel)
+  --debug          add lockdep, kmemleak and debug objects (scripts/debug.config;
+                   a kernel of its own, slower); a leak fails the run
   --native         run on this host's kernel, no VM (needs /dev/iommu and
                    CONFIG_IOMMUFD_TEST)
 
@@ -93,6 +95,7 @@ IR_COMPARE=()
 IR_PLOT=
 IR_THRESHOLD=
 IR_EXPLAIN=
+IR_DEBUG=
 
 set_action() {
 	[ -z "$IR_ACTION" ] || usage_error "choose one action, not '$IR_ACTION' and '$1'"
@@ -108,6 +111,7 @@ while [ $# -gt 0 ]; do
 		[ -f "$IR_EXTRA_CONFIG" ] || usage_error "--kconfig: no such file: $2"
 		shift ;;
 	--native) IR_NATIVE=1 ;;
+	--debug) IR_DEBUG=1 ;;
 	--cpus) need_arg "$@"; IR_CPUS=$2; shift ;;
 	--mem) need_arg "$@"; IR_MEM=$2; shift ;;
 	--kvm) IR_ACCEL=kvm ;;
@@ -296,9 +300,15 @@ report_bench() {
 	}
 }
 
-# The kernel log is part of every verdict.
+# The kernel log is part of every verdict, and so is kmemleak (--debug).
 report_kernel_log() {
 	local splat
+	if ! splat=$(kmemleak_leaks "$IR_OUT/kmemleak.txt"); then
+		printf '%s: kmemleak found objects the run leaked (kmemleak.txt):\n%s\n' \
+			"$IR_PROG" "$splat" >&2
+		echo "- kmemleak: leaks, see kmemleak.txt" >>"$IR_OUT/summary.md"
+		return 1
+	fi
 	[ -f "$IR_OUT/dmesg.txt" ] || return 0
 	if ! splat=$(dmesg_splats "$IR_OUT/dmesg.txt"); then
 		printf '%s: kernel log has a splat (dmesg.txt):\n%s\n' "$IR_PROG" "$splat" >&2

@@ -151,8 +151,10 @@ verdict_parsers() {
 	[ "$(tap_counts $d/crash.tap)" = "1 2 1" ] || { echo "crash.tap: $(tap_counts $d/crash.tap)"; return 1; }
 	! dmesg_splats $d/warning.dmesg >/dev/null || { echo "warning not seen"; return 1; }
 	dmesg_splats $d/clean.dmesg >/dev/null || { echo "clean log flagged"; return 1; }
+	! kmemleak_leaks $d/kmemleak.txt >/dev/null || { echo "leak not seen"; return 1; }
+	kmemleak_leaks /dev/null >/dev/null || { echo "no report flagged"; return 1; }
 }
-check "verdict: TAP counts and dmesg splats" verdict_parsers
+check "verdict: TAP counts, dmesg splats, kmemleak" verdict_parsers
 
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "failures: ${failed[*]}"

@@ -31,9 +31,21 @@ out=/run/ir-out
 mkdir -p $out
 if mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results $out; then
 	cd /run || true
+	kmemleak=/sys/kernel/debug/kmemleak
+	# Only leaks made by the job count: what boot left is cleared.
+	if [ -w $kmemleak ]; then
+		echo scan >$kmemleak
+		echo clear >$kmemleak
+	fi
 	echo "ir-guest: running job" >/dev/console
 	sh $out/job.sh
 	echo $? >$out/job.rc.tmp
+	if [ -w $kmemleak ]; then
+		# kmemleak reports no object younger than 5 s; let them age.
+		sleep 6
+		echo scan >$kmemleak
+		cat $kmemleak >$out/kmemleak.txt
+	fi
 	dmesg >$out/dmesg.txt
 	mv $out/job.rc.tmp $out/job.rc
 	sync

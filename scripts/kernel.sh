@@ -48,6 +48,7 @@ kernel_src_identity() {
 kernel_fragments() {
 	echo "$IR_TOP/scripts/vm.config"
 	echo "$IR_TOP/selftests/config"
+	[ -n "${IR_DEBUG:-}" ] && echo "$IR_TOP/scripts/debug.config"
 	[ -n "${IR_EXTRA_CONFIG:-}" ] && echo "$IR_EXTRA_CONFIG"
 	return 0
 }

@@ -31,11 +31,19 @@ tap_failures() {
 
 # The kernel log is part of the verdict: prints the lines around the first
 # splat in dmesg file $1, and fails when there is one.
-IR_SPLAT_RE='WARNING:|BUG:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|unreferenced object|Call Trace|general protection fault|Kernel panic'
+IR_SPLAT_RE='WARNING:|BUG:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|unreferenced object|suspected memory leak|Call Trace|general protection fault|Kernel panic'
 dmesg_splats() {
 	local first
 	first=$(grep -nE "$IR_SPLAT_RE" "$1" | head -n 1 | cut -d: -f1)
 	[ -z "$first" ] && return 0
 	sed -n "$((first > 3 ? first - 3 : 1)),$((first + 12))p" "$1"
+	return 1
+}
+
+# kmemleak's report (--debug kernels), file $1: prints the first objects
+# and fails when there is any.
+kmemleak_leaks() {
+	[ -s "$1" ] || return 0
+	head -n 12 "$1"
 	return 1
 }
