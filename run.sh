@@ -292,7 +292,9 @@ report_bench() {
 		cat "$IR_OUT/bench.txt"
 	fi
 	echo "- bench: bench.json ($IR_BENCH_MODE), $(tail -n 1 "$IR_OUT/bench.txt")" >>"$IR_OUT/summary.md"
-	echo "bench: $IR_OUT/bench.json ($IR_BENCH_MODE)"
+	python3 "$IR_TOP/bench/plot.py" "$IR_OUT/bench.json" "$IR_OUT/bench.svg" ||
+		return 1
+	echo "bench: $IR_OUT/bench.json, bench.svg ($IR_BENCH_MODE)"
 	# A scenario that failed (not one this kernel lacks) fails the run.
 	[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] || {
 		printf '%s: the bench failed: %s\n' "$IR_PROG" "$(grep -m1 '^replace_bench:' "$IR_OUT/bench.txt")" >&2

@@ -104,9 +104,10 @@ def size(n):
 
 def plot(rows, path):
     """A horizontal bar per record: new p50 over old p50, 1.0 in the middle."""
-    h, top, left, width = 18, 40, 420, 400
+    h, top, left, width = 18, 40, 520, 400
     lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}" '
              f'height="{top + h * len(rows) + 30}" font-family="monospace" font-size="12">',
+             f'<rect width="100%" height="100%" fill="white"/>',
              f'<text x="10" y="20">new p50 / old p50 (log scale, 0.5x to 2x)</text>',
              f'<line x1="{left + width / 2}" y1="{top - 5}" x2="{left + width / 2}" '
              f'y2="{top + h * len(rows)}" stroke="black"/>']
@@ -116,9 +117,10 @@ def plot(rows, path):
         x = left + width / 2 + math.log2(ratio) * width / 2
         x0, x1 = sorted((left + width / 2, x))
         colour = {"slower": "#c0392b", "faster": "#27ae60"}.get(r["verdict"], "#7f8c8d")
-        lines.append(f'<text x="10" y="{y + 12}">{r["label"][:56]}</text>')
+        lines.append(f'<text x="10" y="{y + 12}">{r["label"][:70]}</text>')
         lines.append(f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 1):.1f}" '
                      f'height="{h - 6}" fill="{colour}"/>')
+        lines.append(f'<circle cx="{x:.1f}" cy="{y + h / 2}" r="4" fill="{colour}"/>')
         lines.append(f'<text x="{left + width + 5}" y="{y + 12}">{r["ratio"]:.3f}</text>')
     lines.append("</svg>")
     tmp = path + ".tmp"
