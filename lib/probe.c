@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Feature probes; see include/ir_probe.h. */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -41,7 +43,11 @@ int ir_probe_open(const char **why)
 		return -1;
 	}
 	if (fd < 0) {
-		*why = "cannot open /dev/iommu";
+		static char reason[96];
+
+		snprintf(reason, sizeof(reason), "cannot open /dev/iommu: %s",
+			 strerror(-fd));
+		*why = reason;
 		return -1;
 	}
 	/* Op 0 is no op at all: the driver answers EOPNOTSUPP for it. */

@@ -107,6 +107,9 @@ check "hung guest: killed, one line, exit !0" \
 	./run.sh -q --timeout 15 exec sleep 1000
 check "hung guest keeps its console log" \
 	test -s results/latest/console.log
+check "panicked guest: one line with the panic, exit !0" \
+	expect_error '!0' 'guest stopped before its job finished \(panic\?\): .*Kernel panic' \
+	./run.sh -q exec sh -c 'echo c >/proc/sysrq-trigger; sleep 60'
 
 # Two icount boots of the same kernel must give the same hot-path numbers:
 # the promise that makes a regression tracker possible (0.2 %).
