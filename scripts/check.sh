@@ -32,11 +32,11 @@ check() {
 	cp "$tmp/times" "$times"
 	if [ $rc -eq 0 ]; then
 		pass=$((pass + 1))
-		printf '%-46s [passed] %4ss  (last: %s)\n' "$name" "$secs" "${last:-none}"
+		printf '%-50s [passed] %4ss  (last: %s)\n' "$name" "$secs" "${last:-none}"
 	else
 		fail=$((fail + 1))
 		failed+=("$name")
-		printf '%-46s [failed] %4ss  (last: %s)\n' "$name" "$secs" "${last:-none}"
+		printf '%-50s [failed] %4ss  (last: %s)\n' "$name" "$secs" "${last:-none}"
 		sed 's/^/    /' "$tmp/out" | tail -n 20
 	fi
 }
