@@ -45,4 +45,12 @@ int ir_fault_read(int fault_fd, struct iommu_hwpt_pgfault *fault,
 		  int timeout_ms);
 int ir_fault_respond(int fault_fd, __u32 cookie, __u32 code);
 
+#ifdef IOMMU_VIOMMU_ALLOC
+/* vIOMMU and vDEVICE objects (kernels after 6.12; the uapi says which). */
+int ir_viommu_alloc(int fd, __u32 dev_id, __u32 hwpt_id, __u32 type,
+		    __u32 *viommu_id);
+int ir_vdevice_alloc(int fd, __u32 viommu_id, __u32 dev_id, __u64 virt_id,
+		     __u32 *vdevice_id);
+#endif
+
 #endif /* IR_IOMMUFD_H */

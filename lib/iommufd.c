@@ -208,3 +208,41 @@ int ir_fault_respond(int fault_fd, __u32 cookie, __u32 code)
 		return -errno;
 	return n == sizeof(resp) ? 0 : -EIO;
 }
+
+#ifdef IOMMU_VIOMMU_ALLOC
+int ir_viommu_alloc(int fd, __u32 dev_id, __u32 hwpt_id, __u32 type,
+		    __u32 *viommu_id)
+{
+	struct iommu_viommu_alloc cmd = {
+		.size = sizeof(cmd),
+		.type = type,
+		.dev_id = dev_id,
+		.hwpt_id = hwpt_id,
+	};
+	int rc = ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
+
+	if (rc)
+		return -errno;
+	if (viommu_id)
+		*viommu_id = cmd.out_viommu_id;
+	return 0;
+}
+
+int ir_vdevice_alloc(int fd, __u32 viommu_id, __u32 dev_id, __u64 virt_id,
+		     __u32 *vdevice_id)
+{
+	struct iommu_vdevice_alloc cmd = {
+		.size = sizeof(cmd),
+		.viommu_id = viommu_id,
+		.dev_id = dev_id,
+		.virt_id = virt_id,
+	};
+	int rc = ioctl(fd, IOMMU_VDEVICE_ALLOC, &cmd);
+
+	if (rc)
+		return -errno;
+	if (vdevice_id)
+		*vdevice_id = cmd.out_vdevice_id;
+	return 0;
+}
+#endif

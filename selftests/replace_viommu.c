@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replace through a vIOMMU (kernels after 6.12): stage-1 HWPTs allocated
+ * on a vIOMMU object over the nest parent. The device moves between them
+ * and the parent like between plain nested HWPTs; each HWPT left is
+ * destroyable at once, while the vIOMMU stays pinned by its stage-1s and
+ * vDEVICEs and pins the parent in turn.
+ *
+ * VMM flow: QEMU's accelerated Arm vSMMU (and cloud-hypervisor's vSMMUv3
+ * work): a vIOMMU per VM and physical IOMMU, a vDEVICE per passed-through
+ * device (its guest stream ID), a stage-1 HWPT per guest STE, replaced on
+ * every STE install.
+ *
+ * Built only where the uapi headers of the tree under test have vIOMMU
+ * objects and its iommufd_test.h the mock vIOMMU type; probed at run time.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "ir_buf.h"
+#include "ir_iommufd.h"
+#include "ir_mock.h"
+#include "ir_probe.h"
+
+#if !defined(IOMMU_VIOMMU_ALLOC) || !defined(IOMMU_VIOMMU_TYPE_SELFTEST)
+TEST(viommu_replace)
+{
+	SKIP(return,
+		   "the kernel tree under test has no vIOMMU objects (IOMMU_VIOMMU_ALLOC, IOMMU_VIOMMU_TYPE_SELFTEST; added after 6.12)");
+}
+#else
+
+#define BUF_SIZE (16 * 4096UL)
+#define IOVA ((__u64)MOCK_APERTURE_START)
+
+FIXTURE(replace_viommu)
+{
+	int fd;
+	__u32 ioas_id;
+	void *buf;
+	struct ir_mock_dev dev;
+	__u32 parent, viommu, s1_a, s1_b;
+};
+
+FIXTURE_SETUP(replace_viommu)
+{
+	const char *why;
+	int rc;
+
+	self->fd = ir_probe_open(&why);
+	if (self->fd < 0)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0x44, IOVA,
+					  &self->ioas_id, &self->buf));
+	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
+	ASSERT_EQ(0,
+		  ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
+				IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent));
+	rc = ir_viommu_alloc(self->fd, self->dev.idev_id, self->parent,
+			     IOMMU_VIOMMU_TYPE_SELFTEST, &self->viommu);
+	if (rc == -ENOTTY || rc == -EOPNOTSUPP)
+		SKIP(return,
+			   "the running kernel has no vIOMMU (IOMMU_VIOMMU_ALLOC: %s)",
+			   rc == -ENOTTY ? "ENOTTY" : "EOPNOTSUPP");
+	ASSERT_EQ(0, rc);
+	/* Stage-1s on the vIOMMU: pt_id names the vIOMMU, not the parent. */
+	ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
+					  self->viommu, 0, 0, 0x1111,
+					  &self->s1_a));
+	ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
+					  self->viommu, 0, 0, 0x2222,
+					  &self->s1_b));
+}
+
+FIXTURE_TEARDOWN(replace_viommu)
+{
+	if (self->fd < 0)
+		return;
+	ASSERT_EQ(0, close(self->fd));
+	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
+}
+
+TEST_F(replace_viommu, stage1_to_stage1_to_parent)
+{
+	__u32 stdev = self->dev.stdev_id;
+
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->s1_a, NULL));
+	ASSERT_EQ(0, ir_md_check_iotlb(self->fd, self->s1_a, 0, 0x1111));
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->s1_b, NULL));
+	ASSERT_EQ(0, ir_md_check_iotlb(self->fd, self->s1_b, 0, 0x2222));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_a))
+	TH_LOG("stage-1 %u still held after the replace", self->s1_a);
+	/* The vIOMMU is held by its stage-1, the parent by the vIOMMU. */
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->viommu));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent));
+
+	ASSERT_EQ(0,
+		  ir_mock_domain_replace(self->fd, stdev, self->parent, NULL));
+	ASSERT_EQ(0, ir_md_check_map(self->fd, self->parent, IOVA, self->buf,
+				     BUF_SIZE));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_b));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->viommu));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent));
+}
+
+TEST_F(replace_viommu, vdevice_holds_viommu_not_device)
+{
+	__u32 stdev = self->dev.stdev_id, vdev;
+
+	ASSERT_EQ(0, ir_vdevice_alloc(self->fd, self->viommu, self->dev.idev_id,
+				      0x99, &vdev));
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->s1_a, NULL));
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->s1_b, NULL));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_a));
+	ASSERT_EQ(0,
+		  ir_mock_domain_replace(self->fd, stdev, self->parent, NULL));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_b));
+	/* Its stage-1s gone, the vDEVICE alone keeps the vIOMMU. */
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->viommu));
+	ASSERT_EQ(0, ir_destroy(self->fd, vdev));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->viommu));
+}
+#endif
+
+TEST_HARNESS_MAIN
