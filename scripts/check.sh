@@ -119,9 +119,13 @@ bench_repeats() {
 	a=$(readlink -f results/latest)
 	./run.sh -q bench -- "${args[@]}" >/dev/null || return 1
 	b=$(readlink -f results/latest)
-	./run.sh compare --threshold 0.002 "$a/bench.json" "$b/bench.json" |
-		tee "$tmp/compare" | tail -n 1
-	grep -q '^verdict: no regression: 0 slower, 0 faster' "$tmp/compare"
+	./run.sh compare --threshold 0.002 "$a/bench.json" "$b/bench.json" \
+		>"$tmp/compare"
+	# The promise is about the hot path (steady records, p50s); a one-time
+	# cost is one sample, which a timer tick can move (bench/README.md).
+	grep ' steady ' "$tmp/compare"
+	[ "$(grep -c ' steady .* same$' "$tmp/compare")" -ge 3 ] &&
+		! grep -E ' steady .* (slower|faster)$' "$tmp/compare"
 }
 check "bench: two icount boots agree within 0.2%" bench_repeats
 check "bench: timing overhead residual <= 1%" python3 -c '
