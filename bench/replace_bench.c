@@ -476,6 +476,21 @@ static const char *clocksource(void)
 	return name;
 }
 
+/* A JSON string: --meta values are paths and dates, not to be trusted. */
+static void json_string(FILE *f, const char *str)
+{
+	fputc('"', f);
+	for (; *str; str++) {
+		if (*str == '"' || *str == '\\')
+			fprintf(f, "\\%c", *str);
+		else if ((unsigned char)*str < 0x20)
+			fprintf(f, "\\u%04x", *str);
+		else
+			fputc(*str, f);
+	}
+	fputc('"', f);
+}
+
 static void write_json(FILE *f, const struct overhead *o, double residual,
 		       double hot_p50)
 {
@@ -494,8 +509,9 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 	for (m = 0; m < out.nmeta; m++) {
 		const char *eq = strchr(out.meta[m], '=');
 
-		fprintf(f, ",\n    \"%.*s\": \"%s\"", (int)(eq - out.meta[m]),
-			out.meta[m], eq + 1);
+		fprintf(f, ",\n    \"%.*s\": ", (int)(eq - out.meta[m]),
+			out.meta[m]);
+		json_string(f, eq + 1);
 	}
 	fprintf(f,
 		"\n  },\n  \"overhead\": {\"timer_ns\": %.1f, "
