@@ -268,7 +268,7 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 			     int *err)
 {
 	struct worker *w = calloc(pt->threads, sizeof(*w));
-	struct ctx c = { .pt = pt, .access_fd = -1 };
+	struct ctx c = { .pt = pt };
 	struct load *load = NULL;
 	pthread_barrier_t start;
 	pthread_t *tids = calloc(pt->threads, sizeof(*tids));

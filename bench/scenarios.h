@@ -45,7 +45,6 @@ struct ctx {
 	__u32 a, b, parent;
 	__u32 fault_id[2];
 	int fault_fd[2];
-	int access_fd;
 };
 
 struct scenario {

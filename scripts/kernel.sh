@@ -55,11 +55,12 @@ kernel_fragments() {
 
 # Sets KVER, KBUILD (the O= directory) and KHDR (installed uapi headers).
 kernel_build() {
-	local key frags log nproc stamp want
+	local ident key frags log nproc stamp want
 	frags=$(kernel_fragments)
+	ident=$(kernel_src_identity)
 	# shellcheck disable=SC2086
-	key=$({ kernel_src_identity; cat $frags; } | sha256sum | cut -c1-12)
-	KVER=$(make -s -C "$KSRC" kernelversion 2>/dev/null)
+	key=$({ echo "$ident"; cat $frags; } | sha256sum | cut -c1-12)
+	KVER=$(sed -n 's/^version //p' <<<"$ident")
 	KBUILD=$IR_CACHE/build/$KVER-$key
 	KHDR=$KBUILD/usr/include
 	log=$KBUILD/build.log
@@ -67,7 +68,7 @@ kernel_build() {
 	mkdir -p "$KBUILD" || die "cannot create $KBUILD"
 
 	if [ -f "$stamp" ] && [ -f "$KBUILD/arch/x86/boot/bzImage" ] &&
-		! grep -qx untracked <(kernel_src_identity); then
+		! grep -qx untracked <<<"$ident"; then
 		info "kernel $KVER: cached in $KBUILD"
 		return
 	fi
