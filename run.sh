@@ -14,6 +14,9 @@ IR_PROG=run.sh
 . "$IR_TOP/scripts/guest.sh"
 # shellcheck source=scripts/verdict.sh
 . "$IR_TOP/scripts/verdict.sh"
+# shellcheck source=scripts/signals.sh
+. "$IR_TOP/scripts/signals.sh"
+ir_trap_signals
 
 usage() {
 	cat <<'USAGE'
@@ -85,7 +88,7 @@ IR_TIMEOUT=900
 IR_ACCEL=
 IR_EXEC=()
 IR_RESULTS=$IR_TOP/results
-IR_CACHE=${IR_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/iommufd-replace}
+IR_CACHE=${IR_CACHE:-$IR_CACHE_DEFAULT}
 IR_EXTRA_CONFIG=
 IR_ICOUNT=
 IR_KERNEL_ARGS=
@@ -189,7 +192,8 @@ write_kernel_mk() {
 }
 
 build_suite() {
-	make -s -C "$IR_TOP" all >"$IR_TOP/build/suite.log" 2>&1 ||
+	IR_STAGE="building the suite"
+	ir_spawn make -s -C "$IR_TOP" all >"$IR_TOP/build/suite.log" 2>&1 ||
 		die "building the suite failed: $(grep -m1 -E 'error|Error' "$IR_TOP/build/suite.log" || tail -n 1 "$IR_TOP/build/suite.log") (log: build/suite.log)"
 }
 
@@ -200,7 +204,7 @@ new_results_dir() {
 	IR_OUT=$IR_RESULTS/$stamp
 	[ -e "$IR_OUT" ] && IR_OUT=$IR_OUT-$$
 	mkdir -p "$IR_OUT" || die "cannot create $IR_OUT"
-	ln -sfn "$(basename "$IR_OUT")" "$IR_RESULTS/latest"
+	# results/latest moves here when the run ends with a verdict (ir_on_exit).
 }
 
 # What the bench records about where its numbers come from.
@@ -348,7 +352,6 @@ finish() {
 }
 
 run_native() {
-	local start
 	[ "$IR_ACTION" = shell ] && usage_error "shell needs a guest; drop --native"
 	[ -e /dev/iommu ] || [ "$IR_ACTION" = build ] ||
 		die "--native: this host's kernel ($(uname -r)) has no /dev/iommu; drop --native to boot one that has"
@@ -372,9 +375,10 @@ run_native() {
 	IR_BENCH_MODE=native
 	write_job "$IR_OUT/job.sh" "$IR_OUT"
 	[ "$(id -u)" -eq 0 ] && dmesg >"$IR_OUT/dmesg.before" 2>/dev/null
-	start=$(date +%s)
-	sh "$IR_OUT/job.sh"
-	IR_ELAPSED=$(($(date +%s) - start))
+	IR_START=$(date +%s)
+	IR_STAGE="running the job natively"
+	ir_spawn sh "$IR_OUT/job.sh"
+	IR_ELAPSED=$(($(date +%s) - IR_START))
 	if [ -f "$IR_OUT/dmesg.before" ]; then
 		dmesg | tail -n +"$(($(wc -l <"$IR_OUT/dmesg.before") + 1))" >"$IR_OUT/dmesg.txt"
 	fi
@@ -382,7 +386,7 @@ run_native() {
 }
 
 run_guest() {
-	local start rc=0 pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}")
+	local rc=0 pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}")
 	[ -n "${KSRC:-}" ] || pkgs+=(linux-source-6.12)
 	ensure_packages "${pkgs[@]}"
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
@@ -403,13 +407,13 @@ run_guest() {
 	# The guest mounts the results share at /run/ir-out.
 	write_job "$IR_OUT/job.in" /run/ir-out
 	info "booting $KVER ($IR_MODE); results in $IR_OUT"
-	start=$(date +%s)
+	IR_START=$(date +%s)
 	if [ "$IR_ACTION" = shell ]; then
 		guest_run "$IR_OUT" "$IR_OUT/job.in" stdio || rc=$?
 	else
 		guest_run "$IR_OUT" "$IR_OUT/job.in" || rc=$?
 	fi
-	IR_ELAPSED=$(($(date +%s) - start))
+	IR_ELAPSED=$(($(date +%s) - IR_START))
 	[ -n "${IR_DRY_RUN:-}" ] && return 0
 	case $rc in
 	124) die "guest did not power off within ${IR_TIMEOUT}s (hang?); killed it$(hang_context); console log: $IR_OUT/console.log" ;;

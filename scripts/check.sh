@@ -8,6 +8,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$top" || exit 1
 # shellcheck source=scripts/verdict.sh
 . "$top/scripts/verdict.sh"
+# shellcheck source=scripts/common.sh
+. "$top/scripts/common.sh"
 
 pass=0 fail=0 skip=0
 failed=()
@@ -110,6 +112,39 @@ check "hung guest keeps its console log" \
 check "panicked guest: one line with the panic, exit !0" \
 	expect_error '!0' 'guest stopped before its job finished \(panic\?\): .*Kernel panic' \
 	./run.sh -q exec sh -c 'echo c >/proc/sysrq-trigger; sleep 60'
+
+# Ctrl-C as a terminal sends it, to the whole process group of run.sh:
+# within 5 s it is gone with status 130 and so is every process it started;
+# what the guest wrote is kept, the run says it was interrupted and is not
+# results/latest.
+interrupted_guest() {
+	local res=$tmp/int-results run
+	python3 scripts/interrupt.py "$res/*/selftests.tap" '^# ok [0-9]+ ' -- \
+		./run.sh -q --results "$res" selftests || return 1
+	run=$(find "$res" -mindepth 1 -maxdepth 1 -type d)
+	grep -H . "$run/summary.md"
+	grep -q 'interrupted by SIGINT' "$run/summary.md" &&
+		grep -qE '^# ok [0-9]+ ' "$run/selftests.tap" &&
+		[ ! -e "$res/latest" ]
+}
+check "Ctrl-C in the guest: all stopped in 5s, exit 130" interrupted_guest
+
+# The same while the kernel builds (a cache of its own, so the real one
+# stays whole): the build stops, and what it left is not taken for a
+# finished kernel.
+interrupted_build() {
+	local cache=$tmp/int-cache
+	python3 scripts/interrupt.py "$cache/build/*/build.log" '^  CC ' -- \
+		./run.sh -q --cache "$cache" --ksrc "${IR_CACHE:-$IR_CACHE_DEFAULT}/src/linux-source-6.12" \
+		build || return 1
+	! compgen -G "$cache/build/*/.iommufd-replace-built" ||
+		{ echo "an interrupted build was stamped as built"; return 1; }
+	rm -rf "$cache"
+}
+check "Ctrl-C in the kernel build: stopped, not stamped" interrupted_build
+check "SIGTERM in the guest: all stopped in 5s, exit 143" \
+	python3 scripts/interrupt.py --signal TERM "$tmp/term/*/console.log" 'ir-guest: running job' -- \
+	./run.sh -q --results "$tmp/term" exec sleep 600
 
 # Two icount boots of the same kernel must give the same hot-path numbers:
 # the promise that makes a regression tracker possible (0.2 %).

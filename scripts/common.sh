@@ -2,6 +2,8 @@
 # Messages and package installs shared by run.sh and the check script.
 
 IR_PROG=${IR_PROG:-run.sh}
+# Kernel sources and builds, kept between runs.
+IR_CACHE_DEFAULT=${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/iommufd-replace
 
 die() {
 	printf '%s: error: %s\n' "$IR_PROG" "$*" >&2
@@ -26,12 +28,14 @@ ensure_packages() {
 		die "missing packages; run: sudo apt-get install --no-install-recommends ${missing[*]}"
 	fi
 	info "installing ${missing[*]}"
+	local log=${TMPDIR:-/tmp}/iommufd-replace-apt.log
+	IR_STAGE="installing packages"
 	{
-		apt-get update -qq &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		ir_spawn apt-get update -qq &&
+			DEBIAN_FRONTEND=noninteractive ir_spawn apt-get install -y -qq \
 				--no-install-recommends "${missing[@]}"
-	} >"${TMPDIR:-/tmp}/iommufd-replace-apt.log" 2>&1 ||
-		die "apt-get install ${missing[*]} failed; see ${TMPDIR:-/tmp}/iommufd-replace-apt.log"
+	} >"$log" 2>&1 ||
+		die "apt-get install ${missing[*]} failed; see $log"
 }
 
 # What building the suite needs, and what building a kernel needs on top.

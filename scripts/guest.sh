@@ -13,15 +13,18 @@ guest_kvm_usable() {
 	cache=$IR_CACHE/kvm-usable-$boot
 	if [ ! -f "$cache" ]; then
 		info "probing whether KVM can boot a guest here (once per host boot)"
-		if timeout -k 2 20 qemu-system-x86_64 -nodefaults -no-reboot \
+		IR_STAGE="probing KVM"
+		ir_spawn timeout -k 2 20 qemu-system-x86_64 -nodefaults -no-reboot \
 			-display none -accel kvm -cpu host -m 256 -serial stdio \
 			-kernel "$KBUILD/arch/x86/boot/bzImage" \
 			-append "console=ttyS0 panic=-1 root=/dev/nonexistent" \
-			</dev/null 2>&1 | grep -q 'Kernel panic'; then
+			>"$cache.log" 2>&1
+		if grep -q 'Kernel panic' "$cache.log"; then
 			echo yes >"$cache"
 		else
 			echo no >"$cache"
 		fi
+		rm -f "$cache.log"
 	fi
 	[ "$(cat "$cache")" = yes ]
 }
@@ -87,11 +90,19 @@ guest_progress() {
 		sed -u -e 's/^# /  /' -e 's/^\([a-z]\)/  \1/'
 }
 
+# Stops the live progress pipeline (a subshell and its tail | grep | sed).
+ir_stop_progress() {
+	pkill -P "$IR_PROGRESS_PID" 2>/dev/null
+	kill "$IR_PROGRESS_PID" 2>/dev/null
+	wait "$IR_PROGRESS_PID" 2>/dev/null
+	IR_PROGRESS_PID=
+}
+
 # Runs job script $2 in a guest whose results land in $1. Returns 0 when
 # the job finished (its own status is in $1/job.rc), 124 on timeout, 125
 # when the guest died first.
 guest_run() {
-	local out=$1 job=$2 console=${3:-file} rc=0 progress=
+	local out=$1 job=$2 console=${3:-file} rc=0
 
 	install -m 0755 "$job" "$out/job.sh"
 	guest_qemu_cmd "$out" "$console"
@@ -101,20 +112,23 @@ guest_run() {
 		cat "$out/qemu.cmd"
 		return 0
 	fi
+	IR_STAGE="running the guest"
 	if [ "$console" = stdio ]; then
+		# The console is the terminal: Ctrl-C belongs to the guest.
 		"${QEMU_CMD[@]}" || rc=$?
 	else
 		if [ -n "${IR_PROGRESS:-}" ]; then
-			guest_progress "$out" &
-			progress=$!
+			# Deaf to the terminal's Ctrl-C: the trap stops it. A
+			# child dying of SIGINT at the instant run.sh gets it
+			# can make bash drop the trap until QEMU ends.
+			(trap '' INT && guest_progress "$out") &
+			IR_PROGRESS_PID=$!
 		fi
-		timeout -k 5 "$IR_TIMEOUT" "${QEMU_CMD[@]}" </dev/null \
+		ir_spawn timeout -k 5 "$IR_TIMEOUT" "${QEMU_CMD[@]}" \
 			>"$out/qemu.log" 2>&1 || rc=$?
-		if [ -n "$progress" ]; then
+		if [ -n "${IR_PROGRESS_PID:-}" ]; then
 			sleep 0.5
-			pkill -P "$progress" 2>/dev/null
-			kill "$progress" 2>/dev/null
-			wait "$progress" 2>/dev/null
+			ir_stop_progress
 		fi
 	fi
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then

@@ -20,8 +20,9 @@ kernel_resolve_src() {
 	KSRC=$dir/linux-source-6.12
 	if [ "$(cat "$dir/.extracted" 2>/dev/null)" != "$id" ]; then
 		info "extracting $DEBIAN_KSRC_TARBALL into $dir (once, ~10 s)"
+		IR_STAGE="extracting the kernel source"
 		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp" &&
-			tar -C "$dir.tmp" -xf "$DEBIAN_KSRC_TARBALL" ||
+			ir_spawn tar -C "$dir.tmp" -xf "$DEBIAN_KSRC_TARBALL" ||
 			die "cannot extract $DEBIAN_KSRC_TARBALL"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir" && echo "$id" >"$dir/.extracted"
 	fi
@@ -78,13 +79,16 @@ kernel_build() {
 		info "building kernel $KVER — first run, ~4-8 min on $(nproc) cores (log: $log)"
 	fi
 	nproc=$(nproc)
+	# Only a build that ran to its end may be taken for a finished one.
+	rm -f "$stamp"
+	IR_STAGE="building kernel $KVER"
 	: >"$log"
 	# shellcheck disable=SC2086
 	{
-		make -C "$KSRC" O="$KBUILD" ARCH=x86_64 tinyconfig &&
-			"$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" \
+		ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=x86_64 tinyconfig &&
+			ir_spawn "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" \
 				"$KBUILD/.config" $frags &&
-			make -C "$KSRC" O="$KBUILD" ARCH=x86_64 olddefconfig
+			ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=x86_64 olddefconfig
 	} >>"$log" 2>&1 || die "kernel config failed; see $log"
 
 	# A fragment line that olddefconfig dropped is a tree that cannot run
@@ -95,9 +99,9 @@ kernel_build() {
 			die "kernel $KVER cannot enable ${want%%=*} (requested by the config fragments; see $KBUILD/.config)"
 	done < <(grep -hE '^CONFIG_[A-Z0-9_]+=' $frags)
 
-	make -C "$KSRC" O="$KBUILD" ARCH=x86_64 -j"$nproc" bzImage >>"$log" 2>&1 ||
+	ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=x86_64 -j"$nproc" bzImage >>"$log" 2>&1 ||
 		die "kernel build failed; last lines of $log: $(tail -n 3 "$log" | tr '\n' ' ')"
-	make -C "$KSRC" O="$KBUILD" ARCH=x86_64 headers_install >>"$log" 2>&1 ||
+	ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=x86_64 headers_install >>"$log" 2>&1 ||
 		die "make headers_install failed (is rsync installed?); see $log"
 	date -u +%FT%TZ >"$stamp"
 	info "kernel $KVER built: $KBUILD/arch/x86/boot/bzImage"

@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# Ctrl-C and SIGTERM for run.sh: sourced, not executed.
+#
+# bash acts on a trapped signal only once its foreground child returns,
+# and `timeout` moves itself and QEMU into a process group of their own,
+# out of reach of the terminal's SIGINT. So every long child (apt, the
+# kernel build, QEMU) runs through ir_spawn: in the background, as the
+# leader of a process group of its own, waited for with `wait`, which a
+# trapped signal interrupts at once. The trap then stops each such group
+# and everything in it, marks the results directory as interrupted and
+# dies of the signal it got, so the caller sees 130 (SIGINT) or 143.
+
+IR_GROUPS=()
+IR_INTERRUPTED=
+# Set by run.sh: what it is doing now, for the interrupted summary.
+IR_STAGE=starting
+
+# ir_spawn CMD...: runs CMD as a process group of its own and returns its
+# exit status. Standard input is /dev/null, as for any background job.
+ir_spawn() {
+	local pid rc=0
+	# Not a group leader (a background job of a shell without job
+	# control), setsid makes the new session in place: $! leads it.
+	setsid "$@" &
+	pid=$!
+	IR_GROUPS+=("$pid")
+	wait "$pid" || rc=$?
+	ir_forget_group "$pid"
+	return "$rc"
+}
+
+ir_forget_group() {
+	local g keep=()
+	for g in "${IR_GROUPS[@]}"; do
+		[ "$g" = "$1" ] || keep+=("$g")
+	done
+	IR_GROUPS=("${keep[@]}")
+}
+
+# Whether process group $1 still has a member.
+ir_group_alive() {
+	kill -0 -- "-$1" 2>/dev/null
+}
+
+# SIGTERM to every group ir_spawn started, SIGKILL to what is left after
+# 3 s; returns once they are gone.
+ir_stop_groups() {
+	local g i
+	[ ${#IR_GROUPS[@]} -gt 0 ] || return 0
+	for g in "${IR_GROUPS[@]}"; do
+		kill -TERM -- "-$g" 2>/dev/null
+	done
+	for i in $(seq 30); do
+		for g in "${IR_GROUPS[@]}"; do
+			ir_group_alive "$g" && break
+			g=
+		done
+		[ -z "$g" ] && break
+		sleep 0.1
+	done
+	for g in "${IR_GROUPS[@]}"; do
+		kill -KILL -- "-$g" 2>/dev/null
+	done
+	wait 2>/dev/null
+	IR_GROUPS=()
+}
+
+# Writes what an interrupted run leaves: summary.md says so, whatever the
+# guest wrote is kept, and results/latest is not moved to it (ir_on_exit).
+ir_mark_interrupted() {
+	local sig=$1 elapsed=
+	[ -n "${IR_OUT:-}" ] && [ -d "$IR_OUT" ] || return 0
+	[ -n "${IR_START:-}" ] && elapsed=" after $(($(date +%s) - IR_START))s"
+	{
+		echo "# iommufd-replace ${IR_ACTION:-run}: interrupted"
+		echo
+		echo "- interrupted by SIG$sig$elapsed, while: $IR_STAGE"
+		echo "- no verdict: what the guest wrote so far is kept here"
+		echo "- results/latest still names the last run that finished"
+	} >"$IR_OUT/summary.md"
+	echo "SIG$sig" >"$IR_OUT/interrupted"
+}
+
+ir_on_signal() {
+	local sig=$1
+	IR_INTERRUPTED=$sig
+	trap '' INT TERM
+	[ -n "${IR_PROGRESS_PID:-}" ] && ir_stop_progress
+	ir_stop_groups
+	ir_mark_interrupted "$sig"
+	# The trap may run inside a redirection (a child's log): say it on
+	# the stderr run.sh was started with.
+	printf '%s: interrupted by SIG%s while %s; stopped%s\n' "$IR_PROG" "$sig" \
+		"$IR_STAGE" "${IR_OUT:+; partial results in $IR_OUT}" >&"$IR_STDERR"
+	# Die of the signal itself: a calling shell or make then stops too.
+	trap - "$sig"
+	kill -s "$sig" $$
+}
+
+# A run that reached a verdict (passed, failed, or died with one line)
+# becomes results/latest; an interrupted one does not.
+ir_on_exit() {
+	[ -z "$IR_INTERRUPTED" ] && [ -n "${IR_OUT:-}" ] && [ -d "$IR_OUT" ] &&
+		ln -sfn "$(basename "$IR_OUT")" "$IR_RESULTS/latest"
+	return 0
+}
+
+ir_trap_signals() {
+	exec {IR_STDERR}>&2
+	trap 'ir_on_signal INT' INT
+	trap 'ir_on_signal TERM' TERM
+	trap 'ir_on_exit' EXIT
+}
