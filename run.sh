@@ -38,10 +38,15 @@ actions (default: all):
   shell            boot the guest with an interactive shell on the console
   exec CMD...      run CMD in the guest (from the work tree), keep its output
   build            build (or reuse) the kernel and the suite, boot nothing
+  compile          compile the suite against the tree's headers only (no
+                   kernel build, into build/compile/): catches a build break
 
 kernel:
-  --ksrc DIR       test the kernel tree DIR (default: Debian linux-source-6.12;
-                   also KSRC=DIR)
+  --ksrc DIR       test the kernel tree DIR (also KSRC=DIR)
+  --kernel NAME    a Debian kernel source instead: stable (the default,
+                   linux-source-6.12) or sid (the newest linux-source-X.Y
+                   of Debian unstable, fetched once into the cache with
+                   apt; the system's apt sources stay as they are)
   --kconfig FILE   merge this config fragment too (rebuilds the kernel)
   --debug          add lockdep, kmemleak and debug objects (scripts/debug.config;
                    a kernel of its own, slower); a leak fails the run
@@ -99,6 +104,7 @@ IR_PLOT=
 IR_THRESHOLD=
 IR_EXPLAIN=
 IR_DEBUG=
+IR_KERNEL=
 
 set_action() {
 	[ -z "$IR_ACTION" ] || usage_error "choose one action, not '$IR_ACTION' and '$1'"
@@ -109,6 +115,12 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
 	--ksrc) need_arg "$@"; KSRC=$2; shift ;;
+	--kernel) need_arg "$@"
+		case $2 in
+		stable | sid) IR_KERNEL=$2 ;;
+		*) usage_error "--kernel takes stable or sid, not '$2'" ;;
+		esac
+		shift ;;
 	--kconfig) need_arg "$@"; IR_EXTRA_CONFIG=$(readlink -f -- "$2") ||
 			usage_error "--kconfig: no such file: $2"
 		[ -f "$IR_EXTRA_CONFIG" ] || usage_error "--kconfig: no such file: $2"
@@ -131,7 +143,7 @@ while [ $# -gt 0 ]; do
 	--dry-run) IR_DRY_RUN=1 ;;
 	-q | --quiet) IR_QUIET=1 ;;
 	--no-progress) IR_NO_PROGRESS=1 ;;
-	all | selftests | shell | build) set_action "$1" ;;
+	all | selftests | shell | build | compile) set_action "$1" ;;
 	bench)
 		set_action bench
 		if [ "${2:-}" = -- ]; then
@@ -387,7 +399,7 @@ run_native() {
 
 run_guest() {
 	local rc=0 pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}")
-	[ -n "${KSRC:-}" ] || pkgs+=(linux-source-6.12)
+	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
 	ensure_packages "${pkgs[@]}"
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
 	kernel_resolve_src
@@ -440,8 +452,39 @@ run_compare() {
 	exec python3 "$IR_TOP/bench/compare.py" "${opts[@]}" "${IR_COMPARE[@]}"
 }
 
+# Compiles the suite against the uapi headers, iommufd_test.h and harness
+# of the chosen tree, without building that kernel: binaries go to
+# build/compile/, so the suite built for the guest stays as it is.
+run_compile() {
+	local hdr out=$IR_TOP/build/compile
+	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] ||
+		ensure_packages linux-source-6.12
+	ensure_packages "${IR_SUITE_PACKAGES[@]}" rsync
+	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	kernel_resolve_src
+	KVER=$(make -s -C "$KSRC" kernelversion 2>/dev/null) || KVER=unknown
+	hdr=$IR_CACHE/headers/$(printf '%s' "$KSRC" | sha256sum | cut -c1-12)
+	if [ ! -f "$hdr/usr/include/linux/iommufd.h" ] || [ "$KSRC/Makefile" -nt "$hdr/usr/include/linux/iommufd.h" ]; then
+		IR_STAGE="installing the uapi headers of $KVER"
+		ir_spawn make -s -C "$KSRC" O="$hdr" headers_install >"$IR_CACHE/headers.log" 2>&1 ||
+			die "make headers_install in $KSRC failed; see $IR_CACHE/headers.log"
+	fi
+	IR_STAGE="compiling the suite against $KVER"
+	rm -rf "$out" && mkdir -p "$out/selftests" "$out/bench" || die "cannot create $out"
+	{
+		ir_spawn make -C "$IR_TOP/selftests" KSRC="$KSRC" KHDR="$hdr/usr/include" \
+			OUTPUT="$out/selftests" &&
+			ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$hdr/usr/include" \
+				OUTPUT="$out/bench"
+	} >"$out/compile.log" 2>&1 ||
+		die "the suite does not compile against $KVER ($KSRC): $(grep -m1 -E 'error' "$out/compile.log" || tail -n 1 "$out/compile.log") (log: $out/compile.log)"
+	echo "compile: the suite builds against $KVER ($KSRC)"
+}
+
 if [ "$IR_ACTION" = compare ]; then
 	run_compare
+elif [ "$IR_ACTION" = compile ]; then
+	run_compile
 elif [ -n "$IR_NATIVE" ]; then
 	run_native
 else

@@ -5,73 +5,74 @@
 Exit status: 0 no regression, 1 a regression, 2 bad input.
 """
 import argparse
-import json
 import math
+import os
 import sys
 
-SCHEMA = "iommufd-replace-bench/1"
-# Under icount a record whose samples agree within a run (p10..p90 within
-# 1 %) repeats across boots to 0.2 %, so a 0.5 % move is real. Records that
-# allocate (domain creation, unbind+bind) vary from boot to boot by up to
-# 5 %, as does everything on a wall clock: those take 10 %.
-TIGHT, NOISY, TIGHT_SPREAD = 0.005, 0.10, 0.01
+from benchdoc import fail, key, load, spread
+
+# Wall-clock documents: the host's load moves everything by far more than
+# icount's per-boot steps (bench/README.md, "Modes and the clock").
+NOISY = 0.10
+NOISE_TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "noise-icount.json")
 
 
-def percentile(sorted_samples, p):
-    if not sorted_samples:
-        return 0
-    i = max(0, math.ceil(p / 100 * len(sorted_samples)) - 1)
-    return sorted_samples[i]
+class Noise:
+    """How far a record moves between boots of one kernel under icount, as
+    measured by noise.py over an A/A set (bench/noise-icount.json), and
+    the thresholds that follow from it (bench/README.md, "Repeatability").
 
+    A record is called changed only past MARGIN times the largest move seen
+    between any two of the measured boots, and never below FLOOR. A record
+    the table lacks (a point outside the quick set) takes the largest move
+    of its class: steady records whose samples agree within the run move
+    by a fixed number of instructions (a per-boot step), the others and
+    one-time records by a share of their cost, or by whole timer ticks
+    where they are short."""
 
-def spread(rec):
-    """(p90 - p10) / p50 of a record's samples, None when too few."""
-    s = sorted(rec.get("samples_ns", []))
-    if len(s) < 8 or not percentile(s, 50):
-        return None
-    return (percentile(s, 90) - percentile(s, 10)) / percentile(s, 50)
+    MARGIN = 1.5
+    FLOOR = 0.005
+    TIGHT_SPREAD = 0.01
+    # The hot path: steady records of microseconds, which move by whole
+    # per-boot steps of a few dozen instructions.
+    HOT_NS = 100000
 
+    def __init__(self, path):
+        table = load(path, "iommufd-replace-noise/1", "a noise table")
+        self.boots = table.get("boots", 0)
+        self.moves = {}
+        step = tick = rel_steady = rel_one_time = 0.0
+        for r in table["records"]:
+            lo, hi = r["p50_min"], r["p50_max"]
+            if lo <= 0:
+                continue
+            self.moves[key(r)] = hi / lo - 1
+            tight = (r.get("within_run_spread") or 1) <= self.TIGHT_SPREAD
+            if r["phase"] == "one_time":
+                # Short one-time costs move by whole ticks, long ones by
+                # a share of their cost.
+                if lo < 1e6:
+                    tick = max(tick, hi - lo)
+                else:
+                    rel_one_time = max(rel_one_time, hi / lo - 1)
+            elif tight and lo < self.HOT_NS:
+                step = max(step, hi - lo)
+            else:
+                rel_steady = max(rel_steady, hi / lo - 1)
+        self.step_ns, self.tick_ns = step, tick
+        self.rel_steady, self.rel_one_time = rel_steady, rel_one_time
 
-# A record of a sample or a few (one-time costs) cannot hide an interrupt
-# the way a p50 does: a timer tick and its softirq, ~25 us of icount time,
-# can land in it. Measured: 235 613 vs 258 090 ns for one 1 MiB teardown.
-ONE_TICK_NS = 30000
-
-
-def threshold(old, new, icount):
-    if not icount:
-        return NOISY
-    sp = [spread(old), spread(new)]
-    if None in sp:
-        return max(0.02, ONE_TICK_NS / max(old["stats"]["p50"], 1))
-    return TIGHT if max(sp) <= TIGHT_SPREAD else NOISY
-
-
-def fail(msg):
-    print(f"compare: error: {msg}", file=sys.stderr)
-    sys.exit(2)
-
-
-def load(path):
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-    except OSError as e:
-        fail(f"cannot read {path}: {e.strerror}")
-    except ValueError as e:
-        fail(f"{path} is not JSON ({e})")
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        fail(f"{path} is not a replace_bench document (schema {SCHEMA})")
-    if not isinstance(doc.get("records"), list):
-        fail(f"{path} has no records")
-    return doc
-
-
-def key(rec):
-    p = rec["point"]
-    return (rec["scenario"], rec["op"], rec["phase"], p["size"], p["areas"],
-            p["devices"], p["threads"], p["mem_node"], p["cpu_node"],
-            p["load"], p.get("pages", "small"))
+    def threshold(self, rec, p50):
+        p50 = max(p50, 1)
+        if rec["phase"] == "one_time":
+            move = max(self.rel_one_time, self.tick_ns / p50)
+        else:
+            sp = spread(rec)
+            tight = sp is not None and sp <= self.TIGHT_SPREAD
+            move = self.step_ns / p50 if tight and p50 < self.HOT_NS else self.rel_steady
+        move = max(move, self.moves.get(key(rec), 0))
+        return max(self.FLOOR, self.MARGIN * move)
 
 
 def mann_whitney_p(a, b):
@@ -142,7 +143,10 @@ def main():
     ap.add_argument("new")
     ap.add_argument("--threshold", type=float,
                     help="relative p50 change that counts, for every record "
-                         "(default: per record, see the top of this file)")
+                         "(default: per record, from the measured noise)")
+    ap.add_argument("--noise", metavar="TABLE.json", default=NOISE_TABLE,
+                    help="icount between-boot noise measured by noise.py "
+                         "(default: bench/noise-icount.json)")
     ap.add_argument("--plot", metavar="FILE.svg")
     args = ap.parse_args()
     old, new = load(args.old), load(args.new)
@@ -152,6 +156,7 @@ def main():
         print(f"compare: warning: modes differ ({mode_old} vs {mode_new}); "
               "ratios mix clocks", file=sys.stderr)
     icount = mode_old == mode_new == "icount"
+    noise = Noise(args.noise) if icount and args.threshold is None else None
     olds = {key(r): r for r in old["records"]}
     rows = []
     for r in new["records"]:
@@ -160,7 +165,12 @@ def main():
             continue
         ratio = r["stats"]["p50"] / o["stats"]["p50"]
         p = mann_whitney_p(o.get("samples_ns", []), r.get("samples_ns", []))
-        thr = args.threshold if args.threshold is not None else threshold(o, r, icount)
+        if args.threshold is not None:
+            thr = args.threshold
+        elif noise:
+            thr = noise.threshold(o, o["stats"]["p50"])
+        else:
+            thr = NOISY
         # One-time costs have a sample or so: the ratio alone decides.
         significant = p < 0.01 or r["phase"] == "one_time" or icount
         verdict = "same"
@@ -190,6 +200,7 @@ def main():
     print(f"verdict: {'regression' if slower else 'no regression'}: {len(slower)} slower, "
           f"{len(faster)} faster, {len(rows) - len(slower) - len(faster)} same "
           f"(mode {mode_new}"
+          + (f", thresholds from {noise.boots} boots of measured noise" if noise else "")
           + (f", {missing} old records unmatched" if missing > 0 else "") + ")")
     return 1 if slower else 0
 

@@ -308,7 +308,7 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 	for (i = 0; !rc && i < pt->devices; i++) {
 		/* Huge IOVA pages are what THP-backed memory can use. */
 		rc = ir_mock_domain(c.fd, c.ioas[0],
-				    pt->thp ? MOCK_FLAGS_DEVICE_HUGE_IOVA : 0,
+				    pt->thp ? ir_mock_huge_dev_flags() : 0,
 				    &c.devs[i].dev);
 		c.devs[i].cur = c.devs[i].dev.hwpt_id;
 		c.devs[i].access_fd = -1;

@@ -7,6 +7,7 @@
 #ifndef IR_MOCK_H
 #define IR_MOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "iommufd_test.h"
@@ -25,6 +26,20 @@ int ir_mock_domain_replace(int fd, __u32 stdev_id, __u32 pt_id,
 int ir_md_check_map(int fd, __u32 hwpt_id, __u64 iova, const void *buf,
 		    size_t length);
 int ir_md_check_refs(int fd, const void *buf, size_t length, __u32 refs);
+
+/*
+ * Huge IO pages (MOCK_HUGE_PAGE_SIZE) for a mock device's domains: older
+ * trees make them a property of the device (MOCK_FLAGS_DEVICE_HUGE_IOVA,
+ * which ir_mock_huge_dev_flags() returns), newer ones of each HWPT (its
+ * selftest data's pagetable_type, which ir_hwpt_alloc_paging() sets when
+ * @huge). A caller asks both ways; each tree honours the one it has.
+ */
+__u32 ir_mock_huge_dev_flags(void);
+int ir_hwpt_alloc_paging(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
+			 bool huge, __u32 *hwpt_id);
+
+/* The flag that gives a mock device PASID support, where a tree needs it. */
+__u32 ir_mock_pasid_dev_flags(void);
 
 /* A nested HWPT of the mock driver, its IOTLB entries all set to @iotlb. */
 int ir_hwpt_alloc_nested(int fd, __u32 dev_id, __u32 parent_id, __u32 flags,

@@ -34,6 +34,40 @@ int ir_mock_domain(int fd, __u32 pt_id, __u32 dev_flags,
 	return 0;
 }
 
+__u32 ir_mock_huge_dev_flags(void)
+{
+#ifdef IR_HAVE_HUGE_IOVA_DEV
+	return MOCK_FLAGS_DEVICE_HUGE_IOVA;
+#else
+	return 0;
+#endif
+}
+
+int ir_hwpt_alloc_paging(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
+			 bool huge, __u32 *hwpt_id)
+{
+#ifdef IR_HAVE_IOMMUPT
+	struct iommu_hwpt_selftest data = {
+		.pagetable_type = MOCK_IOMMUPT_HUGE,
+	};
+
+	if (huge)
+		return ir_hwpt_alloc_full(fd, dev_id, pt_id, flags, 0,
+					  IOMMU_HWPT_DATA_SELFTEST, &data,
+					  sizeof(data), hwpt_id);
+#endif
+	return ir_hwpt_alloc(fd, dev_id, pt_id, flags, hwpt_id);
+}
+
+__u32 ir_mock_pasid_dev_flags(void)
+{
+#ifdef IR_HAVE_DEVICE_PASID_FLAG
+	return MOCK_FLAGS_DEVICE_PASID;
+#else
+	return 0;
+#endif
+}
+
 int ir_mock_domain_replace(int fd, __u32 stdev_id, __u32 pt_id,
 			   __u32 *out_hwpt_id)
 {

@@ -30,3 +30,18 @@ ifneq ($(shell grep -qs IOMMU_TEST_OP_PASID_CHECK_HWPT $(KSRC)/drivers/iommu/iom
 	       grep -qs IOMMU_HWPT_ALLOC_PASID $(KHDR)/linux/iommufd.h && echo y),)
 IR_CFLAGS += -DIR_HAVE_PASID
 endif
+
+# Huge IO pages: a mock device flag up to Linux 6.17 or so, a page-table
+# type of each HWPT (iommu_hwpt_selftest.pagetable_type) after it; a tree
+# may have either, and lib/mock.c asks for huge pages the tree's way.
+IR_TEST_H := $(KSRC)/drivers/iommu/iommufd/iommufd_test.h
+ifneq ($(shell grep -qs MOCK_FLAGS_DEVICE_HUGE_IOVA $(IR_TEST_H) && echo y),)
+IR_CFLAGS += -DIR_HAVE_HUGE_IOVA_DEV
+endif
+ifneq ($(shell grep -qs MOCK_IOMMUPT_HUGE $(IR_TEST_H) && echo y),)
+IR_CFLAGS += -DIR_HAVE_IOMMUPT
+endif
+# Newer trees give a mock device PASID support only when asked.
+ifneq ($(shell grep -qs MOCK_FLAGS_DEVICE_PASID $(IR_TEST_H) && echo y),)
+IR_CFLAGS += -DIR_HAVE_DEVICE_PASID_FLAG
+endif

@@ -4,8 +4,9 @@
 
 DEBIAN_KSRC_TARBALL=${DEBIAN_KSRC_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 
-# Sets KSRC to a usable tree: the one the user named, or Debian's 6.12
-# source extracted once into the cache.
+# Sets KSRC to a usable tree: the one the user named (--ksrc), Debian
+# unstable's newest source (--kernel sid), or Debian stable's 6.12 source;
+# a Debian tarball is extracted once into the cache.
 kernel_resolve_src() {
 	if [ -n "${KSRC:-}" ]; then
 		[ -d "$KSRC" ] || die "kernel tree '$KSRC' does not exist (--ksrc/KSRC)"
@@ -14,18 +15,81 @@ kernel_resolve_src() {
 		KSRC=$(cd "$KSRC" && pwd -P)
 		return
 	fi
-	[ -f "$DEBIAN_KSRC_TARBALL" ] || die "no kernel tree: pass --ksrc DIR, or install linux-source-6.12 ($DEBIAN_KSRC_TARBALL missing)"
-	local id dir=$IR_CACHE/src
-	id=$(stat -c '%s-%Y' "$DEBIAN_KSRC_TARBALL")
-	KSRC=$dir/linux-source-6.12
+	case ${IR_KERNEL:-stable} in
+	stable)
+		[ -f "$DEBIAN_KSRC_TARBALL" ] || die "no kernel tree: pass --ksrc DIR, or install linux-source-6.12 ($DEBIAN_KSRC_TARBALL missing)"
+		kernel_extract "$DEBIAN_KSRC_TARBALL" "$IR_CACHE/src" ;;
+	sid)
+		kernel_fetch_sid
+		kernel_extract "$IR_SID_TARBALL" "$IR_CACHE/src-sid" ;;
+	esac
+}
+
+# kernel_extract TARBALL DIR: KSRC becomes DIR/<the tree in TARBALL>,
+# extracted once (again when the tarball changes).
+kernel_extract() {
+	local tarball=$1 dir=$2 id name
+	id=$(stat -c '%s-%Y' "$tarball")
+	name=$(basename "$tarball" .tar.xz)
+	KSRC=$dir/$name
 	if [ "$(cat "$dir/.extracted" 2>/dev/null)" != "$id" ]; then
-		info "extracting $DEBIAN_KSRC_TARBALL into $dir (once, ~10 s)"
+		info "extracting $tarball into $dir (once, ~10 s)"
 		IR_STAGE="extracting the kernel source"
 		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp" &&
-			ir_spawn tar -C "$dir.tmp" -xf "$DEBIAN_KSRC_TARBALL" ||
-			die "cannot extract $DEBIAN_KSRC_TARBALL"
+			ir_spawn tar -C "$dir.tmp" -xf "$tarball" ||
+			die "cannot extract $tarball"
+		[ -d "$dir.tmp/$name" ] || die "$tarball has no $name/ tree"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir" && echo "$id" >"$dir/.extracted"
 	fi
+}
+
+# The newest linux-source-X.Y of Debian unstable, as a tarball in the
+# cache: apt with a private source list and state under the cache, from
+# the mirror this host's apt already uses; the system's apt sources are
+# not touched. The package lists are refreshed once a day; a version
+# fetched once is reused, also offline.
+kernel_fetch_sid() {
+	local dir=$IR_CACHE/debian-sid mirror pkg deb apt_opts
+	apt_opts=(-o "Dir::Etc::SourceList=$dir/sources.list"
+		-o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+		-o "Dir::State::Status=$dir/status" -o Debug::NoLocking=1
+		-o APT::Sandbox::User=root)
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" || die "cannot create $dir"
+	: >>"$dir/status"
+	if [ -z "$(find "$dir/lists" -name '*_sid_*Packages*' -mmin -1440 2>/dev/null)" ]; then
+		mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Identifier: Packages' 2>/dev/null |
+			grep -v -- '-security' | head -n 1)
+		[ -n "$mirror" ] || die "--kernel sid: this host's apt names no Debian mirror to fetch unstable from"
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main" \
+			>"$dir/sources.list"
+		info "reading Debian unstable's package list (once a day)"
+		IR_STAGE="reading Debian unstable's package list"
+		ir_spawn apt-get "${apt_opts[@]}" update >"$dir/update.log" 2>&1 ||
+			[ -n "$(ls "$dir"/linux-source-*.tar.xz 2>/dev/null)" ] ||
+			die "--kernel sid: apt-get update of Debian unstable failed; see $dir/update.log"
+	fi
+	pkg=$(apt-cache "${apt_opts[@]}" search --names-only '^linux-source-[0-9.]+$' 2>/dev/null |
+		cut -d' ' -f1 | sort -V | tail -n 1)
+	if [ -z "$pkg" ]; then
+		# Offline with a tree fetched before: take the newest of those.
+		IR_SID_TARBALL=$(ls "$dir"/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+		[ -n "$IR_SID_TARBALL" ] || die "--kernel sid: Debian unstable lists no linux-source-X.Y package"
+		return
+	fi
+	IR_SID_TARBALL=$dir/$pkg.tar.xz
+	[ -f "$IR_SID_TARBALL" ] && return
+	info "fetching $pkg from Debian unstable (once, ~160 MB)"
+	IR_STAGE="fetching $pkg"
+	rm -f "$dir"/*.deb
+	(cd "$dir" && ir_spawn apt-get "${apt_opts[@]}" download "$pkg") >"$dir/download.log" 2>&1 ||
+		die "--kernel sid: apt-get download $pkg failed; see $dir/download.log"
+	deb=$(ls "$dir"/"$pkg"_*.deb 2>/dev/null | head -n 1)
+	[ -n "$deb" ] || die "--kernel sid: apt-get download left no $pkg .deb in $dir"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$pkg.tar.xz" >"$IR_SID_TARBALL.tmp" &&
+		mv "$IR_SID_TARBALL.tmp" "$IR_SID_TARBALL" ||
+		die "--kernel sid: $deb has no usr/src/$pkg.tar.xz"
+	rm -f "$deb"
 }
 
 # Prints what identifies the source: a tarball's version is fixed, a git

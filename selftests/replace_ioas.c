@@ -31,12 +31,12 @@ FIXTURE(replace_ioas)
 	__u32 hwpt_a, hwpt_b;
 };
 
-/* Mapped memory, how many IOAS areas it is split into, the device kind. */
+/* Mapped memory, how many IOAS areas it is split into, huge IO pages. */
 FIXTURE_VARIANT(replace_ioas)
 {
 	size_t size;
 	unsigned int areas;
-	__u32 dev_flags;
+	bool huge_iova;
 };
 
 FIXTURE_VARIANT_ADD(replace_ioas, one_page)
@@ -63,12 +63,12 @@ FIXTURE_VARIANT_ADD(replace_ioas, mib_32)
 	.areas = 1,
 };
 
-/* A device whose domains take huge IOVA pages (MOCK_HUGE_PAGE_SIZE). */
+/* Domains with huge IO pages (MOCK_HUGE_PAGE_SIZE), the tree's way. */
 FIXTURE_VARIANT_ADD(replace_ioas, mib_32_huge_iova)
 {
 	.size = 32UL << 20,
 	.areas = 1,
-	.dev_flags = MOCK_FLAGS_DEVICE_HUGE_IOVA,
+	.huge_iova = true,
 };
 
 static int map_areas(int fd, __u32 ioas_id, void *buf, size_t size,
@@ -106,12 +106,16 @@ FIXTURE_SETUP(replace_ioas)
 			       variant->size, variant->areas));
 	ASSERT_EQ(0, map_areas(self->fd, self->ioas_b, self->buf_b,
 			       variant->size, variant->areas));
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_a, variant->dev_flags,
+	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_a,
+				    variant->huge_iova ?
+					    ir_mock_huge_dev_flags() : 0,
 				    &self->dev));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_a, 0,
-				   &self->hwpt_a));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_b, 0,
-				   &self->hwpt_b));
+	ASSERT_EQ(0, ir_hwpt_alloc_paging(self->fd, self->dev.idev_id,
+					  self->ioas_a, 0, variant->huge_iova,
+					  &self->hwpt_a));
+	ASSERT_EQ(0, ir_hwpt_alloc_paging(self->fd, self->dev.idev_id,
+					  self->ioas_b, 0, variant->huge_iova,
+					  &self->hwpt_b));
 }
 
 FIXTURE_TEARDOWN(replace_ioas)
@@ -176,7 +180,9 @@ TEST_F(replace_ioas, to_ioas_id_creates_then_reuses_auto_domain)
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
 					    self->ioas_a, &again));
 	ASSERT_EQ(auto_a, again);
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_a, variant->dev_flags,
+	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_a,
+				    variant->huge_iova ?
+					    ir_mock_huge_dev_flags() : 0,
 				    &dev2));
 	ASSERT_EQ(auto_a, dev2.hwpt_id);
 

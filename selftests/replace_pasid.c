@@ -67,6 +67,12 @@ FIXTURE_SETUP(replace_pasid)
 				   IOMMU_HWPT_ALLOC_PASID, &self->rid_a));
 	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
 				   IOMMU_HWPT_ALLOC_PASID, &self->rid_b));
+	/*
+	 * A PASID attaches only while the RID is on a PASID-compatible
+	 * domain, which the auto domain MOCK_DOMAIN gave it is not (EINVAL).
+	 */
+	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
+					    self->rid_a, NULL));
 }
 
 FIXTURE_TEARDOWN(replace_pasid)
@@ -120,7 +126,6 @@ TEST_F(replace_pasid, rid_replace_leaves_pasid)
 {
 	__u32 stdev = self->dev.stdev_id;
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->rid_a, NULL));
 	ASSERT_EQ(0, ir_pasid_attach(self->fd, stdev, PASID, self->hwpt_a));
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->rid_b, NULL));
 	ASSERT_EQ(0, ir_pasid_check_hwpt(self->fd, stdev, PASID, self->hwpt_a));

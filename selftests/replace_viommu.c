@@ -9,7 +9,9 @@
  * VMM flow: QEMU's accelerated Arm vSMMU (and cloud-hypervisor's vSMMUv3
  * work): a vIOMMU per VM and physical IOMMU, a vDEVICE per passed-through
  * device (its guest stream ID), a stage-1 HWPT per guest STE, replaced on
- * every STE install.
+ * every STE install. The vDEVICE comes first, as in a VMM: newer kernels
+ * refuse (ENOENT) to attach a device to a vIOMMU's stage-1 before the
+ * vIOMMU knows the device's virtual ID.
  *
  * Built only where the uapi headers of the tree under test have vIOMMU
  * objects and its iommufd_test.h the mock vIOMMU type; probed at run time.
@@ -41,7 +43,7 @@ FIXTURE(replace_viommu)
 	__u32 ioas_id;
 	void *buf;
 	struct ir_mock_dev dev;
-	__u32 parent, viommu, s1_a, s1_b;
+	__u32 parent, viommu, vdev, s1_a, s1_b;
 };
 
 FIXTURE_SETUP(replace_viommu)
@@ -65,6 +67,8 @@ FIXTURE_SETUP(replace_viommu)
 			   "the running kernel has no vIOMMU (IOMMU_VIOMMU_ALLOC: %s)",
 			   rc == -ENOTTY ? "ENOTTY" : "EOPNOTSUPP");
 	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, ir_vdevice_alloc(self->fd, self->viommu, self->dev.idev_id,
+				      0x99, &self->vdev));
 	/* Stage-1s on the vIOMMU: pt_id names the vIOMMU, not the parent. */
 	ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
 					  self->viommu, 0, 0, 0x1111,
@@ -92,7 +96,7 @@ TEST_F(replace_viommu, stage1_to_stage1_to_parent)
 	ASSERT_EQ(0, ir_md_check_iotlb(self->fd, self->s1_b, 0, 0x2222));
 	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_a))
 	TH_LOG("stage-1 %u still held after the replace", self->s1_a);
-	/* The vIOMMU is held by its stage-1, the parent by the vIOMMU. */
+	/* The vIOMMU is held, the parent by the vIOMMU. */
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->viommu));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent));
 
@@ -101,16 +105,15 @@ TEST_F(replace_viommu, stage1_to_stage1_to_parent)
 	ASSERT_EQ(0, ir_md_check_map(self->fd, self->parent, IOVA, self->buf,
 				     BUF_SIZE));
 	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_b));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->vdev));
 	ASSERT_EQ(0, ir_destroy(self->fd, self->viommu));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent));
 }
 
 TEST_F(replace_viommu, vdevice_holds_viommu_not_device)
 {
-	__u32 stdev = self->dev.stdev_id, vdev;
+	__u32 stdev = self->dev.stdev_id;
 
-	ASSERT_EQ(0, ir_vdevice_alloc(self->fd, self->viommu, self->dev.idev_id,
-				      0x99, &vdev));
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->s1_a, NULL));
 	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->s1_b, NULL));
 	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_a));
@@ -119,7 +122,7 @@ TEST_F(replace_viommu, vdevice_holds_viommu_not_device)
 	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_b));
 	/* Its stage-1s gone, the vDEVICE alone keeps the vIOMMU. */
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->viommu));
-	ASSERT_EQ(0, ir_destroy(self->fd, vdev));
+	ASSERT_EQ(0, ir_destroy(self->fd, self->vdev));
 	ASSERT_EQ(0, ir_destroy(self->fd, self->viommu));
 }
 #endif

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Measure how far each record's p50 moves between boots of one kernel.
+
+usage: noise.py BENCH.json... > noise-icount.json
+
+Every document must be a run of the same kernel in the same mode (an A/A
+set: `./run.sh bench` N times). Writes the table that `compare` takes its
+per-record thresholds from: for each record, the smallest and largest p50
+seen across the boots and its largest within-run spread, and prints a
+summary on stderr. See bench/README.md, "Repeatability".
+"""
+import json
+import sys
+
+from benchdoc import fail, key, load, spread
+
+NOISE_SCHEMA = "iommufd-replace-noise/1"
+
+
+def main():
+    paths = sys.argv[1:]
+    if len(paths) < 2:
+        fail("usage: noise.py BENCH.json... (two or more boots of one kernel)")
+    docs = [load(p) for p in paths]
+    kernels = {d.get("meta", {}).get("kernel_build", "unknown") for d in docs}
+    modes = {d.get("meta", {}).get("mode", "unknown") for d in docs}
+    if len(kernels) != 1 or len(modes) != 1:
+        fail(f"not an A/A set: kernels {sorted(kernels)}, modes {sorted(modes)}")
+    seen = {}
+    for d in docs:
+        for r in d["records"]:
+            seen.setdefault(key(r), []).append(r)
+    records = []
+    for k, recs in seen.items():
+        if len(recs) != len(docs):
+            continue
+        p50 = [r["stats"]["p50"] for r in recs]
+        spreads = [s for s in map(spread, recs) if s is not None]
+        records.append({
+            "scenario": recs[0]["scenario"], "op": recs[0]["op"],
+            "phase": recs[0]["phase"], "point": recs[0]["point"],
+            "p50_min": min(p50), "p50_max": max(p50),
+            "within_run_spread": max(spreads) if spreads else None,
+        })
+    meta = docs[0].get("meta", {})
+    table = {
+        "schema": NOISE_SCHEMA,
+        "mode": modes.pop(),
+        "boots": len(docs),
+        "kernel_version": meta.get("kernel_version", "unknown"),
+        "kernel_build": kernels.pop(),
+        "dates": sorted(d.get("meta", {}).get("date", "") for d in docs)[::len(docs) - 1],
+        "records": sorted(records, key=lambda r: (r["scenario"], r["op"], r["phase"],
+                                                  r["point"]["size"], json.dumps(r["point"]))),
+    }
+    json.dump(table, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    moved = [r for r in records if r["p50_max"] != r["p50_min"]]
+    print(f"noise: {len(docs)} boots, {len(records)} records, {len(moved)} moved "
+          f"between boots", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
