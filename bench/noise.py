@@ -3,6 +3,7 @@
 """Measure how far each record's p50 moves between boots of one kernel.
 
 usage: noise.py BENCH.json... > noise-icount.json
+       noise.py --markdown noise-icount.json   (the table in bench/README.md)
 
 Every document must be a run of the same kernel in the same mode (an A/A
 set: `./run.sh bench` N times). Writes the table that `compare` takes its
@@ -18,7 +19,35 @@ from benchdoc import fail, key, load, spread
 NOISE_SCHEMA = "iommufd-replace-noise/1"
 
 
+def size(n):
+    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
+        if n >= 1 << shift:
+            return f"{n >> shift}{unit}"
+    return str(n)
+
+
+def markdown(path):
+    table = load(path, NOISE_SCHEMA, "a noise table")
+    print("| record | p50 min | p50 max | move |")
+    print("| --- | ---: | ---: | ---: |")
+    for r in sorted(table["records"], key=lambda r: -(r["p50_max"] / max(r["p50_min"], 1))):
+        p = r["point"]
+        label = (f'{r["scenario"]}/{r["op"]} {r["phase"]} {size(p["size"])}'
+                 + (f' a{p["areas"]}' if p["areas"] != 1 else "")
+                 + (f' d{p["devices"]}' if p["devices"] != 1 else "")
+                 + (f' t{p["threads"]}' if p["threads"] != 1 else "")
+                 + (f' m{p["mem_node"]}c{p["cpu_node"]}' if p["mem_node"] >= 0 else "")
+                 + (f' {p["load"]}' if p["load"] != "none" else "")
+                 + (" thp" if p.get("pages") == "thp" else ""))
+        move = r["p50_max"] / max(r["p50_min"], 1) - 1
+        print(f'| {label} | {r["p50_min"]} | {r["p50_max"]} | '
+              f'{move * 100:.2f} % ({r["p50_max"] - r["p50_min"]} ns) |')
+    return 0
+
+
 def main():
+    if sys.argv[1:2] == ["--markdown"] and len(sys.argv) == 3:
+        return markdown(sys.argv[2])
     paths = sys.argv[1:]
     if len(paths) < 2:
         fail("usage: noise.py BENCH.json... (two or more boots of one kernel)")
