@@ -83,8 +83,11 @@ def main():
         "records": sorted(records, key=lambda r: (r["scenario"], r["op"], r["phase"],
                                                   r["point"]["size"], json.dumps(r["point"]))),
     }
-    json.dump(table, sys.stdout, indent=1)
-    sys.stdout.write("\n")
+    # One record a line: a table a person can read and diff.
+    head = {k: v for k, v in table.items() if k != "records"}
+    text = json.dumps(head, indent=1)[:-2] + ',\n "records": [\n'
+    text += ",\n".join("  " + json.dumps(r) for r in table["records"])
+    sys.stdout.write(text + "\n ]\n}\n")
     moved = [r for r in records if r["p50_max"] != r["p50_min"]]
     print(f"noise: {len(docs)} boots, {len(records)} records, {len(moved)} moved "
           f"between boots", file=sys.stderr)
