@@ -43,8 +43,8 @@ static __u32 idev0(struct ctx *c)
 /* A paging HWPT on IOAS @ioas_id, with huge IO pages on a THP point. */
 static int paging_alloc(struct ctx *c, __u32 ioas_id, __u32 flags, __u32 *id)
 {
-	return ir_hwpt_alloc_paging(c->fd, idev0(c), ioas_id, flags,
-				    c->pt->thp, id);
+	return ir_hwpt_alloc_paging(c->fd, idev0(c), ioas_id, flags, c->pt->thp,
+				    id);
 }
 
 static int setup_hwpt_hwpt(struct ctx *c)
@@ -130,7 +130,8 @@ static int step_access_ioas(struct ctx *c, struct dev_state *d, uint64_t *ns)
 
 static int setup_parent(struct ctx *c)
 {
-	return paging_alloc(c, c->ioas[0], IOMMU_HWPT_ALLOC_NEST_PARENT, &c->parent);
+	return paging_alloc(c, c->ioas[0], IOMMU_HWPT_ALLOC_NEST_PARENT,
+			    &c->parent);
 }
 
 static int setup_parent_nested(struct ctx *c)
@@ -189,7 +190,8 @@ static int setup_dirty(struct ctx *c)
 	int rc = paging_alloc(c, c->ioas[0], 0, &c->a);
 
 	if (!rc)
-		rc = paging_alloc(c, c->ioas[0], IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &c->b);
+		rc = paging_alloc(c, c->ioas[0],
+				  IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &c->b);
 	return rc ? rc : ir_hwpt_set_dirty_tracking(c->fd, c->b, true);
 }
 

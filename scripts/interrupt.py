@@ -22,6 +22,10 @@ import sys
 import time
 
 
+# The run under test, stopped too when make check is interrupted.
+ACTIVE = []
+
+
 def proc_stat(pid):
     """(ppid, start time, state) of a live process, or None."""
     try:
@@ -82,6 +86,7 @@ def main():
     child = subprocess.Popen(cmd, start_new_session=True, preexec_fn=defaults,
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
+    ACTIVE.append(child)
     seen = {}
     deadline = time.monotonic() + args.wait
     while not matched(args.glob, regex):
@@ -132,4 +137,13 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        # make check itself was interrupted: take the run along.
+        for child in ACTIVE:
+            try:
+                os.killpg(child.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        sys.exit(130)
