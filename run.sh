@@ -193,10 +193,19 @@ all | bench | explain)
 		IR_ICOUNT=1 ;;
 esac
 
+# The guest runs the suite built in this work tree, for one kernel at a
+# time: a second run.sh here would rebuild it under the first one's guest.
+lock_work_tree() {
+	mkdir -p "$IR_TOP/build"
+	exec {IR_LOCK}>"$IR_TOP/build/.run.lock"
+	flock -n "$IR_LOCK" ||
+		die "another run.sh is using this work tree ($IR_TOP); wait for it, or use a second checkout"
+}
+
 # Writes what the selftests Makefile needs to find the tree under test.
 write_kernel_mk() {
 	local mk=$IR_TOP/build/kernel.mk new
-	mkdir -p "$IR_TOP/build"
+	lock_work_tree
 	new=$(printf 'KSRC := %s\nKHDR := %s\nKBUILD := %s\nKVER := %s\n' \
 		"$KSRC" "$KHDR" "${KBUILD:-}" "$KVER")
 	# Rewritten only on change: the suite rebuilds when it is newer.

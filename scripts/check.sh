@@ -115,6 +115,15 @@ check "panicked guest: one line with the panic, exit !0" \
 	expect_error '!0' 'guest stopped before its job finished \(panic\?\): .*Kernel panic' \
 	./run.sh -q exec sh -c 'echo c >/proc/sysrq-trigger; sleep 60'
 
+# One run.sh per work tree: a second one would rebuild the suite under the
+# first one's guest.
+second_run_refused() (
+	exec {lock}>build/.run.lock
+	flock -n "$lock" || exit 1
+	expect_error '!0' 'another run.sh is using this work tree' ./run.sh -q exec true
+)
+check "second run.sh in one work tree: one line, exit !0" second_run_refused
+
 # Ctrl-C as a terminal sends it, to the whole process group of run.sh:
 # within 5 s it is gone with status 130 and so is every process it started;
 # what the guest wrote is kept, the run says it was interrupted and is not
