@@ -186,7 +186,8 @@ if [ -n "$IR_ICOUNT" ] && [ -n "$IR_WALLCLOCK" ]; then
 	usage_error "choose --icount or --wallclock, not both"
 fi
 # Timing counts instructions unless asked otherwise: the same kernel gives
-# the same hot-path numbers on every boot (to 0.2 %, bench/README.md).
+# the same hot-path numbers on every boot, or whole per-boot steps apart
+# (bench/README.md, "Repeatability").
 case $IR_ACTION in
 all | bench | explain)
 	[ -z "$IR_WALLCLOCK" ] && [ -z "$IR_ACCEL" ] && [ -z "$IR_NATIVE" ] &&

@@ -209,17 +209,6 @@ static void *alloc_mapped(const struct point *pt, int fill, void **raw)
 	return buf;
 }
 
-static int map_ioas(int fd, __u32 ioas, void *buf, const struct point *pt)
-{
-	size_t chunk = pt->size / pt->areas, i;
-	int rc = 0;
-
-	for (i = 0; !rc && i < pt->areas; i++)
-		rc = ir_ioas_map_fixed(fd, ioas, (char *)buf + i * chunk, chunk,
-				       IOVA + i * chunk);
-	return rc;
-}
-
 struct worker {
 	struct ctx *c;
 	const struct scenario *s;
@@ -303,7 +292,8 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 	for (k = 0; !rc && k < 2; k++) {
 		rc = ir_ioas_alloc(c.fd, &c.ioas[k]);
 		if (!rc)
-			rc = map_ioas(c.fd, c.ioas[k], c.buf[k], pt);
+			rc = ir_ioas_map_areas(c.fd, c.ioas[k], c.buf[k],
+					       pt->size, pt->areas, IOVA);
 	}
 	for (i = 0; !rc && i < pt->devices; i++) {
 		/* Huge IOVA pages are what THP-backed memory can use. */

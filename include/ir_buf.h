@@ -29,4 +29,12 @@ int ir_buf_release(void *buf, size_t length);
 int ir_ioas_alloc_mapped(int fd, size_t length, int fill, __u64 iova,
 			 __u32 *ioas_id, void **buf);
 
+/*
+ * Maps @length bytes of @buf at @iova of IOAS @ioas_id as @areas areas of
+ * equal size, one IOAS_MAP each: the kernel then never maps across two of
+ * them with one page-table entry. 0 or -errno.
+ */
+int ir_ioas_map_areas(int fd, __u32 ioas_id, void *buf, size_t length,
+		      unsigned int areas, __u64 iova);
+
 #endif /* IR_BUF_H */

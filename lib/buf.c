@@ -74,3 +74,16 @@ int ir_ioas_alloc_mapped(int fd, size_t length, int fill, __u64 iova,
 		rc = ir_ioas_map_fixed(fd, *ioas_id, *buf, length, iova);
 	return rc;
 }
+
+int ir_ioas_map_areas(int fd, __u32 ioas_id, void *buf, size_t length,
+		      unsigned int areas, __u64 iova)
+{
+	size_t chunk = length / areas;
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < areas; i++)
+		rc = ir_ioas_map_fixed(fd, ioas_id, (char *)buf + i * chunk,
+				       chunk, iova + i * chunk);
+	return rc;
+}

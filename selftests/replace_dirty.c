@@ -49,8 +49,18 @@ FIXTURE_SETUP(replace_dirty)
 		SKIP(return, "%s", why);
 	self->page = getpagesize();
 	self->size = NPAGES * self->page;
-	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, self->size, 0, IOVA,
-					  &self->ioas_id, &self->buf));
+	/*
+	 * One area per page. Trees whose mock uses the generic page table
+	 * (7.x) map a physically contiguous run with one larger PTE and
+	 * track dirtiness per PTE: measured on 7.2.13, 6 runs in 40 read
+	 * pages 0-1 and 4-5, or all 16, for pages 0 and 5. Separate areas
+	 * keep every PTE one page, so a dirty bit names its page.
+	 */
+	self->buf = ir_buf_alloc(self->size, 0);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_id));
+	ASSERT_EQ(0, ir_ioas_map_areas(self->fd, self->ioas_id, self->buf,
+				       self->size, NPAGES, IOVA));
 	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
 	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id,
 				    MOCK_FLAGS_DEVICE_NO_DIRTY, &self->dev_nd));
@@ -153,17 +163,22 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 	ASSERT_EQ(0,
 		  ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty2, IOVA,
 					   self->size, self->page, bitmap, 0));
-	for (i = 0; i < NPAGES; i++)
+	/* Braces: an ASSERT is two statements (its check, then its bail). */
+	for (i = 0; i < NPAGES; i++) {
 		ASSERT_FALSE(test_bit64(bitmap, i))
-	TH_LOG("new hwpt %u reports page %u dirty", self->hwpt_dirty2, i);
+		TH_LOG("new hwpt %u reports page %u dirty (bitmap %#llx)",
+		       self->hwpt_dirty2, i, (unsigned long long)bitmap[0]);
+	}
 
 	memset(bitmap, 0, sizeof(bitmap));
 	ASSERT_EQ(0,
 		  ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty, IOVA,
 					   self->size, self->page, bitmap, 0));
-	for (i = 0; i < NPAGES; i++)
+	for (i = 0; i < NPAGES; i++) {
 		ASSERT_EQ(i == 0 || i == 5, test_bit64(bitmap, i))
-	TH_LOG("old hwpt %u: page %u dirty bit wrong", self->hwpt_dirty, i);
+		TH_LOG("old hwpt %u: page %u dirty bit wrong (bitmap %#llx)",
+		       self->hwpt_dirty, i, (unsigned long long)bitmap[0]);
+	}
 	/* Reading cleared them. */
 	memset(bitmap, 0, sizeof(bitmap));
 	ASSERT_EQ(0,

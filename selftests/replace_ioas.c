@@ -71,22 +71,6 @@ FIXTURE_VARIANT_ADD(replace_ioas, mib_32_huge_iova)
 	.huge_iova = true,
 };
 
-static int map_areas(int fd, __u32 ioas_id, void *buf, size_t size,
-		     unsigned int areas)
-{
-	size_t chunk = size / areas;
-	unsigned int i;
-	int rc;
-
-	for (i = 0; i < areas; i++) {
-		rc = ir_ioas_map_fixed(fd, ioas_id, (char *)buf + i * chunk,
-				       chunk, IOVA + i * chunk);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 FIXTURE_SETUP(replace_ioas)
 {
 	const char *why;
@@ -102,10 +86,10 @@ FIXTURE_SETUP(replace_ioas)
 	/* The same IOVAs, different memory behind them. */
 	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_a));
 	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_b));
-	ASSERT_EQ(0, map_areas(self->fd, self->ioas_a, self->buf_a,
-			       variant->size, variant->areas));
-	ASSERT_EQ(0, map_areas(self->fd, self->ioas_b, self->buf_b,
-			       variant->size, variant->areas));
+	ASSERT_EQ(0, ir_ioas_map_areas(self->fd, self->ioas_a, self->buf_a,
+				       variant->size, variant->areas, IOVA));
+	ASSERT_EQ(0, ir_ioas_map_areas(self->fd, self->ioas_b, self->buf_b,
+				       variant->size, variant->areas, IOVA));
 	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_a,
 				    variant->huge_iova ?
 					    ir_mock_huge_dev_flags() : 0,

@@ -41,17 +41,19 @@ FIXTURE_SETUP(replace_multi)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0x77, IOVA,
 					  &self->ioas_id, &self->buf));
-	for (i = 0; i < NDEV; i++)
+	for (i = 0; i < NDEV; i++) {
 		ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0,
 					    &self->dev[i]));
+	}
 	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev[0].idev_id,
 				   self->ioas_id, 0, &self->shared));
 	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev[0].idev_id,
 				   self->ioas_id, 0, &self->other));
-	for (i = 0; i < NDEV; i++)
+	for (i = 0; i < NDEV; i++) {
 		ASSERT_EQ(0, ir_mock_domain_replace(self->fd,
 						    self->dev[i].stdev_id,
 						    self->shared, NULL));
+	}
 }
 
 FIXTURE_TEARDOWN(replace_multi)

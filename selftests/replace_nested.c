@@ -68,9 +68,11 @@ static void assert_iotlb(struct __test_metadata *_metadata, int fd,
 {
 	__u32 i;
 
-	for (i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
+	/* Braces: an ASSERT is two statements (its check, then its bail). */
+	for (i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++) {
 		ASSERT_EQ(0, ir_md_check_iotlb(fd, hwpt_id, i, value))
-	TH_LOG("hwpt %u iotlb[%u] is not 0x%x", hwpt_id, i, value);
+		TH_LOG("hwpt %u iotlb[%u] is not 0x%x", hwpt_id, i, value);
+	}
 }
 
 TEST_F(replace_nested, nested_to_nested_to_parent_to_ioas)
