@@ -174,6 +174,8 @@ IR_PROGRESS=
 [ "$IR_ACTION" != compare ] || [ ${#IR_COMPARE[@]} -eq 2 ] ||
 	usage_error "compare needs two bench.json files"
 
+[ -z "${KSRC:-}" ] || [ -z "$IR_KERNEL" ] ||
+	usage_error "choose --ksrc (or KSRC) or --kernel, not both"
 for v in IR_CPUS IR_MEM IR_TIMEOUT; do
 	n=${v#IR_}
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_error "--${n,,} takes a positive whole number, not '${!v}'"

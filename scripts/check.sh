@@ -91,6 +91,8 @@ check "main job: quick bench wrote bench.json" \
 echo "== run.sh promises"
 check "bad option: one line, exit 2" \
 	expect_error 2 "unknown option '--frobnicate'" ./run.sh --frobnicate
+check "unknown --kernel: one line, exit 2" \
+	expect_error 2 "--kernel takes stable or sid, not 'testing'" ./run.sh --kernel testing
 check "bad number: one line, exit 2" \
 	expect_error 2 "--cpus takes a positive whole number" ./run.sh --cpus two
 check "missing kernel tree: one line, exit !0" \
