@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The timed replace flows; see scenarios.h and ../shared/vmm-flows.md. */
+/* The timed replace flows; see scenarios.h and bench/README.md. */
 #include <errno.h>
 #include <string.h>
 
