@@ -208,7 +208,6 @@ lock_work_tree() {
 # Writes what the selftests Makefile needs to find the tree under test.
 write_kernel_mk() {
 	local mk=$IR_TOP/build/kernel.mk new
-	lock_work_tree
 	new=$(printf 'KSRC := %s\nKHDR := %s\nKBUILD := %s\nKVER := %s\n' \
 		"$KSRC" "$KHDR" "${KBUILD:-}" "$KVER")
 	# Rewritten only on change: the suite rebuilds when it is newer.
@@ -376,6 +375,7 @@ finish() {
 }
 
 run_native() {
+	lock_work_tree
 	[ "$IR_ACTION" = shell ] && usage_error "shell needs a guest; drop --native"
 	[ -e /dev/iommu ] || [ "$IR_ACTION" = build ] ||
 		die "--native: this host's kernel ($(uname -r)) has no /dev/iommu; drop --native to boot one that has"
@@ -411,6 +411,7 @@ run_native() {
 
 run_guest() {
 	local rc=0 pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}")
+	lock_work_tree
 	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
 	ensure_packages "${pkgs[@]}"
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"

@@ -131,6 +131,14 @@ kernel_build() {
 	log=$KBUILD/build.log
 	stamp=$KBUILD/.iommufd-replace-built
 	mkdir -p "$KBUILD" || die "cannot create $KBUILD"
+	# The cache is shared by every work tree: one build per directory at
+	# a time (two makes in one O= corrupt it); a second run waits for it.
+	exec {IR_BUILD_LOCK}>"$KBUILD/.lock"
+	if ! flock -n "$IR_BUILD_LOCK"; then
+		info "kernel $KVER: waiting for another run.sh building it in $KBUILD"
+		IR_STAGE="waiting for another build of kernel $KVER"
+		ir_spawn flock "$IR_BUILD_LOCK" || die "cannot lock $KBUILD"
+	fi
 
 	if [ -f "$stamp" ] && [ -f "$KBUILD/arch/x86/boot/bzImage" ] &&
 		! grep -qx untracked <<<"$ident"; then
