@@ -384,13 +384,7 @@ run_native() {
 	kernel_resolve_src
 	KVER=$(uname -r)
 	KBUILD=
-	KHDR=$IR_CACHE/headers/$(printf '%s' "$KSRC" | sha256sum | cut -c1-12)
-	if [ ! -f "$KHDR/usr/include/linux/iommufd.h" ]; then
-		info "installing uapi headers of $KSRC into $KHDR"
-		make -s -C "$KSRC" O="$KHDR" headers_install >/dev/null 2>&1 ||
-			die "make headers_install in $KSRC failed"
-	fi
-	KHDR=$KHDR/usr/include
+	kernel_headers
 	write_kernel_mk
 	build_suite
 	[ "$IR_ACTION" = build ] && return 0
@@ -469,25 +463,20 @@ run_compare() {
 # of the chosen tree, without building that kernel: binaries go to
 # build/compile/, so the suite built for the guest stays as it is.
 run_compile() {
-	local hdr out=$IR_TOP/build/compile
+	local out=$IR_TOP/build/compile
 	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] ||
 		ensure_packages linux-source-6.12
 	ensure_packages "${IR_SUITE_PACKAGES[@]}" rsync
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
 	kernel_resolve_src
 	KVER=$(make -s -C "$KSRC" kernelversion 2>/dev/null) || KVER=unknown
-	hdr=$IR_CACHE/headers/$(printf '%s' "$KSRC" | sha256sum | cut -c1-12)
-	if [ ! -f "$hdr/usr/include/linux/iommufd.h" ] || [ "$KSRC/Makefile" -nt "$hdr/usr/include/linux/iommufd.h" ]; then
-		IR_STAGE="installing the uapi headers of $KVER"
-		ir_spawn make -s -C "$KSRC" O="$hdr" headers_install >"$IR_CACHE/headers.log" 2>&1 ||
-			die "make headers_install in $KSRC failed; see $IR_CACHE/headers.log"
-	fi
+	kernel_headers
 	IR_STAGE="compiling the suite against $KVER"
 	rm -rf "$out" && mkdir -p "$out/selftests" "$out/bench" || die "cannot create $out"
 	{
-		ir_spawn make -C "$IR_TOP/selftests" KSRC="$KSRC" KHDR="$hdr/usr/include" \
+		ir_spawn make -C "$IR_TOP/selftests" KSRC="$KSRC" KHDR="$KHDR" \
 			OUTPUT="$out/selftests" &&
-			ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$hdr/usr/include" \
+			ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$KHDR" \
 				OUTPUT="$out/bench"
 	} >"$out/compile.log" 2>&1 ||
 		die "the suite does not compile against $KVER ($KSRC): $(grep -m1 -E 'error' "$out/compile.log" || tail -n 1 "$out/compile.log") (log: $out/compile.log)"

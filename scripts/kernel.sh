@@ -123,6 +123,22 @@ kernel_fragments() {
 	return 0
 }
 
+# Sets KHDR to the uapi headers of $KSRC installed into the cache, without
+# building that kernel (--native, compile); installed again when the tree's
+# Makefile is newer than them.
+kernel_headers() {
+	local dir
+	dir=$IR_CACHE/headers/$(printf '%s' "$KSRC" | sha256sum | cut -c1-12)
+	KHDR=$dir/usr/include
+	[ -f "$KHDR/linux/iommufd.h" ] && ! [ "$KSRC/Makefile" -nt "$KHDR/linux/iommufd.h" ] &&
+		return
+	info "installing the uapi headers of $KSRC into $dir"
+	IR_STAGE="installing the uapi headers of $KSRC"
+	mkdir -p "$dir" || die "cannot create $dir"
+	ir_spawn make -s -C "$KSRC" O="$dir" headers_install >"$dir.log" 2>&1 ||
+		die "make headers_install in $KSRC failed; see $dir.log"
+}
+
 # Sets KVER, KBUILD (the O= directory) and KHDR (installed uapi headers).
 kernel_build() {
 	local ident key frags log nproc stamp want
