@@ -38,9 +38,6 @@ __u32 ir_mock_huge_dev_flags(void);
 int ir_hwpt_alloc_paging(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
 			 bool huge, __u32 *hwpt_id);
 
-/* The flag that gives a mock device PASID support, where a tree needs it. */
-__u32 ir_mock_pasid_dev_flags(void);
-
 /* A nested HWPT of the mock driver, its IOTLB entries all set to @iotlb. */
 int ir_hwpt_alloc_nested(int fd, __u32 dev_id, __u32 parent_id, __u32 flags,
 			 __u32 fault_id, __u32 iotlb, __u32 *hwpt_id);

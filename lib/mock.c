@@ -59,15 +59,6 @@ int ir_hwpt_alloc_paging(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
 	return ir_hwpt_alloc(fd, dev_id, pt_id, flags, hwpt_id);
 }
 
-__u32 ir_mock_pasid_dev_flags(void)
-{
-#ifdef IR_HAVE_DEVICE_PASID_FLAG
-	return MOCK_FLAGS_DEVICE_PASID;
-#else
-	return 0;
-#endif
-}
-
 int ir_mock_domain_replace(int fd, __u32 stdev_id, __u32 pt_id,
 			   __u32 *out_hwpt_id)
 {

@@ -41,7 +41,3 @@ endif
 ifneq ($(shell grep -qs MOCK_IOMMUPT_HUGE $(IR_TEST_H) && echo y),)
 IR_CFLAGS += -DIR_HAVE_IOMMUPT
 endif
-# Newer trees give a mock device PASID support only when asked.
-ifneq ($(shell grep -qs MOCK_FLAGS_DEVICE_PASID $(IR_TEST_H) && echo y),)
-IR_CFLAGS += -DIR_HAVE_DEVICE_PASID_FLAG
-endif
