@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """Reading replace_bench documents: shared by compare.py and noise.py."""
 import json
-import math
 import os
 import sys
 
@@ -38,16 +37,9 @@ def key(rec):
             p["load"], p.get("pages", "small"))
 
 
-def percentile(sorted_samples, p):
-    if not sorted_samples:
-        return 0
-    i = max(0, math.ceil(p / 100 * len(sorted_samples)) - 1)
-    return sorted_samples[i]
-
-
-def spread(rec):
-    """(p90 - p10) / p50 of a record's samples, None when too few."""
-    s = sorted(rec.get("samples_ns", []))
-    if len(s) < 8 or not percentile(s, 50):
-        return None
-    return (percentile(s, 90) - percentile(s, 10)) / percentile(s, 50)
+def size(n):
+    """Bytes as the bench's points name them: 4K, 1M, 1G."""
+    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
+        if n >= 1 << shift:
+            return f"{n >> shift}{unit}"
+    return str(n)

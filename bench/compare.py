@@ -9,7 +9,7 @@ import math
 import os
 import sys
 
-from benchdoc import fail, key, load
+from benchdoc import fail, key, load, size
 
 # Wall-clock documents: the host's load moves everything by far more than
 # icount's per-boot steps (bench/README.md, "Modes and the clock").
@@ -65,14 +65,15 @@ class Noise:
 
     def threshold(self, rec, p50):
         p50 = max(p50, 1)
+        own = self.moves.get(key(rec))
         if rec["phase"] == "one_time":
             move = max(self.rel_one_time, self.tick_ns / p50)
         elif p50 < self.HOT_NS:
             move = self.step_ns / p50
         else:
             # Its own measured move where the table has it, else its class's.
-            move = self.moves.get(key(rec), self.rel_steady)
-        move = max(move, self.moves.get(key(rec), 0))
+            move = self.rel_steady if own is None else 0
+        move = max(move, own or 0)
         return max(self.FLOOR, self.MARGIN * move)
 
 
@@ -101,13 +102,6 @@ def mann_whitney_p(a, b):
         return 1.0 if a == b else 0.0
     z = (u - n1 * n2 / 2) / math.sqrt(var)
     return math.erfc(abs(z) / math.sqrt(2))
-
-
-def size(n):
-    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
-        if n >= 1 << shift:
-            return f"{n >> shift}{unit}"
-    return str(n)
 
 
 def plot(rows, path):

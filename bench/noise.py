@@ -8,22 +8,14 @@ usage: noise.py BENCH.json... > noise-icount.json
 Every document must be a run of the same kernel in the same mode (an A/A
 set: `./run.sh bench` N times). Writes the table that `compare` takes its
 per-record thresholds from: for each record, the smallest and largest p50
-seen across the boots and its largest within-run spread, and prints a
-summary on stderr. See bench/README.md, "Repeatability".
+seen across the boots, and prints a summary on stderr. See bench/README.md, "Repeatability".
 """
 import json
 import sys
 
-from benchdoc import fail, key, load, spread
+from benchdoc import fail, key, load, size
 
 NOISE_SCHEMA = "iommufd-replace-noise/1"
-
-
-def size(n):
-    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
-        if n >= 1 << shift:
-            return f"{n >> shift}{unit}"
-    return str(n)
 
 
 def markdown(path):
@@ -65,12 +57,10 @@ def main():
         if len(recs) != len(docs):
             continue
         p50 = [r["stats"]["p50"] for r in recs]
-        spreads = [s for s in map(spread, recs) if s is not None]
         records.append({
             "scenario": recs[0]["scenario"], "op": recs[0]["op"],
             "phase": recs[0]["phase"], "point": recs[0]["point"],
             "p50_min": min(p50), "p50_max": max(p50),
-            "within_run_spread": max(spreads) if spreads else None,
         })
     meta = docs[0].get("meta", {})
     table = {
