@@ -37,9 +37,13 @@ ir_forget_group() {
 	IR_GROUPS=("${keep[@]}")
 }
 
-# Whether process group $1 still has a member.
-ir_group_alive() {
-	kill -0 -- "-$1" 2>/dev/null
+# Whether any group ir_spawn started still has a member.
+ir_groups_alive() {
+	local g
+	for g in "${IR_GROUPS[@]}"; do
+		kill -0 -- "-$g" 2>/dev/null && return 0
+	done
+	return 1
 }
 
 # SIGTERM to every group ir_spawn started, SIGKILL to what is left after
@@ -51,11 +55,7 @@ ir_stop_groups() {
 		kill -TERM -- "-$g" 2>/dev/null
 	done
 	for i in $(seq 30); do
-		for g in "${IR_GROUPS[@]}"; do
-			ir_group_alive "$g" && break
-			g=
-		done
-		[ -z "$g" ] && break
+		ir_groups_alive || break
 		sleep 0.1
 	done
 	for g in "${IR_GROUPS[@]}"; do
