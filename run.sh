@@ -294,6 +294,7 @@ report_selftests() {
 	local pass fail skip rc=0
 	read -r pass fail skip <<<"$(tap_counts "$IR_OUT/selftests.tap")"
 	echo "- selftests: $pass passed, $fail failed, $skip skipped" >>"$IR_OUT/summary.md"
+	echo "- device-side oracle: $(tap_oracle "$IR_OUT/selftests.tap")" >>"$IR_OUT/summary.md"
 	if [ "$fail" -gt 0 ]; then
 		printf '%s: failed: %s\n' "$IR_PROG" "$(tap_failures "$IR_OUT/selftests.tap" | paste -sd, -)" >&2
 		rc=1
@@ -303,6 +304,7 @@ report_selftests() {
 		rc=1
 	fi
 	echo "selftests: $pass passed, $fail failed, $skip skipped (${IR_ELAPSED}s, $IR_OUT)"
+	echo "device-side oracle: $(tap_oracle "$IR_OUT/selftests.tap")"
 	return $rc
 }
 

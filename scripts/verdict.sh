@@ -29,6 +29,21 @@ tap_failures() {
 	grep -E '^(# )?not ok [0-9]+ ' "$1" | sed -E 's/^(# )?not ok [0-9]+ //'
 }
 
+# Whether the selftests of TAP file $1 ran with their device-side oracle:
+# "on", "off (why)" (the first program's reason), or "not reported".
+tap_oracle() {
+	local states
+	states=$(grep -o 'device-side oracle: .*' "$1" 2>/dev/null |
+		sed 's/^device-side oracle: //' | sort -u)
+	if [ -z "$states" ]; then
+		echo "not reported"
+	elif [ "$states" = on ]; then
+		echo on
+	else
+		grep -v -x on <<<"$states" | head -n 1
+	fi
+}
+
 # The kernel log is part of the verdict: prints the lines around the first
 # splat in dmesg file $1, and fails when there is one.
 IR_SPLAT_RE='WARNING:|BUG:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|unreferenced object|suspected memory leak|Call Trace|general protection fault|Kernel panic'

@@ -9,26 +9,18 @@
  * backend behind the vIOMMU) moved to a new address space, as QEMU does
  * for an emulated device when the guest switches its vIOMMU mapping.
  */
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "kselftest_harness.h"
-
-#include "ir_buf.h"
-#include "ir_iommufd.h"
-#include "ir_mock.h"
-#include "ir_probe.h"
+#include "fixture.h"
 
 #define BUF_SIZE (16 * 4096UL)
-#define IOVA ((__u64)MOCK_APERTURE_START)
 #define RW_LEN 256UL
 
 FIXTURE(replace_access)
 {
-	int fd;
-	__u32 ioas_a, ioas_b;
-	void *buf_a, *buf_b;
+	struct ir_fx fx; /* its IOAS and buffer are A */
+	__u32 ioas_b;
+	void *buf_b;
 	int access_fd;
 };
 
@@ -50,32 +42,28 @@ FIXTURE_VARIANT_ADD(replace_access, slow_path)
 
 FIXTURE_SETUP(replace_access)
 {
-	const char *why;
+	struct ir_fx *fx = &self->fx;
 
 	self->access_fd = -1;
-	self->fd = ir_probe_open(&why);
-	if (self->fd < 0)
-		SKIP(return, "%s", why);
+	if (!fx_open(_metadata, fx))
+		return;
 	/* The same IOVA, different memory behind it. */
-	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0xaa, IOVA,
-					  &self->ioas_a, &self->buf_a));
-	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0xbb, IOVA,
+	fx_ioas(_metadata, fx, BUF_SIZE, 0xaa);
+	ASSERT_EQ(0, ir_ioas_alloc_mapped(fx->fd, BUF_SIZE, 0xbb, IOVA,
 					  &self->ioas_b, &self->buf_b));
 	/* NEEDS_PIN_PAGES gives the access an unmap callback, as vfio-mdev has. */
-	ASSERT_EQ(0, ir_access_create(self->fd, self->ioas_a,
+	ASSERT_EQ(0, ir_access_create(fx->fd, fx->ioas_id,
 				      MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
 				      &self->access_fd));
 }
 
 FIXTURE_TEARDOWN(replace_access)
 {
-	if (self->fd < 0)
-		return;
 	if (self->access_fd >= 0)
 		ASSERT_EQ(0, close(self->access_fd));
-	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_release(self->buf_a, BUF_SIZE));
-	EXPECT_EQ(0, ir_buf_release(self->buf_b, BUF_SIZE));
+	fx_teardown(_metadata, &self->fx);
+	if (self->fx.fd >= 0)
+		EXPECT_EQ(0, ir_buf_release(self->buf_b, BUF_SIZE));
 }
 
 /* The emulated device writes RW_LEN bytes of @fill at @iova. */
@@ -92,40 +80,40 @@ TEST_F(replace_access, writes_land_in_new_ioas)
 {
 	__u64 off = 4096 + 64;
 
-	ASSERT_EQ(0, dma_write(self->fd, self->access_fd, IOVA + off, 0x11,
+	ASSERT_EQ(0, dma_write(self->fx.fd, self->access_fd, IOVA + off, 0x11,
 			       variant->rw_flags));
-	ASSERT_EQ(0, ir_buf_differs(self->buf_a + off, RW_LEN, 0x11));
+	ASSERT_EQ(0, ir_buf_differs(self->fx.buf + off, RW_LEN, 0x11));
 	ASSERT_EQ(0, ir_buf_differs(self->buf_b, BUF_SIZE, 0xbb));
 
-	ASSERT_EQ(0, ir_access_replace_ioas(self->fd, self->access_fd,
+	ASSERT_EQ(0, ir_access_replace_ioas(self->fx.fd, self->access_fd,
 					    self->ioas_b));
-	ASSERT_EQ(0, dma_write(self->fd, self->access_fd, IOVA + off, 0x22,
+	ASSERT_EQ(0, dma_write(self->fx.fd, self->access_fd, IOVA + off, 0x22,
 			       variant->rw_flags));
 	ASSERT_EQ(0, ir_buf_differs(self->buf_b + off, RW_LEN, 0x22))
 	TH_LOG("write after replace missed IOAS B's memory");
-	ASSERT_EQ(0, ir_buf_differs(self->buf_a + off, RW_LEN, 0x11))
+	ASSERT_EQ(0, ir_buf_differs(self->fx.buf + off, RW_LEN, 0x11))
 	TH_LOG("write after replace reached IOAS A's memory");
 	/* Nothing else in either buffer moved. */
 	ASSERT_EQ(0, ir_buf_differs(self->buf_b, off, 0xbb));
-	ASSERT_EQ(0, ir_buf_differs(self->buf_a, off, 0xaa));
+	ASSERT_EQ(0, ir_buf_differs(self->fx.buf, off, 0xaa));
 }
 
 TEST_F(replace_access, reads_come_from_new_ioas)
 {
 	unsigned char data[RW_LEN];
 
-	ASSERT_EQ(0, ir_access_rw(self->fd, self->access_fd, IOVA, data,
+	ASSERT_EQ(0, ir_access_rw(self->fx.fd, self->access_fd, IOVA, data,
 				  sizeof(data), variant->rw_flags));
 	ASSERT_EQ(0, ir_buf_differs(data, sizeof(data), 0xaa));
-	ASSERT_EQ(0, ir_access_replace_ioas(self->fd, self->access_fd,
+	ASSERT_EQ(0, ir_access_replace_ioas(self->fx.fd, self->access_fd,
 					    self->ioas_b));
-	ASSERT_EQ(0, ir_access_rw(self->fd, self->access_fd, IOVA, data,
+	ASSERT_EQ(0, ir_access_rw(self->fx.fd, self->access_fd, IOVA, data,
 				  sizeof(data), variant->rw_flags));
 	ASSERT_EQ(0, ir_buf_differs(data, sizeof(data), 0xbb));
 	/* And back: the replace is symmetric. */
-	ASSERT_EQ(0, ir_access_replace_ioas(self->fd, self->access_fd,
-					    self->ioas_a));
-	ASSERT_EQ(0, ir_access_rw(self->fd, self->access_fd, IOVA, data,
+	ASSERT_EQ(0, ir_access_replace_ioas(self->fx.fd, self->access_fd,
+					    self->fx.ioas_id));
+	ASSERT_EQ(0, ir_access_rw(self->fx.fd, self->access_fd, IOVA, data,
 				  sizeof(data), variant->rw_flags));
 	ASSERT_EQ(0, ir_buf_differs(data, sizeof(data), 0xaa));
 }
@@ -138,29 +126,29 @@ TEST_F(replace_access, pinned_pages_released_by_replace)
 {
 	__u32 pages_id;
 
-	ASSERT_EQ(0, ir_access_pages(self->fd, self->access_fd, IOVA,
-				     self->buf_a, BUF_SIZE, 0, &pages_id));
-	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf_a, BUF_SIZE, 1));
-	ASSERT_EQ(0, ir_access_replace_ioas(self->fd, self->access_fd,
+	ASSERT_EQ(0, ir_access_pages(self->fx.fd, self->access_fd, IOVA,
+				     self->fx.buf, BUF_SIZE, 0, &pages_id));
+	ASSERT_EQ(0, ir_md_check_refs(self->fx.fd, self->fx.buf, BUF_SIZE, 1));
+	ASSERT_EQ(0, ir_access_replace_ioas(self->fx.fd, self->access_fd,
 					    self->ioas_b));
-	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf_a, BUF_SIZE, 0))
+	ASSERT_EQ(0, ir_md_check_refs(self->fx.fd, self->fx.buf, BUF_SIZE, 0))
 	TH_LOG("pages pinned through IOAS A survived the replace");
 	ASSERT_EQ(-ENOENT,
-		  ir_access_pages_destroy(self->fd, self->access_fd, pages_id));
+		  ir_access_pages_destroy(self->fx.fd, self->access_fd, pages_id));
 	/* The old IOAS has no user left; the new one has the access. */
-	ASSERT_EQ(0, ir_destroy(self->fd, self->ioas_a));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->ioas_b));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->fx.ioas_id));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->ioas_b));
 }
 
 TEST_F(replace_access, failed_replace_keeps_ioas)
 {
-	ASSERT_EQ(-ENOENT, ir_access_replace_ioas(self->fd, self->access_fd,
+	ASSERT_EQ(-ENOENT, ir_access_replace_ioas(self->fx.fd, self->access_fd,
 						  self->ioas_b + 1000));
-	ASSERT_EQ(0, dma_write(self->fd, self->access_fd, IOVA, 0x33,
+	ASSERT_EQ(0, dma_write(self->fx.fd, self->access_fd, IOVA, 0x33,
 			       variant->rw_flags));
-	ASSERT_EQ(0, ir_buf_differs(self->buf_a, RW_LEN, 0x33));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->ioas_a));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->ioas_b));
+	ASSERT_EQ(0, ir_buf_differs(self->fx.buf, RW_LEN, 0x33));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->fx.ioas_id));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->ioas_b));
 }
 
 TEST_HARNESS_MAIN

@@ -13,26 +13,16 @@
  * Kernel promise: a failed replace leaves the attachment unchanged and
  * keeps no reference to the new domain (Tian/Gunthorpe/Chen, 2023).
  */
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "kselftest_harness.h"
-
-#include "ir_buf.h"
-#include "ir_iommufd.h"
-#include "ir_mock.h"
-#include "ir_probe.h"
+#include "fixture.h"
 
 #define NPAGES 16
-#define IOVA ((__u64)MOCK_APERTURE_START)
 
 FIXTURE(replace_dirty)
 {
-	int fd;
-	size_t page, size;
-	__u32 ioas_id;
-	void *buf;
+	struct ir_fx fx;
+	size_t page;
 	struct ir_mock_dev dev, dev_nd;
 	__u32 fault_id;
 	int fault_fd;
@@ -41,14 +31,12 @@ FIXTURE(replace_dirty)
 
 FIXTURE_SETUP(replace_dirty)
 {
-	const char *why;
+	struct ir_fx *fx = &self->fx;
 
 	self->fault_fd = -1;
-	self->fd = ir_probe_open(&why);
-	if (self->fd < 0)
-		SKIP(return, "%s", why);
+	if (!fx_open(_metadata, fx))
+		return;
 	self->page = getpagesize();
-	self->size = NPAGES * self->page;
 	/*
 	 * One area per page. Trees whose mock uses the generic page table
 	 * (7.x) map a physically contiguous run with one larger PTE and
@@ -56,43 +44,41 @@ FIXTURE_SETUP(replace_dirty)
 	 * pages 0-1 and 4-5, or all 16, for pages 0 and 5. Separate areas
 	 * keep every PTE one page, so a dirty bit names its page.
 	 */
-	self->buf = ir_buf_alloc(self->size, 0);
-	ASSERT_NE(NULL, self->buf);
-	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_id));
-	ASSERT_EQ(0, ir_ioas_map_areas(self->fd, self->ioas_id, self->buf,
-				       self->size, NPAGES, IOVA));
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id,
-				    MOCK_FLAGS_DEVICE_NO_DIRTY, &self->dev_nd));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
-				   &self->hwpt_dirty));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
-				   &self->hwpt_dirty2));
+	fx->size = NPAGES * self->page;
+	fx->buf = ir_buf_alloc(fx->size, 0);
+	ASSERT_NE(NULL, fx->buf);
+	ASSERT_EQ(0, ir_ioas_alloc(fx->fd, &fx->ioas_id));
+	ASSERT_EQ(0, ir_ioas_map_areas(fx->fd, fx->ioas_id, fx->buf, fx->size,
+				       NPAGES, IOVA));
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev);
+	fx_dev(_metadata, fx, fx->ioas_id, MOCK_FLAGS_DEVICE_NO_DIRTY,
+	       &self->dev_nd);
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &self->hwpt_dirty);
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &self->hwpt_dirty2);
 	/*
 	 * The incapable device sits on a fault-capable stage-1 over its own
 	 * stage-2, as under a vIOMMU with IOPF when migration starts.
 	 */
-	ASSERT_EQ(0, ir_fault_queue_alloc(self->fd, &self->fault_id,
+	ASSERT_EQ(0, ir_fault_queue_alloc(fx->fd, &self->fault_id,
 					  &self->fault_fd));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev_nd.idev_id,
-				   self->ioas_id, IOMMU_HWPT_ALLOC_NEST_PARENT,
-				   &self->parent_nd));
-	ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev_nd.idev_id,
-					  self->parent_nd,
-					  IOMMU_HWPT_FAULT_ID_VALID,
-					  self->fault_id, 0, &self->hwpt_nd));
+	fx_hwpt(_metadata, fx, self->dev_nd.idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent_nd);
+	ASSERT_EQ(0, fx_named_hwpt(&self->hwpt_nd,
+				   ir_hwpt_alloc_nested(fx->fd,
+							self->dev_nd.idev_id,
+							self->parent_nd,
+							IOMMU_HWPT_FAULT_ID_VALID,
+							self->fault_id, 0,
+							&self->hwpt_nd)));
 }
 
 FIXTURE_TEARDOWN(replace_dirty)
 {
-	if (self->fd < 0)
-		return;
 	if (self->fault_fd >= 0)
 		close(self->fault_fd);
-	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_release(self->buf, self->size));
+	fx_teardown(_metadata, &self->fx);
 }
 
 TEST_F(replace_dirty, incapable_device_refused_and_unchanged)
@@ -101,31 +87,29 @@ TEST_F(replace_dirty, incapable_device_refused_and_unchanged)
 	__u32 unused;
 
 	ASSERT_EQ(-EOPNOTSUPP,
-		  ir_hwpt_alloc(self->fd, self->dev_nd.idev_id, self->ioas_id,
+		  ir_hwpt_alloc(self->fx.fd, self->dev_nd.idev_id, self->fx.ioas_id,
 				IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &unused));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev_nd.stdev_id,
-					    self->hwpt_nd, NULL));
-	ASSERT_EQ(-EINVAL,
-		  ir_mock_domain_replace(self->fd, self->dev_nd.stdev_id,
-					 self->hwpt_dirty, NULL));
+	fx_replace(_metadata, &self->fx, self->dev_nd.stdev_id, self->hwpt_nd, NULL);
+	fx_replace_fails(_metadata, &self->fx, -EINVAL, self->dev_nd.stdev_id,
+			 self->hwpt_dirty);
 
 	/* Still on the old HWPT... */
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->hwpt_nd))
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_nd))
 	TH_LOG("device left hwpt %u although the replace failed",
 	       self->hwpt_nd);
 	/* ...with no hidden reference to the refused one... */
-	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_dirty))
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_dirty))
 	TH_LOG("refused hwpt %u is still referenced", self->hwpt_dirty);
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent_nd));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent_nd));
 	/* ...its stage-2 mappings intact and following the IOAS... */
-	ASSERT_EQ(0, ir_md_check_map(self->fd, self->parent_nd, IOVA, self->buf,
-				     self->size));
-	ASSERT_EQ(0, ir_ioas_unmap(self->fd, self->ioas_id, IOVA, self->size,
+	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, self->parent_nd, IOVA, self->fx.buf,
+				     self->fx.size));
+	ASSERT_EQ(0, ir_ioas_unmap(self->fx.fd, self->fx.ioas_id, IOVA, self->fx.size,
 				   NULL));
-	ASSERT_EQ(-EINVAL, ir_md_check_map(self->fd, self->parent_nd, IOVA,
-					   self->buf, self->size));
+	ASSERT_EQ(-EINVAL, ir_md_check_map(self->fx.fd, self->parent_nd, IOVA,
+					   self->fx.buf, self->fx.size));
 	/* ...and its faults still routed to the old queue. */
-	ASSERT_EQ(0, ir_trigger_iopf(self->fd, self->dev_nd.idev_id, 0, 7,
+	ASSERT_EQ(0, ir_trigger_iopf(self->fx.fd, self->dev_nd.idev_id, 0, 7,
 				     0x1000));
 	ASSERT_EQ(0, ir_fault_read(self->fault_fd, &f, 2000));
 	ASSERT_EQ(self->dev_nd.idev_id, f.dev_id);
@@ -147,22 +131,20 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 	unsigned int i;
 
 	mark[0] = (1ULL << 0) | (1ULL << 10);
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_dirty, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_dirty, NULL);
 	ASSERT_EQ(0,
-		  ir_hwpt_set_dirty_tracking(self->fd, self->hwpt_dirty, true));
-	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(self->fd, self->hwpt_dirty2,
+		  ir_hwpt_set_dirty_tracking(self->fx.fd, self->hwpt_dirty, true));
+	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(self->fx.fd, self->hwpt_dirty2,
 						true));
-	ASSERT_EQ(0, ir_mock_dirty(self->fd, self->hwpt_dirty, IOVA, self->size,
+	ASSERT_EQ(0, ir_mock_dirty(self->fx.fd, self->hwpt_dirty, IOVA, self->fx.size,
 				   io_page, mark, &nr));
 	ASSERT_EQ(2, nr);
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_dirty2, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_dirty2, NULL);
 	memset(bitmap, 0, sizeof(bitmap));
 	ASSERT_EQ(0,
-		  ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty2, IOVA,
-					   self->size, self->page, bitmap, 0));
+		  ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty2, IOVA,
+					   self->fx.size, self->page, bitmap, 0));
 	/* Braces: an ASSERT is two statements (its check, then its bail). */
 	for (i = 0; i < NPAGES; i++) {
 		ASSERT_FALSE(test_bit64(bitmap, i))
@@ -172,8 +154,8 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 
 	memset(bitmap, 0, sizeof(bitmap));
 	ASSERT_EQ(0,
-		  ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty, IOVA,
-					   self->size, self->page, bitmap, 0));
+		  ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty, IOVA,
+					   self->fx.size, self->page, bitmap, 0));
 	for (i = 0; i < NPAGES; i++) {
 		ASSERT_EQ(i == 0 || i == 5, test_bit64(bitmap, i))
 		TH_LOG("old hwpt %u: page %u dirty bit wrong (bitmap %#llx)",
@@ -182,10 +164,10 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 	/* Reading cleared them. */
 	memset(bitmap, 0, sizeof(bitmap));
 	ASSERT_EQ(0,
-		  ir_hwpt_get_dirty_bitmap(self->fd, self->hwpt_dirty, IOVA,
-					   self->size, self->page, bitmap, 0));
+		  ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty, IOVA,
+					   self->fx.size, self->page, bitmap, 0));
 	ASSERT_EQ(0, bitmap[0]);
-	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_dirty));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_dirty));
 }
 
 TEST_HARNESS_MAIN

@@ -10,24 +10,15 @@
  * Kernel promise: if iommufd_device_replace() fails, the attachment is
  * unchanged.
  */
-#include <errno.h>
-#include <unistd.h>
-
-#include "kselftest_harness.h"
-
-#include "ir_buf.h"
-#include "ir_iommufd.h"
-#include "ir_mock.h"
-#include "ir_probe.h"
+#include "fixture.h"
 
 #define BUF_SIZE (16 * 4096UL)
-#define IOVA ((__u64)MOCK_APERTURE_START)
+/* Below the mock aperture: no mock domain can map it. */
+#define IOVA_OUTSIDE 0x100000ULL
 
 FIXTURE(replace_errors)
 {
-	int fd;
-	__u32 ioas_id;
-	void *buf;
+	struct ir_fx fx;
 	struct ir_mock_dev dev;
 	__u32 cur, spare;
 	__u32 fault_id;
@@ -36,119 +27,181 @@ FIXTURE(replace_errors)
 
 FIXTURE_SETUP(replace_errors)
 {
-	const char *why;
+	struct ir_fx *fx = &self->fx;
 
 	self->fault_fd = -1;
-	self->fd = ir_probe_open(&why);
-	if (self->fd < 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0x3c, IOVA,
-					  &self->ioas_id, &self->buf));
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   0, &self->cur));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   0, &self->spare));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->cur, NULL));
-	ASSERT_EQ(0, ir_fault_queue_alloc(self->fd, &self->fault_id,
+	if (!fx_open(_metadata, fx))
+		return;
+	fx_ioas(_metadata, fx, BUF_SIZE, 0x3c);
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev);
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0, &self->cur);
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0, &self->spare);
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->cur, NULL);
+	ASSERT_EQ(0, ir_fault_queue_alloc(fx->fd, &self->fault_id,
 					  &self->fault_fd));
 }
 
 FIXTURE_TEARDOWN(replace_errors)
 {
-	if (self->fd < 0)
-		return;
 	if (self->fault_fd >= 0)
 		close(self->fault_fd);
-	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
+	fx_teardown(_metadata, &self->fx);
 }
 
 /*
- * The device is on self->cur, exactly as before the refused replace, and
- * still works: it can be replaced for real.
+ * The device is on self->cur, exactly as before the refused replace, at
+ * the driver and in iommufd, and still works: it can be replaced for real.
  */
-#define assert_unchanged()                                                     \
-	do {                                                                   \
-		ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->cur))             \
-		TH_LOG("the device left hwpt %u", self->cur);                  \
-		ASSERT_EQ(0, ir_md_check_map(self->fd, self->cur, IOVA,        \
-					     self->buf, BUF_SIZE));            \
-		ASSERT_EQ(0,                                                   \
-			  ir_mock_domain_replace(self->fd, self->dev.stdev_id, \
-						 self->spare, NULL));          \
-		ASSERT_EQ(0, ir_destroy(self->fd, self->cur));                 \
-	} while (0)
+static void assert_unchanged(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(replace_errors) *self)
+{
+	struct ir_fx *fx = &self->fx;
+
+	fx_assert_on(_metadata, fx, self->dev.stdev_id, self->cur);
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->cur))
+	TH_LOG("the device left hwpt %u", self->cur);
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, self->cur, IOVA, fx->buf,
+				     BUF_SIZE));
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->spare, NULL);
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->cur));
+}
 
 TEST_F(replace_errors, missing_id)
 {
-	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-						  self->spare + 1000, NULL));
-	assert_unchanged();
+	fx_replace_fails(_metadata, &self->fx, -ENOENT, self->dev.stdev_id,
+			 self->spare + 1000);
+	assert_unchanged(_metadata, self);
 }
 
 TEST_F(replace_errors, destroyed_hwpt)
 {
+	struct ir_fx *fx = &self->fx;
 	__u32 gone;
 
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   0, &gone));
-	ASSERT_EQ(0, ir_destroy(self->fd, gone));
-	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-						  gone, NULL));
-	assert_unchanged();
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0, &gone);
+	ASSERT_EQ(0, ir_destroy(fx->fd, gone));
+	fx_replace_fails(_metadata, fx, -ENOENT, self->dev.stdev_id, gone);
+	assert_unchanged(_metadata, self);
 }
 
 /* Objects that are neither a HWPT nor an IOAS. */
 TEST_F(replace_errors, wrong_object_type)
 {
-	ASSERT_EQ(-EINVAL, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-						  self->fault_id, NULL));
-	ASSERT_EQ(-EINVAL, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-						  self->dev.idev_id, NULL));
-	assert_unchanged();
+	fx_replace_fails(_metadata, &self->fx, -EINVAL, self->dev.stdev_id,
+			 self->fault_id);
+	fx_replace_fails(_metadata, &self->fx, -EINVAL, self->dev.stdev_id,
+			 self->dev.idev_id);
+	assert_unchanged(_metadata, self);
 }
 
 TEST_F(replace_errors, not_a_device)
 {
-	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(self->fd, self->cur,
+	struct ir_fx *fx = &self->fx;
+
+	ASSERT_EQ(-ENOENT,
+		  ir_mock_domain_replace(fx->fd, self->cur, self->spare, NULL));
+	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(fx->fd, self->dev.idev_id,
 						  self->spare, NULL));
-	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(self->fd, self->dev.idev_id,
-						  self->spare, NULL));
-	assert_unchanged();
+	assert_unchanged(_metadata, self);
 }
 
-TEST_F(replace_errors, incompatible_domain)
+/*
+ * The driver itself refuses: a device without dirty tracking cannot
+ * attach a dirty-tracking domain, in its own IOAS or in another one. The
+ * refusal must come from the attach op, not earlier, and leave the device
+ * on its HWPT; the refused HWPT and both IOASes go as soon as nothing
+ * uses them.
+ */
+TEST_F(replace_errors, driver_refuses_attach)
 {
+	struct ir_fx *fx = &self->fx;
+	struct ir_oracle_attach call;
 	struct ir_mock_dev nd;
-	__u32 dirty, nd_hwpt;
+	__u32 ioas2, dirty, dirty2, nd_hwpt, refused[2];
+	unsigned int since;
+	void *buf2;
+	int i;
 
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &dirty));
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id,
-				    MOCK_FLAGS_DEVICE_NO_DIRTY, &nd));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, nd.idev_id, self->ioas_id, 0,
-				   &nd_hwpt));
-	ASSERT_EQ(0,
-		  ir_mock_domain_replace(self->fd, nd.stdev_id, nd_hwpt, NULL));
-	ASSERT_EQ(-EINVAL,
-		  ir_mock_domain_replace(self->fd, nd.stdev_id, dirty, NULL));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, nd_hwpt));
-	ASSERT_EQ(0, ir_destroy(self->fd, dirty));
-	assert_unchanged();
+	ASSERT_EQ(0, ir_ioas_alloc_mapped(fx->fd, BUF_SIZE, 0x5d, IOVA, &ioas2,
+					  &buf2));
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &dirty);
+	fx_hwpt(_metadata, fx, self->dev.idev_id, ioas2,
+		IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &dirty2);
+	fx_dev(_metadata, fx, fx->ioas_id, MOCK_FLAGS_DEVICE_NO_DIRTY, &nd);
+	fx_hwpt(_metadata, fx, nd.idev_id, fx->ioas_id, 0, &nd_hwpt);
+	fx_replace(_metadata, fx, nd.stdev_id, nd_hwpt, NULL);
+	refused[0] = dirty;
+	refused[1] = dirty2;
+
+	/*
+	 * Each refusal comes from the driver's attach op; what follows it can
+	 * only be the core's unwind to nd_hwpt, which fx_replace_fails()
+	 * allows and checks.
+	 */
+	for (i = 0; i < 2; i++) {
+		since = ir_oracle_point();
+		fx_replace_fails(_metadata, fx, -EINVAL, nd.stdev_id,
+				 refused[i]);
+		if (ir_oracle_off())
+			continue;
+		ASSERT_LE(1, ir_oracle_attaches(nd.stdev_id, false, 0, since,
+						&call, 1));
+		ASSERT_EQ(refused[i], call.hwpt_id);
+		ASSERT_EQ(-EINVAL, call.ret);
+	}
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, nd_hwpt));
+	ASSERT_EQ(0, ir_destroy(fx->fd, dirty));
+	ASSERT_EQ(0, ir_destroy(fx->fd, dirty2));
+	ASSERT_EQ(0, ir_destroy(fx->fd, ioas2));
+	ASSERT_EQ(0, ir_destroy(fx->fd, nd.stdev_id));
+	ASSERT_EQ(0, ir_destroy(fx->fd, nd_hwpt));
+	EXPECT_EQ(0, ir_buf_release(buf2, BUF_SIZE));
+	assert_unchanged(_metadata, self);
+}
+
+/*
+ * A failure deep in the replace: the new IOAS holds a mapping outside the
+ * mock aperture, so the auto domain made for it cannot take its contents.
+ * The domain is allocated, never attached, and freed; the device stays;
+ * once the device is gone, both IOASes can be destroyed.
+ */
+TEST_F(replace_errors, ioas_the_domain_cannot_hold)
+{
+	struct ir_fx *fx = &self->fx;
+	struct ir_oracle_attach call;
+	unsigned int since;
+	__u32 ioas2;
+	void *buf2;
+
+	ASSERT_EQ(0, ir_ioas_alloc_mapped(fx->fd, BUF_SIZE, 0x6e, IOVA_OUTSIDE,
+					  &ioas2, &buf2));
+	since = ir_oracle_point();
+	fx_replace_fails(_metadata, fx, -EADDRINUSE, self->dev.stdev_id, ioas2);
+	if (!ir_oracle_off())
+		ASSERT_EQ(0, ir_oracle_attaches(self->dev.stdev_id, false, 0,
+						since, &call, 1));
+	/* Nothing of the failed domain pins the new IOAS's memory. */
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, buf2, BUF_SIZE, 0));
+	assert_unchanged(_metadata, self);
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->dev.stdev_id));
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->spare));
+	ASSERT_EQ(0, ir_destroy(fx->fd, ioas2));
+	ASSERT_EQ(0, ir_destroy(fx->fd, fx->ioas_id));
+	EXPECT_EQ(0, ir_buf_release(buf2, BUF_SIZE));
 }
 
 /* A device whose selftest object is gone is unbound: nothing to replace. */
 TEST_F(replace_errors, unbound_device)
 {
+	struct ir_fx *fx = &self->fx;
 	struct ir_mock_dev dev2;
 
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &dev2));
-	ASSERT_EQ(0, ir_destroy(self->fd, dev2.stdev_id));
-	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(self->fd, dev2.stdev_id,
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &dev2);
+	ASSERT_EQ(0, ir_destroy(fx->fd, dev2.stdev_id));
+	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(fx->fd, dev2.stdev_id,
 						  self->spare, NULL));
-	assert_unchanged();
+	assert_unchanged(_metadata, self);
 }
 
 TEST_HARNESS_MAIN

@@ -11,18 +11,9 @@
  * Kernel promise: pending faults are auto-responded when leaving an
  * IOPF-capable HWPT.
  */
-#include <errno.h>
-#include <unistd.h>
-
-#include "kselftest_harness.h"
-
-#include "ir_buf.h"
-#include "ir_iommufd.h"
-#include "ir_mock.h"
-#include "ir_probe.h"
+#include "fixture.h"
 
 #define BUF_SIZE (4 * 4096UL)
-#define IOVA ((__u64)MOCK_APERTURE_START)
 #define FAULT_ADDR 0xdeadb000ULL
 /* Long enough for a fault that will come, short for one that must not. */
 #define WAIT_MS 2000
@@ -35,9 +26,7 @@ struct queue {
 
 FIXTURE(replace_fault)
 {
-	int fd;
-	__u32 ioas_id;
-	void *buf;
+	struct ir_fx fx;
 	struct ir_mock_dev dev;
 	struct queue q1, q2;
 	__u32 hwpt_q1, hwpt_q2, hwpt_none;
@@ -59,7 +48,10 @@ FIXTURE_VARIANT_ADD(replace_fault, nested)
 	.nested = true,
 };
 
-/* A stage-1 on @parent when nested, else a paging HWPT on the IOAS. */
+/*
+ * A stage-1 on @parent when nested, else a paging HWPT on the IOAS, named
+ * for the oracle.
+ */
 static int alloc_hwpt(int fd, __u32 idev_id, __u32 ioas_id, bool nested,
 		      __u32 parent, struct queue *q, __u32 *hwpt_id)
 {
@@ -67,62 +59,57 @@ static int alloc_hwpt(int fd, __u32 idev_id, __u32 ioas_id, bool nested,
 	__u32 fault_id = q ? q->id : 0;
 
 	if (nested)
-		return ir_hwpt_alloc_nested(fd, idev_id, parent, flags,
-					    fault_id, 0, hwpt_id);
-	return ir_hwpt_alloc_full(fd, idev_id, ioas_id, flags, fault_id,
-				  IOMMU_HWPT_DATA_NONE, NULL, 0, hwpt_id);
+		return fx_named_hwpt(hwpt_id,
+				     ir_hwpt_alloc_nested(fd, idev_id, parent,
+							  flags, fault_id, 0,
+							  hwpt_id));
+	return fx_named_hwpt(hwpt_id,
+			     ir_hwpt_alloc_full(fd, idev_id, ioas_id, flags,
+						fault_id, IOMMU_HWPT_DATA_NONE,
+						NULL, 0, hwpt_id));
 }
 
 FIXTURE_SETUP(replace_fault)
 {
-	const char *why;
-	__u32 parent = 0;
+	struct ir_fx *fx = &self->fx;
+	__u32 idev, parent = 0;
 	int rc;
 
 	self->q1.fd = self->q2.fd = -1;
-	self->fd = ir_probe_open(&why);
-	if (self->fd < 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0, IOVA,
-					  &self->ioas_id, &self->buf));
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
-	ASSERT_EQ(0,
-		  ir_fault_queue_alloc(self->fd, &self->q1.id, &self->q1.fd));
-	ASSERT_EQ(0,
-		  ir_fault_queue_alloc(self->fd, &self->q2.id, &self->q2.fd));
+	if (!fx_open(_metadata, fx))
+		return;
+	fx_ioas(_metadata, fx, BUF_SIZE, 0);
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev);
+	idev = self->dev.idev_id;
+	ASSERT_EQ(0, ir_fault_queue_alloc(fx->fd, &self->q1.id, &self->q1.fd));
+	ASSERT_EQ(0, ir_fault_queue_alloc(fx->fd, &self->q2.id, &self->q2.fd));
 	if (variant->nested)
-		ASSERT_EQ(0, ir_hwpt_alloc(
-				     self->fd, self->dev.idev_id, self->ioas_id,
-				     IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
-	rc = alloc_hwpt(self->fd, self->dev.idev_id, self->ioas_id,
-			variant->nested, parent, &self->q1, &self->hwpt_q1);
+		fx_hwpt(_metadata, fx, idev, fx->ioas_id,
+			IOMMU_HWPT_ALLOC_NEST_PARENT, &parent);
+	rc = alloc_hwpt(fx->fd, idev, fx->ioas_id, variant->nested, parent,
+			&self->q1, &self->hwpt_q1);
 	if (rc == -EOPNOTSUPP && !variant->nested)
 		SKIP(return,
-			   "this kernel refuses a fault queue on a paging HWPT (EOPNOTSUPP)");
+		     "this kernel refuses a fault queue on a paging HWPT (EOPNOTSUPP)");
 	ASSERT_EQ(0, rc);
-	ASSERT_EQ(0, alloc_hwpt(self->fd, self->dev.idev_id, self->ioas_id,
-				variant->nested, parent, &self->q2,
-				&self->hwpt_q2));
-	ASSERT_EQ(0,
-		  alloc_hwpt(self->fd, self->dev.idev_id, self->ioas_id,
-			     variant->nested, parent, NULL, &self->hwpt_none));
+	ASSERT_EQ(0, alloc_hwpt(fx->fd, idev, fx->ioas_id, variant->nested,
+				parent, &self->q2, &self->hwpt_q2));
+	ASSERT_EQ(0, alloc_hwpt(fx->fd, idev, fx->ioas_id, variant->nested,
+				parent, NULL, &self->hwpt_none));
 }
 
 FIXTURE_TEARDOWN(replace_fault)
 {
-	if (self->fd < 0)
-		return;
 	if (self->q1.fd >= 0)
 		close(self->q1.fd);
 	if (self->q2.fd >= 0)
 		close(self->q2.fd);
-	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
+	fx_teardown(_metadata, &self->fx);
 }
 
 /* A page request from the device (no PASID) in group @grpid. */
 #define trigger(grpid) \
-	ir_trigger_iopf(self->fd, self->dev.idev_id, 0, grpid, FAULT_ADDR)
+	ir_trigger_iopf(self->fx.fd, self->dev.idev_id, 0, grpid, FAULT_ADDR)
 
 /* Reads one fault from @q, checks it is the one triggered, and answers it. */
 static void expect_fault(struct __test_metadata *_metadata, struct queue *q,
@@ -150,28 +137,24 @@ static void expect_no_fault(struct __test_metadata *_metadata, struct queue *q)
 
 TEST_F(replace_fault, faults_go_to_new_queue_only)
 {
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_q1, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1, NULL);
 	ASSERT_EQ(0, trigger(1));
 	expect_fault(_metadata, &self->q1, self->dev.idev_id, 1);
 	expect_no_fault(_metadata, &self->q2);
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_q2, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q2, NULL);
 	ASSERT_EQ(0, trigger(2));
 	expect_fault(_metadata, &self->q2, self->dev.idev_id, 2);
 	expect_no_fault(_metadata, &self->q1);
 
 	/* A HWPT without a queue: the fault reaches no queue. */
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_none, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_none, NULL);
 	ASSERT_EQ(0, trigger(3));
 	expect_no_fault(_metadata, &self->q1);
 	expect_no_fault(_metadata, &self->q2);
 
 	/* And back to a fault-capable HWPT from one without. */
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_q1, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1, NULL);
 	ASSERT_EQ(0, trigger(4));
 	expect_fault(_metadata, &self->q1, self->dev.idev_id, 4);
 	expect_no_fault(_metadata, &self->q2);
@@ -179,11 +162,9 @@ TEST_F(replace_fault, faults_go_to_new_queue_only)
 
 TEST_F(replace_fault, unread_fault_dropped_on_replace)
 {
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_q1, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1, NULL);
 	ASSERT_EQ(0, trigger(5));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_q2, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q2, NULL);
 	/* Auto-responded: the old queue no longer offers it. */
 	expect_no_fault(_metadata, &self->q1);
 	expect_no_fault(_metadata, &self->q2);
@@ -193,12 +174,10 @@ TEST_F(replace_fault, late_response_refused_after_replace)
 {
 	struct iommu_hwpt_pgfault f = {};
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_q1, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1, NULL);
 	ASSERT_EQ(0, trigger(6));
 	ASSERT_EQ(0, ir_fault_read(self->q1.fd, &f, WAIT_MS));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_none, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_none, NULL);
 	ASSERT_EQ(-EINVAL, ir_fault_respond(self->q1.fd, f.cookie,
 					    IOMMUFD_PAGE_RESP_SUCCESS))
 	TH_LOG("cookie %u was not auto-responded by the replace", f.cookie);
@@ -206,20 +185,97 @@ TEST_F(replace_fault, late_response_refused_after_replace)
 
 TEST_F(replace_fault, queue_freed_with_its_last_hwpt)
 {
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_q1, NULL));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1, NULL);
 	/* The queue's fd holds it too: close it to see the HWPT's hold. */
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->q1.id));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->q1.id));
 	ASSERT_EQ(0, close(self->q1.fd));
 	self->q1.fd = -1;
 	/* A HWPT holds its queue; the device holds the HWPT. */
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->q1.id));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->hwpt_q1));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_q2, NULL));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_q1));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->q1.id));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->q2.id));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->q1.id));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_q1));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q2, NULL);
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_q1));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->q1.id));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->q2.id));
+}
+
+/* Reads one fault from @q, checks it came from @idev_id, and returns it. */
+static void read_fault(struct __test_metadata *_metadata, struct queue *q,
+		       __u32 idev_id, struct iommu_hwpt_pgfault *f)
+{
+	ASSERT_EQ(0, ir_fault_read(q->fd, f, WAIT_MS))
+	TH_LOG("no fault on queue %u within %d ms", q->id, WAIT_MS);
+	ASSERT_EQ(idev_id, f->dev_id);
+}
+
+/*
+ * Two devices on one fault-capable HWPT, both with a fault pending: moving
+ * one away answers its fault only; the other's is still the VMM's to
+ * answer.
+ */
+TEST_F(replace_fault, replace_answers_only_its_device)
+{
+	struct ir_fx *fx = &self->fx;
+	struct iommu_hwpt_pgfault f1 = {}, f2 = {};
+	struct ir_mock_dev dev2;
+
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &dev2);
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->hwpt_q1, NULL);
+	fx_replace(_metadata, fx, dev2.stdev_id, self->hwpt_q1, NULL);
+	ASSERT_EQ(0, trigger(7));
+	ASSERT_EQ(0, ir_trigger_iopf(fx->fd, dev2.idev_id, 0, 8, FAULT_ADDR));
+	read_fault(_metadata, &self->q1, self->dev.idev_id, &f1);
+	read_fault(_metadata, &self->q1, dev2.idev_id, &f2);
+
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->hwpt_q2, NULL);
+	fx_assert_on(_metadata, fx, dev2.stdev_id, self->hwpt_q1);
+	ASSERT_EQ(-EINVAL, ir_fault_respond(self->q1.fd, f1.cookie,
+					    IOMMUFD_PAGE_RESP_SUCCESS))
+	TH_LOG("the moved device's fault was not answered by the replace");
+	ASSERT_EQ(0, ir_fault_respond(self->q1.fd, f2.cookie,
+				      IOMMUFD_PAGE_RESP_SUCCESS))
+	TH_LOG("the replace answered the other device's fault too");
+}
+
+/* A replace onto the HWPT the device is on answers nothing. */
+TEST_F(replace_fault, noop_replace_keeps_fault_pending)
+{
+	struct iommu_hwpt_pgfault f = {};
+
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1,
+		   NULL);
+	ASSERT_EQ(0, trigger(9));
+	read_fault(_metadata, &self->q1, self->dev.idev_id, &f);
+	fx_replace_noop(_metadata, &self->fx, self->dev.stdev_id,
+			self->hwpt_q1, self->hwpt_q1);
+	ASSERT_EQ(0, ir_fault_respond(self->q1.fd, f.cookie,
+				      IOMMUFD_PAGE_RESP_SUCCESS));
+}
+
+/*
+ * A refused replace answers nothing either; unbinding the device then
+ * does: a late response is refused (EINVAL), and nothing warns.
+ */
+TEST_F(replace_fault, unbind_after_failed_replace_answers_faults)
+{
+	struct ir_fx *fx = &self->fx;
+	struct iommu_hwpt_pgfault f = {}, g = {};
+
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->hwpt_q1, NULL);
+	ASSERT_EQ(0, trigger(10));
+	ASSERT_EQ(0, trigger(11));
+	read_fault(_metadata, &self->q1, self->dev.idev_id, &f);
+	read_fault(_metadata, &self->q1, self->dev.idev_id, &g);
+	fx_replace_fails(_metadata, fx, -ENOENT, self->dev.stdev_id,
+			 self->hwpt_q2 + 1000);
+	ASSERT_EQ(0, ir_fault_respond(self->q1.fd, f.cookie,
+				      IOMMUFD_PAGE_RESP_SUCCESS))
+	TH_LOG("a refused replace answered a pending fault");
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->dev.stdev_id));
+	ASSERT_EQ(-EINVAL, ir_fault_respond(self->q1.fd, g.cookie,
+					    IOMMUFD_PAGE_RESP_SUCCESS))
+	TH_LOG("unbinding left fault %u pending", g.cookie);
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_q1));
 }
 
 TEST_HARNESS_MAIN

@@ -10,21 +10,11 @@
  * Kernel promise: iommufd_device_replace() switches in one step; the auto
  * domain is found or created and freed when its last device leaves.
  */
-#include <errno.h>
-#include <unistd.h>
-
-#include "kselftest_harness.h"
-
-#include "ir_buf.h"
-#include "ir_iommufd.h"
-#include "ir_mock.h"
-#include "ir_probe.h"
-
-#define IOVA ((__u64)MOCK_APERTURE_START)
+#include "fixture.h"
 
 FIXTURE(replace_ioas)
 {
-	int fd;
+	struct ir_fx fx;
 	__u32 ioas_a, ioas_b;
 	void *buf_a, *buf_b;
 	struct ir_mock_dev dev;
@@ -73,131 +63,140 @@ FIXTURE_VARIANT_ADD(replace_ioas, mib_32_huge_iova)
 
 FIXTURE_SETUP(replace_ioas)
 {
-	const char *why;
+	struct ir_fx *fx = &self->fx;
+	__u32 dev_flags = variant->huge_iova ? ir_mock_huge_dev_flags() : 0;
 
-	self->fd = ir_probe_open(&why);
-	if (self->fd < 0)
-		SKIP(return, "%s", why);
+	if (!fx_open(_metadata, fx))
+		return;
 	self->buf_a = ir_buf_alloc(variant->size, 0xaa);
 	self->buf_b = ir_buf_alloc(variant->size, 0xbb);
 	ASSERT_NE(NULL, self->buf_a);
 	ASSERT_NE(NULL, self->buf_b);
 
 	/* The same IOVAs, different memory behind them. */
-	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_a));
-	ASSERT_EQ(0, ir_ioas_alloc(self->fd, &self->ioas_b));
-	ASSERT_EQ(0, ir_ioas_map_areas(self->fd, self->ioas_a, self->buf_a,
+	ASSERT_EQ(0, ir_ioas_alloc(fx->fd, &self->ioas_a));
+	ASSERT_EQ(0, ir_ioas_alloc(fx->fd, &self->ioas_b));
+	ASSERT_EQ(0, ir_ioas_map_areas(fx->fd, self->ioas_a, self->buf_a,
 				       variant->size, variant->areas, IOVA));
-	ASSERT_EQ(0, ir_ioas_map_areas(self->fd, self->ioas_b, self->buf_b,
+	ASSERT_EQ(0, ir_ioas_map_areas(fx->fd, self->ioas_b, self->buf_b,
 				       variant->size, variant->areas, IOVA));
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_a,
-				    variant->huge_iova ?
-					    ir_mock_huge_dev_flags() : 0,
-				    &self->dev));
-	ASSERT_EQ(0, ir_hwpt_alloc_paging(self->fd, self->dev.idev_id,
-					  self->ioas_a, 0, variant->huge_iova,
-					  &self->hwpt_a));
-	ASSERT_EQ(0, ir_hwpt_alloc_paging(self->fd, self->dev.idev_id,
-					  self->ioas_b, 0, variant->huge_iova,
-					  &self->hwpt_b));
+	fx_dev(_metadata, fx, self->ioas_a, dev_flags, &self->dev);
+	ASSERT_EQ(0, fx_named_hwpt(&self->hwpt_a,
+				   ir_hwpt_alloc_paging(fx->fd, self->dev.idev_id,
+							self->ioas_a, 0,
+							variant->huge_iova,
+							&self->hwpt_a)));
+	ASSERT_EQ(0, fx_named_hwpt(&self->hwpt_b,
+				   ir_hwpt_alloc_paging(fx->fd, self->dev.idev_id,
+							self->ioas_b, 0,
+							variant->huge_iova,
+							&self->hwpt_b)));
 }
 
 FIXTURE_TEARDOWN(replace_ioas)
 {
-	if (self->fd < 0)
+	fx_teardown(_metadata, &self->fx);
+	if (self->fx.fd < 0)
 		return;
-	ASSERT_EQ(0, close(self->fd));
 	EXPECT_EQ(0, ir_buf_release(self->buf_a, variant->size));
 	EXPECT_EQ(0, ir_buf_release(self->buf_b, variant->size));
 }
 
+/*
+ * Every page of the new IOAS is in the domain the device is on, and none
+ * of the old: checked over the whole range, not up to the first page that
+ * differs.
+ */
 TEST_F(replace_ioas, across_ioas_maps_new_memory)
 {
+	struct ir_fx *fx = &self->fx;
+	__u32 dev = self->dev.stdev_id;
 	size_t size = variant->size;
+	size_t page = getpagesize(), off;
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_a, NULL));
-	ASSERT_EQ(0, ir_md_check_map(self->fd, self->hwpt_a, IOVA, self->buf_a,
+	fx_replace(_metadata, fx, dev, self->hwpt_a, NULL);
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, self->hwpt_a, IOVA, self->buf_a,
 				     size));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_b, NULL));
-	ASSERT_EQ(0, ir_md_check_map(self->fd, self->hwpt_b, IOVA, self->buf_b,
-				     size))
-	TH_LOG("hwpt %u (ioas %u) does not map buffer B at 0x%llx",
-	       self->hwpt_b, self->ioas_b, (unsigned long long)IOVA);
-	ASSERT_EQ(-EINVAL, ir_md_check_map(self->fd, self->hwpt_b, IOVA,
-					   self->buf_a, size))
-	TH_LOG("hwpt %u maps buffer A: the old IOAS leaked through",
-	       self->hwpt_b);
+	fx_replace(_metadata, fx, dev, self->hwpt_b, NULL);
+	for (off = 0; off < size; off += page) {
+		ASSERT_EQ(0, ir_md_check_map(fx->fd, self->hwpt_b, IOVA + off,
+					     self->buf_b + off, page))
+		TH_LOG("hwpt %u (ioas %u) does not map buffer B at 0x%llx",
+		       self->hwpt_b, self->ioas_b,
+		       (unsigned long long)(IOVA + off));
+		ASSERT_EQ(-EINVAL,
+			  ir_md_check_map(fx->fd, self->hwpt_b, IOVA + off,
+					  self->buf_a + off, page))
+		TH_LOG("hwpt %u maps buffer A at 0x%llx: the old IOAS leaked through",
+		       self->hwpt_b, (unsigned long long)(IOVA + off));
+	}
+	/* And nothing beyond the IOAS's contents. */
+	ASSERT_EQ(-EINVAL, ir_md_check_map(fx->fd, self->hwpt_b, IOVA + size,
+					   self->buf_b, page));
 
 	/* Only hwpt_a still needs A's pages; once it goes, they are unpinned. */
-	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf_a, size, 1));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_a));
-	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf_a, size, 0));
-	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf_b, size, 1));
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, self->buf_a, size, 1));
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_a));
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, self->buf_a, size, 0));
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, self->buf_b, size, 1));
 	/* Nothing refers to IOAS A any more. */
-	ASSERT_EQ(0, ir_destroy(self->fd, self->ioas_a));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->ioas_b));
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->ioas_a));
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->ioas_b));
+	fx_assert_on(_metadata, fx, dev, self->hwpt_b);
 }
 
 TEST_F(replace_ioas, to_ioas_id_creates_then_reuses_auto_domain)
 {
+	struct ir_fx *fx = &self->fx;
+	__u32 dev = self->dev.stdev_id;
+	__u32 dev_flags = variant->huge_iova ? ir_mock_huge_dev_flags() : 0;
 	struct ir_mock_dev dev2;
-	__u32 auto_a, again;
+	__u32 auto_a;
 
 	/* Leave the setup's auto domain so that none exists for IOAS A. */
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_b, NULL));
-	ASSERT_EQ(-ENOENT, ir_destroy(self->fd, self->dev.hwpt_id));
+	fx_replace(_metadata, fx, dev, self->hwpt_b, NULL);
+	ASSERT_EQ(-ENOENT, ir_destroy(fx->fd, self->dev.hwpt_id));
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->ioas_a, &auto_a));
+	fx_replace(_metadata, fx, dev, self->ioas_a, &auto_a);
 	ASSERT_NE(self->ioas_a, auto_a);
 	ASSERT_NE(self->hwpt_a, auto_a)
 	TH_LOG("an IOAS id must get an auto domain, not a user HWPT");
-	ASSERT_EQ(0, ir_md_check_map(self->fd, auto_a, IOVA, self->buf_a,
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, auto_a, IOVA, self->buf_a,
 				     variant->size));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, auto_a));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_b));
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, auto_a));
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_b));
 
 	/* The same IOAS again, and a second device on it: the same domain. */
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->ioas_a, &again));
-	ASSERT_EQ(auto_a, again);
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_a,
-				    variant->huge_iova ?
-					    ir_mock_huge_dev_flags() : 0,
-				    &dev2));
+	fx_replace_noop(_metadata, fx, dev, self->ioas_a, auto_a);
+	fx_dev(_metadata, fx, self->ioas_a, dev_flags, &dev2);
 	ASSERT_EQ(auto_a, dev2.hwpt_id);
+	fx_assert_on(_metadata, fx, dev2.stdev_id, auto_a);
 
 	/* It lives while any device is on it, and not a moment longer. */
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_a, NULL));
-	ASSERT_EQ(0, ir_md_check_map(self->fd, auto_a, IOVA, self->buf_a,
+	fx_replace(_metadata, fx, dev, self->hwpt_a, NULL);
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, auto_a, IOVA, self->buf_a,
 				     variant->size));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, dev2.stdev_id,
-					    self->hwpt_a, NULL));
-	ASSERT_EQ(-ENOENT, ir_md_check_map(self->fd, auto_a, IOVA, self->buf_a,
+	fx_replace(_metadata, fx, dev2.stdev_id, self->hwpt_a, NULL);
+	ASSERT_EQ(-ENOENT, ir_md_check_map(fx->fd, auto_a, IOVA, self->buf_a,
 					   variant->size));
 }
 
 TEST_F(replace_ioas, hwpt_to_other_ioas_id_and_back)
 {
+	struct ir_fx *fx = &self->fx;
+	__u32 dev = self->dev.stdev_id;
 	__u32 auto_b;
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_a, NULL));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->ioas_b, &auto_b));
-	ASSERT_EQ(0, ir_md_check_map(self->fd, auto_b, IOVA, self->buf_b,
+	fx_replace(_metadata, fx, dev, self->hwpt_a, NULL);
+	fx_replace(_metadata, fx, dev, self->ioas_b, &auto_b);
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, auto_b, IOVA, self->buf_b,
 				     variant->size));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_a));
-	ASSERT_EQ(0, ir_md_check_refs(self->fd, self->buf_a, variant->size, 0));
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_a));
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, self->buf_a, variant->size, 0));
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->hwpt_b, NULL));
-	ASSERT_EQ(-ENOENT, ir_destroy(self->fd, auto_b));
-	ASSERT_EQ(0, ir_md_check_map(self->fd, self->hwpt_b, IOVA, self->buf_b,
+	fx_replace(_metadata, fx, dev, self->hwpt_b, NULL);
+	ASSERT_EQ(-ENOENT, ir_destroy(fx->fd, auto_b));
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, self->hwpt_b, IOVA, self->buf_b,
 				     variant->size));
 }
 

@@ -8,98 +8,93 @@
  * container on one shared HWPT; OpenVMM attaches abort/bypass entries to
  * shared persistent nested HWPTs; a guest then moves one device at a time.
  */
-#include <errno.h>
-#include <unistd.h>
-
-#include "kselftest_harness.h"
-
-#include "ir_buf.h"
-#include "ir_iommufd.h"
-#include "ir_mock.h"
-#include "ir_probe.h"
+#include "fixture.h"
 
 #define NDEV 4
 #define BUF_SIZE (16 * 4096UL)
-#define IOVA ((__u64)MOCK_APERTURE_START)
 
 FIXTURE(replace_multi)
 {
-	int fd;
-	__u32 ioas_id;
-	void *buf;
+	struct ir_fx fx;
 	struct ir_mock_dev dev[NDEV];
 	__u32 shared, other;
 };
 
 FIXTURE_SETUP(replace_multi)
 {
-	const char *why;
+	struct ir_fx *fx = &self->fx;
 	int i;
 
-	self->fd = ir_probe_open(&why);
-	if (self->fd < 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0x77, IOVA,
-					  &self->ioas_id, &self->buf));
-	for (i = 0; i < NDEV; i++) {
-		ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0,
-					    &self->dev[i]));
-	}
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev[0].idev_id,
-				   self->ioas_id, 0, &self->shared));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev[0].idev_id,
-				   self->ioas_id, 0, &self->other));
-	for (i = 0; i < NDEV; i++) {
-		ASSERT_EQ(0, ir_mock_domain_replace(self->fd,
-						    self->dev[i].stdev_id,
-						    self->shared, NULL));
-	}
+	if (!fx_open(_metadata, fx))
+		return;
+	fx_ioas(_metadata, fx, BUF_SIZE, 0x77);
+	for (i = 0; i < NDEV; i++)
+		fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev[i]);
+	fx_hwpt(_metadata, fx, self->dev[0].idev_id, fx->ioas_id, 0,
+		&self->shared);
+	fx_hwpt(_metadata, fx, self->dev[0].idev_id, fx->ioas_id, 0,
+		&self->other);
+	for (i = 0; i < NDEV; i++)
+		fx_replace(_metadata, fx, self->dev[i].stdev_id, self->shared,
+			   NULL);
 }
 
 FIXTURE_TEARDOWN(replace_multi)
 {
-	if (self->fd < 0)
-		return;
-	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
+	fx_teardown(_metadata, &self->fx);
 }
 
+/* Each replace moves its device only: at the driver, the others stay. */
 TEST_F(replace_multi, one_moves_others_stay)
 {
-	int i;
+	struct ir_fx *fx = &self->fx;
+	int i, j;
 
 	/* All devices shared one auto domain; leaving it freed it. */
-	ASSERT_EQ(-ENOENT, ir_destroy(self->fd, self->dev[0].hwpt_id));
+	ASSERT_EQ(-ENOENT, ir_destroy(fx->fd, self->dev[0].hwpt_id));
 	for (i = 0; i < NDEV; i++) {
-		ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->shared))
+		unsigned int since = ir_oracle_point();
+
+		ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->shared))
 		TH_LOG("%d of %d devices still on hwpt %u", NDEV - i, NDEV,
 		       self->shared);
-		ASSERT_EQ(0, ir_mock_domain_replace(self->fd,
-						    self->dev[i].stdev_id,
-						    self->other, NULL));
-		ASSERT_EQ(0, ir_md_check_map(self->fd, self->shared, IOVA,
-					     self->buf, BUF_SIZE));
+		fx_replace(_metadata, fx, self->dev[i].stdev_id, self->other,
+			   NULL);
+		for (j = 0; j < NDEV; j++) {
+			struct ir_oracle_attach call;
+
+			fx_assert_on(_metadata, fx, self->dev[j].stdev_id,
+				     j <= i ? self->other : self->shared);
+			if (j == i || ir_oracle_off())
+				continue;
+			ASSERT_EQ(0, ir_oracle_attaches(self->dev[j].stdev_id,
+							false, 0, since, &call,
+							1))
+			TH_LOG("replacing device %d called attach for device %d",
+			       i, j);
+		}
 	}
-	ASSERT_EQ(0, ir_destroy(self->fd, self->shared));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->other));
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->shared));
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->other));
 }
 
 TEST_F(replace_multi, unbind_releases_only_its_hold)
 {
+	struct ir_fx *fx = &self->fx;
+	__u32 auto_id;
 	int i;
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev[0].stdev_id,
-					    self->other, NULL));
+	fx_replace(_metadata, fx, self->dev[0].stdev_id, self->other, NULL);
 	/* Unbinding every device but dev[0]: shared loses its last user. */
 	for (i = 1; i < NDEV; i++) {
-		ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->shared));
-		ASSERT_EQ(0, ir_destroy(self->fd, self->dev[i].stdev_id));
+		ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->shared));
+		ASSERT_EQ(0, ir_destroy(fx->fd, self->dev[i].stdev_id));
 	}
-	ASSERT_EQ(0, ir_destroy(self->fd, self->shared));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->other));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev[0].stdev_id,
-					    self->ioas_id, NULL));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->other));
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->shared));
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->other));
+	fx_assert_on(_metadata, fx, self->dev[0].stdev_id, self->other);
+	fx_replace(_metadata, fx, self->dev[0].stdev_id, fx->ioas_id, &auto_id);
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->other));
 }
 
 TEST_HARNESS_MAIN

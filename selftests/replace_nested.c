@@ -10,57 +10,45 @@
  * then destroys the previous stage-1 (make-before-break); disabling the
  * vIOMMU re-attaches the stage-2 (the parent itself, or the IOAS).
  */
-#include <errno.h>
-#include <unistd.h>
-
-#include "kselftest_harness.h"
-
-#include "ir_buf.h"
-#include "ir_iommufd.h"
-#include "ir_mock.h"
-#include "ir_probe.h"
+#include "fixture.h"
 
 #define BUF_SIZE (16 * 4096UL)
-#define IOVA ((__u64)MOCK_APERTURE_START)
 #define IOTLB_1 0x1111
 #define IOTLB_2 0x2222
 
 FIXTURE(replace_nested)
 {
-	int fd;
-	__u32 ioas_id;
-	void *buf;
+	struct ir_fx fx;
 	struct ir_mock_dev dev;
 	__u32 parent, nested_1, nested_2;
 };
 
+/* A stage-1 of @parent with every IOTLB entry @iotlb, named for the oracle. */
+static int alloc_nested(FIXTURE_DATA(replace_nested) *self, __u32 parent,
+			__u32 iotlb, __u32 *id)
+{
+	return fx_named_hwpt(id, ir_hwpt_alloc_nested(self->fx.fd,
+						      self->dev.idev_id, parent,
+						      0, 0, iotlb, id));
+}
+
 FIXTURE_SETUP(replace_nested)
 {
-	const char *why;
+	struct ir_fx *fx = &self->fx;
 
-	self->fd = ir_probe_open(&why);
-	if (self->fd < 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0x5a, IOVA,
-					  &self->ioas_id, &self->buf));
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
-	ASSERT_EQ(0,
-		  ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent));
-	ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
-					  self->parent, 0, 0, IOTLB_1,
-					  &self->nested_1));
-	ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
-					  self->parent, 0, 0, IOTLB_2,
-					  &self->nested_2));
+	if (!fx_open(_metadata, fx))
+		return;
+	fx_ioas(_metadata, fx, BUF_SIZE, 0x5a);
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev);
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent);
+	ASSERT_EQ(0, alloc_nested(self, self->parent, IOTLB_1, &self->nested_1));
+	ASSERT_EQ(0, alloc_nested(self, self->parent, IOTLB_2, &self->nested_2));
 }
 
 FIXTURE_TEARDOWN(replace_nested)
 {
-	if (self->fd < 0)
-		return;
-	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
+	fx_teardown(_metadata, &self->fx);
 }
 
 static void assert_iotlb(struct __test_metadata *_metadata, int fd,
@@ -79,53 +67,47 @@ TEST_F(replace_nested, nested_to_nested_to_parent_to_ioas)
 {
 	__u32 auto_id;
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->nested_1, NULL));
-	assert_iotlb(_metadata, self->fd, self->nested_1, IOTLB_1);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_1, NULL);
+	assert_iotlb(_metadata, self->fx.fd, self->nested_1, IOTLB_1);
 	/* A parent with children, and a child with a device, stay. */
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->nested_1));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->nested_1));
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->nested_2, NULL));
-	assert_iotlb(_metadata, self->fd, self->nested_2, IOTLB_2);
-	ASSERT_EQ(0, ir_destroy(self->fd, self->nested_1));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_2, NULL);
+	assert_iotlb(_metadata, self->fx.fd, self->nested_2, IOTLB_2);
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->nested_1));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent));
 
 	/* vIOMMU disabled: back to the stage-2 itself. */
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->parent, NULL));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->nested_2));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent));
-	ASSERT_EQ(0, ir_md_check_map(self->fd, self->parent, IOVA, self->buf,
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->parent, NULL);
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->nested_2));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent));
+	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, self->parent, IOVA, self->fx.buf,
 				     BUF_SIZE));
 
 	/* And to the IOAS: an auto domain, never the nest parent. */
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->ioas_id, &auto_id));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->fx.ioas_id, &auto_id);
 	ASSERT_NE(self->parent, auto_id);
-	ASSERT_EQ(0, ir_destroy(self->fd, self->parent));
-	ASSERT_EQ(0, ir_md_check_map(self->fd, auto_id, IOVA, self->buf,
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->parent));
+	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, auto_id, IOVA, self->fx.buf,
 				     BUF_SIZE));
 }
 
 TEST_F(replace_nested, invalidate_hits_only_its_hwpt)
 {
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->nested_1, NULL));
-	ASSERT_EQ(0, ir_mock_invalidate(self->fd, self->nested_1, 0, 1));
-	ASSERT_EQ(0, ir_md_check_iotlb(self->fd, self->nested_1, 1, 0));
-	ASSERT_EQ(0, ir_md_check_iotlb(self->fd, self->nested_1, 0, IOTLB_1));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_1, NULL);
+	ASSERT_EQ(0, ir_mock_invalidate(self->fx.fd, self->nested_1, 0, 1));
+	ASSERT_EQ(0, ir_md_check_iotlb(self->fx.fd, self->nested_1, 1, 0));
+	ASSERT_EQ(0, ir_md_check_iotlb(self->fx.fd, self->nested_1, 0, IOTLB_1));
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->nested_2, NULL));
-	assert_iotlb(_metadata, self->fd, self->nested_2, IOTLB_2);
-	ASSERT_EQ(0, ir_mock_invalidate(self->fd, self->nested_2,
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_2, NULL);
+	assert_iotlb(_metadata, self->fx.fd, self->nested_2, IOTLB_2);
+	ASSERT_EQ(0, ir_mock_invalidate(self->fx.fd, self->nested_2,
 					IOMMU_TEST_INVALIDATE_FLAG_ALL, 0));
-	assert_iotlb(_metadata, self->fd, self->nested_2, 0);
+	assert_iotlb(_metadata, self->fx.fd, self->nested_2, 0);
 	/* The HWPT left behind keeps its own state, untouched. */
-	ASSERT_EQ(0, ir_md_check_iotlb(self->fd, self->nested_1, 0, IOTLB_1));
-	ASSERT_EQ(0, ir_md_check_iotlb(self->fd, self->nested_1, 1, 0));
+	ASSERT_EQ(0, ir_md_check_iotlb(self->fx.fd, self->nested_1, 0, IOTLB_1));
+	ASSERT_EQ(0, ir_md_check_iotlb(self->fx.fd, self->nested_1, 1, 0));
 }
 
 /* QEMU's make-before-break loop: alloc, replace, destroy the previous. */
@@ -134,34 +116,30 @@ TEST_F(replace_nested, make_before_break_churn)
 	__u32 cur = self->nested_1, next;
 	unsigned int i;
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id, cur,
-					    NULL));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->nested_2));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, cur, NULL);
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->nested_2));
 	for (i = 0; i < 32; i++) {
-		ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
-						  self->parent, 0, 0, 0x100 + i,
-						  &next));
-		ASSERT_EQ(0, ir_mock_domain_replace(
-				     self->fd, self->dev.stdev_id, next, NULL));
-		ASSERT_EQ(0, ir_destroy(self->fd, cur))
+		ASSERT_EQ(0, alloc_nested(self, self->parent, 0x100 + i, &next));
+		fx_replace(_metadata, &self->fx, self->dev.stdev_id, next, NULL);
+		ASSERT_EQ(0, ir_destroy(self->fx.fd, cur))
 		TH_LOG("round %u: stage-1 %u still held after replace", i, cur);
-		assert_iotlb(_metadata, self->fd, next, 0x100 + i);
+		assert_iotlb(_metadata, self->fx.fd, next, 0x100 + i);
 		cur = next;
 	}
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, cur));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, cur));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent));
 }
 
 TEST_F(replace_nested, nested_needs_nest_parent)
 {
 	__u32 plain, bad;
 
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   0, &plain));
-	ASSERT_EQ(-EINVAL, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
+	fx_hwpt(_metadata, &self->fx, self->dev.idev_id, self->fx.ioas_id, 0,
+		&plain);
+	ASSERT_EQ(-EINVAL, ir_hwpt_alloc_nested(self->fx.fd, self->dev.idev_id,
 						plain, 0, 0, IOTLB_1, &bad));
 	ASSERT_EQ(-EINVAL,
-		  ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
+		  ir_hwpt_alloc_nested(self->fx.fd, self->dev.idev_id,
 				       self->dev.hwpt_id, 0, 0, IOTLB_1, &bad));
 }
 

@@ -13,15 +13,7 @@
  * Built only where the tree under test's headers have the PASID ops
  * (IR_HAVE_PASID, set by scripts/kernel-tree.mk); probed at run time.
  */
-#include <errno.h>
-#include <unistd.h>
-
-#include "kselftest_harness.h"
-
-#include "ir_buf.h"
-#include "ir_iommufd.h"
-#include "ir_mock.h"
-#include "ir_probe.h"
+#include "fixture.h"
 
 #ifndef IR_HAVE_PASID
 TEST(pasid_replace)
@@ -32,77 +24,101 @@ TEST(pasid_replace)
 #else
 
 #define BUF_SIZE (16 * 4096UL)
-#define IOVA ((__u64)MOCK_APERTURE_START)
 #define PASID 100
 
 FIXTURE(replace_pasid)
 {
-	int fd;
-	__u32 ioas_id;
-	void *buf;
+	struct ir_fx fx;
 	struct ir_mock_dev dev;
 	__u32 hwpt_a, hwpt_b, rid_a, rid_b;
 };
 
 FIXTURE_SETUP(replace_pasid)
 {
-	const char *why;
+	struct ir_fx *fx = &self->fx;
+	__u32 idev, ioas;
 
-	self->fd = ir_probe_open(&why);
-	if (self->fd < 0)
-		SKIP(return, "%s", why);
-	if (!ir_probe_test_op(self->fd, IOMMU_TEST_OP_PASID_CHECK_HWPT))
+	if (!fx_open(_metadata, fx))
+		return;
+	if (!ir_probe_test_op(fx->fd, IOMMU_TEST_OP_PASID_CHECK_HWPT))
 		SKIP(return,
 		     "the running kernel's mock driver has no PASID ops (EOPNOTSUPP)");
-	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0x11, IOVA,
-					  &self->ioas_id, &self->buf));
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id,
-				    MOCK_FLAGS_DEVICE_PASID, &self->dev));
+	fx_ioas(_metadata, fx, BUF_SIZE, 0x11);
+	fx_dev(_metadata, fx, fx->ioas_id, MOCK_FLAGS_DEVICE_PASID, &self->dev);
+	idev = self->dev.idev_id;
+	ioas = fx->ioas_id;
 	/* A PASID can only be attached to a HWPT made for PASIDs. */
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   IOMMU_HWPT_ALLOC_PASID, &self->hwpt_a));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   IOMMU_HWPT_ALLOC_PASID, &self->hwpt_b));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   IOMMU_HWPT_ALLOC_PASID, &self->rid_a));
-	ASSERT_EQ(0, ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				   IOMMU_HWPT_ALLOC_PASID, &self->rid_b));
+	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID, &self->hwpt_a);
+	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID, &self->hwpt_b);
+	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID, &self->rid_a);
+	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID, &self->rid_b);
 	/*
 	 * A PASID attaches only while the RID is on a PASID-compatible
 	 * domain, which the auto domain MOCK_DOMAIN gave it is not (EINVAL).
 	 */
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, self->dev.stdev_id,
-					    self->rid_a, NULL));
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->rid_a, NULL);
 }
 
 FIXTURE_TEARDOWN(replace_pasid)
 {
-	if (self->fd < 0)
+	fx_teardown(_metadata, &self->fx);
+}
+
+/*
+ * At the driver, PASID @pasid of @stdev is on @hwpt_id, and since @since
+ * its set_dev_pasid op was called for it @calls times, the first time for
+ * @first_hwpt with result @first_ret. PASID_CHECK_HWPT must agree.
+ */
+static void assert_pasid(struct __test_metadata *_metadata, struct ir_fx *fx,
+			 __u32 stdev, __u32 pasid, __u32 hwpt_id,
+			 unsigned int since, int calls, __u32 first_hwpt,
+			 int first_ret)
+{
+	struct ir_oracle_attach call;
+	__u32 cur;
+
+	ASSERT_EQ(0, ir_pasid_check_hwpt(fx->fd, stdev, pasid, hwpt_id))
+	TH_LOG("PASID_CHECK_HWPT: pasid %u is not on hwpt %u", pasid, hwpt_id);
+	if (ir_oracle_off()) {
+		fx->unchecked++;
 		return;
-	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
+	}
+	ASSERT_EQ(0, ir_oracle_current(stdev, true, pasid, &cur));
+	ASSERT_EQ(hwpt_id, cur)
+	TH_LOG("the driver's last domain for pasid %u is not hwpt %u", pasid,
+	       hwpt_id);
+	ASSERT_EQ(calls, ir_oracle_attaches(stdev, true, pasid, since, &call,
+					    1));
+	if (!calls)
+		return;
+	ASSERT_EQ(first_hwpt, call.hwpt_id);
+	ASSERT_EQ(first_ret, call.ret);
 }
 
 TEST_F(replace_pasid, pasid_follows_replace)
 {
 	__u32 stdev = self->dev.stdev_id;
+	unsigned int since;
 
 	/* Replace needs an attached PASID: it is not an attach. */
-	ASSERT_EQ(-EINVAL, ir_pasid_replace(self->fd, stdev, PASID,
+	ASSERT_EQ(-EINVAL, ir_pasid_replace(self->fx.fd, stdev, PASID,
 					    self->hwpt_a));
-	ASSERT_EQ(0, ir_pasid_attach(self->fd, stdev, PASID, self->hwpt_a));
-	ASSERT_EQ(0, ir_pasid_check_hwpt(self->fd, stdev, PASID, self->hwpt_a));
-	ASSERT_EQ(0, ir_pasid_replace(self->fd, stdev, PASID, self->hwpt_b));
-	ASSERT_EQ(0, ir_pasid_check_hwpt(self->fd, stdev, PASID, self->hwpt_b))
-		TH_LOG("pasid %u is not on hwpt %u after the replace", PASID,
-		       self->hwpt_b);
+	since = ir_oracle_point();
+	ASSERT_EQ(0, ir_pasid_attach(self->fx.fd, stdev, PASID, self->hwpt_a));
+	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_a, since,
+		     1, self->hwpt_a, 0);
+	since = ir_oracle_point();
+	ASSERT_EQ(0, ir_pasid_replace(self->fx.fd, stdev, PASID, self->hwpt_b));
+	/* One call, straight to the new domain. */
+	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_b, since,
+		     1, self->hwpt_b, 0);
 	ASSERT_EQ(-EINVAL,
-		  ir_pasid_check_hwpt(self->fd, stdev, PASID, self->hwpt_a));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_a));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->hwpt_b));
-	ASSERT_EQ(0, ir_pasid_detach(self->fd, stdev, PASID));
-	ASSERT_EQ(0, ir_pasid_check_hwpt(self->fd, stdev, PASID, 0));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_b));
+		  ir_pasid_check_hwpt(self->fx.fd, stdev, PASID, self->hwpt_a));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_a));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_b));
+	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, PASID));
+	ASSERT_EQ(0, ir_pasid_check_hwpt(self->fx.fd, stdev, PASID, 0));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_b));
 }
 
 /* The mock refuses any replace of this PASID, by design (ENOMEM). */
@@ -110,28 +126,35 @@ TEST_F(replace_pasid, refused_replace_keeps_old_and_no_reference)
 {
 	__u32 stdev = self->dev.stdev_id, pasid = IOMMU_TEST_PASID_RESERVED;
 
-	ASSERT_EQ(0, ir_pasid_attach(self->fd, stdev, pasid, self->hwpt_a));
+	unsigned int since;
+
+	ASSERT_EQ(0, ir_pasid_attach(self->fx.fd, stdev, pasid, self->hwpt_a));
+	since = ir_oracle_point();
 	ASSERT_EQ(-ENOMEM,
-		  ir_pasid_replace(self->fd, stdev, pasid, self->hwpt_b));
-	ASSERT_EQ(0, ir_pasid_check_hwpt(self->fd, stdev, pasid, self->hwpt_a))
-		TH_LOG("pasid %u left hwpt %u although the replace failed",
-		       pasid, self->hwpt_a);
-	ASSERT_EQ(0, ir_destroy(self->fd, self->hwpt_b))
+		  ir_pasid_replace(self->fx.fd, stdev, pasid, self->hwpt_b));
+	/* The driver refused hwpt_b, and was asked nothing else. */
+	assert_pasid(_metadata, &self->fx, stdev, pasid, self->hwpt_a, since,
+		     1, self->hwpt_b, -ENOMEM);
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_b))
 		TH_LOG("refused hwpt %u is still referenced", self->hwpt_b);
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->hwpt_a));
-	ASSERT_EQ(0, ir_pasid_detach(self->fd, stdev, pasid));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_a));
+	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, pasid));
 }
 
 TEST_F(replace_pasid, rid_replace_leaves_pasid)
 {
 	__u32 stdev = self->dev.stdev_id;
+	unsigned int since;
 
-	ASSERT_EQ(0, ir_pasid_attach(self->fd, stdev, PASID, self->hwpt_a));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->rid_b, NULL));
-	ASSERT_EQ(0, ir_pasid_check_hwpt(self->fd, stdev, PASID, self->hwpt_a));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->rid_a));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->hwpt_a));
-	ASSERT_EQ(0, ir_pasid_detach(self->fd, stdev, PASID));
+	ASSERT_EQ(0, ir_pasid_attach(self->fx.fd, stdev, PASID, self->hwpt_a));
+	since = ir_oracle_point();
+	fx_replace(_metadata, &self->fx, stdev, self->rid_b, NULL);
+	/* The driver was not asked to touch the PASID. */
+	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_a, since,
+		     0, 0, 0);
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->rid_a));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_a));
+	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, PASID));
 }
 #endif
 

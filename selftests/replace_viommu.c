@@ -16,15 +16,7 @@
  * Built only where the uapi headers of the tree under test have vIOMMU
  * objects and its iommufd_test.h the mock vIOMMU type; probed at run time.
  */
-#include <errno.h>
-#include <unistd.h>
-
-#include "kselftest_harness.h"
-
-#include "ir_buf.h"
-#include "ir_iommufd.h"
-#include "ir_mock.h"
-#include "ir_probe.h"
+#include "fixture.h"
 
 #if !defined(IOMMU_VIOMMU_ALLOC) || !defined(IOMMU_VIOMMU_TYPE_SELFTEST)
 TEST(viommu_replace)
@@ -35,95 +27,89 @@ TEST(viommu_replace)
 #else
 
 #define BUF_SIZE (16 * 4096UL)
-#define IOVA ((__u64)MOCK_APERTURE_START)
 
 FIXTURE(replace_viommu)
 {
-	int fd;
-	__u32 ioas_id;
-	void *buf;
+	struct ir_fx fx;
 	struct ir_mock_dev dev;
 	__u32 parent, viommu, vdev, s1_a, s1_b;
 };
 
+/* A stage-1 on the vIOMMU (pt_id names the vIOMMU, not the parent). */
+static int alloc_s1(FIXTURE_DATA(replace_viommu) *self, __u32 iotlb,
+		    __u32 *id)
+{
+	return fx_named_hwpt(id, ir_hwpt_alloc_nested(self->fx.fd,
+						      self->dev.idev_id,
+						      self->viommu, 0, 0, iotlb,
+						      id));
+}
+
 FIXTURE_SETUP(replace_viommu)
 {
-	const char *why;
+	struct ir_fx *fx = &self->fx;
 	int rc;
 
-	self->fd = ir_probe_open(&why);
-	if (self->fd < 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ir_ioas_alloc_mapped(self->fd, BUF_SIZE, 0x44, IOVA,
-					  &self->ioas_id, &self->buf));
-	ASSERT_EQ(0, ir_mock_domain(self->fd, self->ioas_id, 0, &self->dev));
-	ASSERT_EQ(0,
-		  ir_hwpt_alloc(self->fd, self->dev.idev_id, self->ioas_id,
-				IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent));
-	rc = ir_viommu_alloc(self->fd, self->dev.idev_id, self->parent,
+	if (!fx_open(_metadata, fx))
+		return;
+	fx_ioas(_metadata, fx, BUF_SIZE, 0x44);
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev);
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent);
+	rc = ir_viommu_alloc(fx->fd, self->dev.idev_id, self->parent,
 			     IOMMU_VIOMMU_TYPE_SELFTEST, &self->viommu);
 	if (rc == -ENOTTY || rc == -EOPNOTSUPP)
 		SKIP(return,
-			   "the running kernel has no vIOMMU (IOMMU_VIOMMU_ALLOC: %s)",
-			   rc == -ENOTTY ? "ENOTTY" : "EOPNOTSUPP");
+		     "the running kernel has no vIOMMU (IOMMU_VIOMMU_ALLOC: %s)",
+		     rc == -ENOTTY ? "ENOTTY" : "EOPNOTSUPP");
 	ASSERT_EQ(0, rc);
-	ASSERT_EQ(0, ir_vdevice_alloc(self->fd, self->viommu, self->dev.idev_id,
+	ASSERT_EQ(0, ir_vdevice_alloc(fx->fd, self->viommu, self->dev.idev_id,
 				      0x99, &self->vdev));
-	/* Stage-1s on the vIOMMU: pt_id names the vIOMMU, not the parent. */
-	ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
-					  self->viommu, 0, 0, 0x1111,
-					  &self->s1_a));
-	ASSERT_EQ(0, ir_hwpt_alloc_nested(self->fd, self->dev.idev_id,
-					  self->viommu, 0, 0, 0x2222,
-					  &self->s1_b));
+	ASSERT_EQ(0, alloc_s1(self, 0x1111, &self->s1_a));
+	ASSERT_EQ(0, alloc_s1(self, 0x2222, &self->s1_b));
 }
 
 FIXTURE_TEARDOWN(replace_viommu)
 {
-	if (self->fd < 0)
-		return;
-	ASSERT_EQ(0, close(self->fd));
-	EXPECT_EQ(0, ir_buf_release(self->buf, BUF_SIZE));
+	fx_teardown(_metadata, &self->fx);
 }
 
 TEST_F(replace_viommu, stage1_to_stage1_to_parent)
 {
 	__u32 stdev = self->dev.stdev_id;
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->s1_a, NULL));
-	ASSERT_EQ(0, ir_md_check_iotlb(self->fd, self->s1_a, 0, 0x1111));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->s1_b, NULL));
-	ASSERT_EQ(0, ir_md_check_iotlb(self->fd, self->s1_b, 0, 0x2222));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_a))
+	fx_replace(_metadata, &self->fx, stdev, self->s1_a, NULL);
+	ASSERT_EQ(0, ir_md_check_iotlb(self->fx.fd, self->s1_a, 0, 0x1111));
+	fx_replace(_metadata, &self->fx, stdev, self->s1_b, NULL);
+	ASSERT_EQ(0, ir_md_check_iotlb(self->fx.fd, self->s1_b, 0, 0x2222));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->s1_a))
 	TH_LOG("stage-1 %u still held after the replace", self->s1_a);
 	/* The vIOMMU is held, the parent by the vIOMMU. */
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->viommu));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->viommu));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent));
 
-	ASSERT_EQ(0,
-		  ir_mock_domain_replace(self->fd, stdev, self->parent, NULL));
-	ASSERT_EQ(0, ir_md_check_map(self->fd, self->parent, IOVA, self->buf,
+	fx_replace(_metadata, &self->fx, stdev, self->parent, NULL);
+	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, self->parent, IOVA, self->fx.buf,
 				     BUF_SIZE));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_b));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->vdev));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->viommu));
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->parent));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->s1_b));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->vdev));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->viommu));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent));
 }
 
 TEST_F(replace_viommu, vdevice_holds_viommu_not_device)
 {
 	__u32 stdev = self->dev.stdev_id;
 
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->s1_a, NULL));
-	ASSERT_EQ(0, ir_mock_domain_replace(self->fd, stdev, self->s1_b, NULL));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_a));
-	ASSERT_EQ(0,
-		  ir_mock_domain_replace(self->fd, stdev, self->parent, NULL));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->s1_b));
+	fx_replace(_metadata, &self->fx, stdev, self->s1_a, NULL);
+	fx_replace(_metadata, &self->fx, stdev, self->s1_b, NULL);
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->s1_a));
+	fx_replace(_metadata, &self->fx, stdev, self->parent, NULL);
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->s1_b));
 	/* Its stage-1s gone, the vDEVICE alone keeps the vIOMMU. */
-	ASSERT_EQ(-EBUSY, ir_destroy(self->fd, self->viommu));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->vdev));
-	ASSERT_EQ(0, ir_destroy(self->fd, self->viommu));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->viommu));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->vdev));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->viommu));
 }
 #endif
 

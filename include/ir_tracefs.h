@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel's tracing through tracefs: kprobe events, a trace instance of
+ * our own and its event stream. Only what the device-side oracle needs.
+ */
+#ifndef IR_TRACEFS_H
+#define IR_TRACEFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The mounted tracefs (/sys/kernel/tracing or its debugfs alias), or NULL. */
+const char *ir_tracefs_root(void);
+
+/* Writes @text into tracefs file @rel (relative to the root). 0 or -errno. */
+int ir_tracefs_write(const char *rel, const char *text, bool append);
+
+/* Whether @sym is a function of the running kernel (/proc/kallsyms). */
+bool ir_ksym_is_function(const char *sym);
+
+/*
+ * A trace instance of our own, named @name: its events go to its own ring
+ * buffer, so nothing another tracer set up is disturbed. Only the events
+ * of this process (and its children) are recorded. 0 or -errno.
+ */
+int ir_trace_instance_create(const char *name);
+/* Disables the instance's events and removes it. */
+void ir_trace_instance_remove(const char *name);
+/* Removes instances @prefix<pid> whose process is gone. */
+void ir_trace_instance_reap(const char *prefix);
+
+/*
+ * Reads what the instance recorded since the last read, without waiting:
+ * a malloc'ed NUL-terminated text (trace_pipe lines) in *@text, or -errno.
+ */
+int ir_trace_instance_consume(const char *name, char **text);
+
+#endif /* IR_TRACEFS_H */

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every replace test starts from and ends with, and the driver-level
+ * checks every replace is followed by.
+ *
+ * A test embeds struct ir_fx in its FIXTURE and calls fx_open() first
+ * thing in FIXTURE_SETUP (returning when it says so): it opens /dev/iommu (or SKIPs with the reason)
+ * and starts the device-side oracle. fx_teardown() closes the iommufd,
+ * proves every page it pinned is unpinned, and turns a test that passed
+ * with driver-level checks it could not make into a SKIP that says why.
+ */
+#ifndef IR_FIXTURE_H
+#define IR_FIXTURE_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "ir_buf.h"
+#include "ir_iommufd.h"
+#include "ir_mock.h"
+#include "ir_oracle.h"
+#include "ir_probe.h"
+
+/* Where tests map: the start of the mock domain's aperture. */
+#define IOVA ((__u64)MOCK_APERTURE_START)
+
+struct ir_fx {
+	int fd;
+	__u32 ioas_id; /* fx_ioas(): an IOAS with buf mapped at IOVA */
+	void *buf;
+	size_t size;
+	unsigned int unchecked; /* driver-level checks the oracle could not make */
+};
+
+/*
+ * One line per test program, before its tests: whether their driver-level
+ * checks can run here, so a TAP reader (and run.sh's summary) sees it.
+ */
+static void __attribute__((constructor)) fx_report_oracle(void)
+{
+	const char *why;
+
+	if (ir_oracle_start(&why))
+		ksft_print_msg("device-side oracle: off (%s)\n", why);
+	else
+		ksft_print_msg("device-side oracle: on\n");
+	ir_oracle_stop();
+}
+
+/* false when the test SKIPs: FIXTURE_SETUP must then return at once. */
+static inline bool fx_open(struct __test_metadata *_metadata, struct ir_fx *fx)
+{
+	const char *why;
+
+	fx->fd = ir_probe_open(&why);
+	if (fx->fd < 0)
+		SKIP(return false, "%s", why);
+	ir_oracle_start(&why);
+	return true;
+}
+
+/* An IOAS with @size bytes of @fill mapped at IOVA. */
+static inline void fx_ioas(struct __test_metadata *_metadata, struct ir_fx *fx,
+			   size_t size, int fill)
+{
+	ASSERT_EQ(0, ir_ioas_alloc_mapped(fx->fd, size, fill, IOVA,
+					  &fx->ioas_id, &fx->buf));
+	fx->size = size;
+}
+
+static inline void fx_teardown(struct __test_metadata *_metadata,
+			       struct ir_fx *fx)
+{
+	if (fx->fd < 0)
+		return;
+	ASSERT_EQ(0, close(fx->fd));
+	/* Closing the iommufd must unpin every page it pinned: no leak. */
+	if (fx->buf)
+		EXPECT_EQ(0, ir_buf_release(fx->buf, fx->size));
+	if (fx->unchecked && _metadata->exit_code == KSFT_PASS)
+		SKIP(, "device-side oracle off (%s): %u driver-level checks not made",
+		     ir_oracle_off(), fx->unchecked);
+	ir_oracle_stop();
+}
+
+/*
+ * Runs @call, an allocation that writes a HWPT id to *@id, and names the
+ * domain the driver allocated for it. Evaluates to @call's result.
+ */
+#define fx_named_hwpt(id, call)                                                \
+	({                                                                     \
+		unsigned int __since = ir_oracle_point();                      \
+		int __rc = (call);                                             \
+		if (!__rc)                                                     \
+			__rc = ir_oracle_name_hwpt(__since, *(id));            \
+		__rc;                                                          \
+	})
+
+/* A mock device on @pt_id, known to the oracle with its first domain. */
+static inline void fx_dev(struct __test_metadata *_metadata, struct ir_fx *fx,
+			  __u32 pt_id, __u32 dev_flags, struct ir_mock_dev *dev)
+{
+	unsigned int since = ir_oracle_point();
+
+	ASSERT_EQ(0, ir_mock_domain(fx->fd, pt_id, dev_flags, dev));
+	ASSERT_EQ(0, ir_oracle_name_dev(since, dev->stdev_id));
+	ASSERT_EQ(0, ir_oracle_name_hwpt(since, dev->hwpt_id));
+}
+
+/* A paging HWPT for device @idev_id on @pt_id, named for the oracle. */
+static inline void fx_hwpt(struct __test_metadata *_metadata, struct ir_fx *fx,
+			   __u32 idev_id, __u32 pt_id, __u32 flags, __u32 *id)
+{
+	ASSERT_EQ(0, fx_named_hwpt(id, ir_hwpt_alloc(fx->fd, idev_id, pt_id,
+						     flags, id)));
+}
+
+/* How a driver-level check failed: every attach call since @since. */
+static inline void fx_log_attaches(struct __test_metadata *_metadata,
+				   __u32 stdev_id, unsigned int since)
+{
+	struct ir_oracle_attach calls[8];
+	int i, n;
+
+	n = ir_oracle_attaches(stdev_id, false, 0, since, calls, 8);
+	TH_LOG("the driver saw %d attach call(s) for device %u:", n, stdev_id);
+	for (i = 0; i < n && i < 8; i++) {
+		if (calls[i].hwpt_id == IR_ORACLE_BLOCKED)
+			TH_LOG("  blocking domain, ret %d", calls[i].ret);
+		else if (calls[i].hwpt_id == IR_ORACLE_UNNAMED)
+			TH_LOG("  a domain of no HWPT, ret %d", calls[i].ret);
+		else
+			TH_LOG("  hwpt %u, ret %d", calls[i].hwpt_id,
+			       calls[i].ret);
+	}
+}
+
+/* The driver's current domain for @stdev_id's RID is HWPT @hwpt_id's. */
+static inline void fx_assert_on(struct __test_metadata *_metadata,
+				struct ir_fx *fx, __u32 stdev_id, __u32 hwpt_id)
+{
+	__u32 cur;
+
+	if (ir_oracle_off()) {
+		fx->unchecked++;
+		return;
+	}
+	ASSERT_EQ(0, ir_oracle_current(stdev_id, false, 0, &cur));
+	ASSERT_EQ(hwpt_id, cur)
+	TH_LOG("device %u: the driver's last attached domain is not hwpt %u",
+	       stdev_id, hwpt_id);
+}
+
+/*
+ * Replaces device @stdev_id onto @pt_id (a HWPT, or an IOAS: then *@out
+ * gets its auto domain) and proves at the driver that the device went
+ * there in one step: one attach call, of the new domain, which succeeded
+ * (no blocking or default domain in between).
+ */
+static inline void fx_replace(struct __test_metadata *_metadata,
+			      struct ir_fx *fx, __u32 stdev_id, __u32 pt_id,
+			      __u32 *out)
+{
+	unsigned int since = ir_oracle_point();
+	struct ir_oracle_attach call;
+	__u32 hwpt_id;
+	int n;
+
+	ASSERT_EQ(0, ir_mock_domain_replace(fx->fd, stdev_id, pt_id, &hwpt_id));
+	if (out)
+		*out = hwpt_id;
+	if (ir_oracle_off()) {
+		fx->unchecked++;
+		return;
+	}
+	/* An IOAS id: its auto domain, allocated now or found again. */
+	if (hwpt_id != pt_id)
+		ASSERT_EQ(0, ir_oracle_name_hwpt(since, hwpt_id));
+	n = ir_oracle_attaches(stdev_id, false, 0, since, &call, 1);
+	if (n != 1 || call.hwpt_id != hwpt_id || call.ret)
+		fx_log_attaches(_metadata, stdev_id, since);
+	ASSERT_EQ(1, n);
+	ASSERT_EQ(hwpt_id, call.hwpt_id);
+	ASSERT_EQ(0, call.ret);
+	fx_assert_on(_metadata, fx, stdev_id, hwpt_id);
+}
+
+/*
+ * A replace of @stdev_id onto @pt_id (a HWPT, or an IOAS) that names the
+ * HWPT @hwpt_id it is on already: it succeeds, and the driver is not
+ * called at all.
+ */
+static inline void fx_replace_noop(struct __test_metadata *_metadata,
+				   struct ir_fx *fx, __u32 stdev_id,
+				   __u32 pt_id, __u32 hwpt_id)
+{
+	unsigned int since = ir_oracle_point();
+	struct ir_oracle_attach call;
+	__u32 out;
+	int n;
+
+	ASSERT_EQ(0, ir_mock_domain_replace(fx->fd, stdev_id, pt_id, &out));
+	ASSERT_EQ(hwpt_id, out);
+	if (ir_oracle_off()) {
+		fx->unchecked++;
+		return;
+	}
+	n = ir_oracle_attaches(stdev_id, false, 0, since, &call, 1);
+	if (n)
+		fx_log_attaches(_metadata, stdev_id, since);
+	ASSERT_EQ(0, n);
+	fx_assert_on(_metadata, fx, stdev_id, hwpt_id);
+}
+
+/*
+ * A replace of @stdev_id onto @pt_id that the kernel must refuse with
+ * @err, leaving the driver where it was: its current domain unchanged and
+ * no other domain successfully attached in between (a failed attach of the
+ * new one, or an unwind to the old one, are allowed).
+ */
+static inline void fx_replace_fails(struct __test_metadata *_metadata,
+				    struct ir_fx *fx, int err, __u32 stdev_id,
+				    __u32 pt_id)
+{
+	unsigned int since = ir_oracle_point();
+	struct ir_oracle_attach calls[8];
+	__u32 before = 0;
+	int i, n;
+
+	if (!ir_oracle_off())
+		ASSERT_EQ(0, ir_oracle_current(stdev_id, false, 0, &before));
+	ASSERT_EQ(err, ir_mock_domain_replace(fx->fd, stdev_id, pt_id, NULL));
+	if (ir_oracle_off()) {
+		fx->unchecked++;
+		return;
+	}
+	n = ir_oracle_attaches(stdev_id, false, 0, since, calls, 8);
+	ASSERT_LE(0, n);
+	for (i = 0; i < n && i < 8; i++) {
+		if (calls[i].ret || calls[i].hwpt_id == before)
+			continue;
+		fx_log_attaches(_metadata, stdev_id, since);
+		ASSERT_EQ(before, calls[i].hwpt_id)
+		TH_LOG("a refused replace left another domain attached");
+	}
+	fx_assert_on(_metadata, fx, stdev_id, before);
+}
+
+#endif /* IR_FIXTURE_H */
