@@ -17,10 +17,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "ir_buf.h"
 #include "ir_iommufd.h"
 #include "ir_mock.h"
 #include "ir_probe.h"
 #include "ir_stats.h"
+#include "ir_util.h"
 #include "load.h"
 #include "numa_place.h"
 #include "scenarios.h"
@@ -28,7 +30,6 @@
 #define SCHEMA "iommufd-replace-bench/1"
 #define IOVA ((__u64)MOCK_APERTURE_START)
 #define MAX_META 16
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #ifndef fallthrough
 #define fallthrough __attribute__((__fallthrough__))
 #endif

@@ -24,7 +24,8 @@
 #include <linux/types.h>
 
 /* What a domain of the log is, when it is none of our HWPTs. */
-#define IR_ORACLE_BLOCKED ((__u32)-1) /* the mock's blocking (= default) domain */
+#define IR_ORACLE_BLOCKED \
+	((__u32)-1) /* the mock's blocking (= default) domain */
 #define IR_ORACLE_UNNAMED ((__u32)-2) /* a domain no HWPT id was given for */
 
 /*

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The mounted tracefs (/sys/kernel/tracing or its debugfs alias), or NULL. */
 const char *ir_tracefs_root(void);
@@ -20,8 +21,12 @@ bool ir_ksym_is_function(const char *sym);
 
 /*
  * A trace instance of our own, named @name: its events go to its own ring
- * buffer, so nothing another tracer set up is disturbed. Only the events
- * of this process (and its children) are recorded. 0 or -errno.
+ * buffer, so nothing another tracer set up is disturbed. 0 or -errno.
+ *
+ * It records every process's events: set_event_pid would hook the
+ * scheduler's tracepoints, and patching those live (as every test's start
+ * and end would) crashed a TCG guest in ttwu_do_wakeup (an int3 the kernel
+ * no longer knew). A reader filters by ir_trace_line_pid() instead.
  */
 int ir_trace_instance_create(const char *name);
 /* Disables the instance's events and removes it. */
@@ -34,5 +39,8 @@ void ir_trace_instance_reap(const char *prefix);
  * a malloc'ed NUL-terminated text (trace_pipe lines) in *@text, or -errno.
  */
 int ir_trace_instance_consume(const char *name, char **text);
+
+/* The pid of the task that recorded trace_pipe line @line, or -1. */
+pid_t ir_trace_line_pid(const char *line);
 
 #endif /* IR_TRACEFS_H */

@@ -9,6 +9,7 @@
 
 #include "ir_oracle.h"
 #include "ir_tracefs.h"
+#include "ir_util.h"
 
 #define GROUP "iommufd_replace"
 #define INSTANCE_PREFIX "iommufd_replace_"
@@ -57,47 +58,54 @@ static struct {
 	char reason[160];
 } o = { .off = "device-side oracle not started" };
 
+/* The attach ops: domain, device (and PASID), domain type, result. */
+static const char *const rid_probes[] = {
+	"p:" GROUP
+	"/attach mock_domain_nop_attach domain=$arg1:x64 dev=$arg2:x64 " DOMAIN_TYPE,
+	"r:" GROUP "/attach_ret mock_domain_nop_attach ret=$retval:s32",
+};
+
+static const char *const pasid_probes[] = {
+	"p:" GROUP
+	"/pasid mock_domain_set_dev_pasid_nop domain=$arg1:x64 dev=$arg2:x64 pasid=$arg3:u32 " DOMAIN_TYPE,
+	"r:" GROUP "/pasid_ret mock_domain_set_dev_pasid_nop ret=$retval:s32",
+};
+
+static int define(const char *def)
+{
+	char line[256];
+
+	if ((size_t)snprintf(line, sizeof(line), "%s\n", def) >= sizeof(line))
+		return -ENAMETOOLONG;
+	return ir_tracefs_write("kprobe_events", line, true);
+}
+
 static int define_probes(void)
 {
 	char def[256];
 	bool any_alloc = false;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	if (!ir_ksym_is_function("mock_domain_nop_attach"))
-		return -ENOENT;
-	rc = ir_tracefs_write("kprobe_events",
-			      "p:" GROUP "/attach mock_domain_nop_attach "
-			      "domain=$arg1:x64 dev=$arg2:x64 " DOMAIN_TYPE "\n"
-			      "r:" GROUP "/attach_ret mock_domain_nop_attach "
-			      "ret=$retval:s32\n",
-			      true);
-	if (rc)
-		return rc;
+	for (i = 0; !rc && i < ARRAY_SIZE(rid_probes); i++)
+		rc = define(rid_probes[i]);
+	/* set_dev_pasid: trees after 6.12 only. */
 	if (ir_ksym_is_function("mock_domain_set_dev_pasid_nop")) {
-		rc = ir_tracefs_write(
-			"kprobe_events",
-			"p:" GROUP "/pasid mock_domain_set_dev_pasid_nop "
-			"domain=$arg1:x64 dev=$arg2:x64 pasid=$arg3:u32 " DOMAIN_TYPE
-			"\n"
-			"r:" GROUP "/pasid_ret mock_domain_set_dev_pasid_nop "
-			"ret=$retval:s32\n",
-			true);
-		if (rc)
-			return rc;
+		for (i = 0; !rc && i < ARRAY_SIZE(pasid_probes); i++)
+			rc = define(pasid_probes[i]);
 	}
-	for (i = 0; i < sizeof(alloc_ops) / sizeof(alloc_ops[0]); i++) {
+	for (i = 0; !rc && i < ARRAY_SIZE(alloc_ops); i++) {
 		if (!ir_ksym_is_function(alloc_ops[i]))
 			continue;
 		snprintf(def, sizeof(def),
-			 "r:" GROUP "/alloc%zu %s domain=$retval:x64\n", i,
+			 "r:" GROUP "/alloc%zu %s domain=$retval:x64", i,
 			 alloc_ops[i]);
-		rc = ir_tracefs_write("kprobe_events", def, true);
-		if (rc)
-			return rc;
+		rc = define(def);
 		any_alloc = true;
 	}
-	return any_alloc ? 0 : -ENOENT;
+	if (!rc && !any_alloc)
+		return -ENOENT;
+	return rc;
 }
 
 /* Removes our probes unless another process's instance still uses them. */
@@ -108,11 +116,11 @@ static void remove_probes(void)
 	char def[64];
 	size_t i;
 
-	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
 		snprintf(def, sizeof(def), "-:" GROUP "/%s\n", events[i]);
 		ir_tracefs_write("kprobe_events", def, true);
 	}
-	for (i = 0; i < sizeof(alloc_ops) / sizeof(alloc_ops[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(alloc_ops); i++) {
 		snprintf(def, sizeof(def), "-:" GROUP "/alloc%zu\n", i);
 		ir_tracefs_write("kprobe_events", def, true);
 	}
@@ -144,19 +152,22 @@ int ir_oracle_start(const char **why)
 		goto off;
 	}
 	ir_trace_instance_reap(INSTANCE_PREFIX);
+	/* What a crashed run left; probes another instance uses stay (EBUSY). */
+	remove_probes();
 	rc = define_probes();
 	if (rc && rc != -EEXIST && rc != -EBUSY) {
 		o.off = rc == -ENOENT ?
 				"no mock domain-allocation op in /proc/kallsyms" :
-				off_because("cannot define kprobe events "
-					    "(CONFIG_KPROBE_EVENTS?)",
-					    rc);
+				off_because(
+					"cannot define kprobe events (CONFIG_KPROBE_EVENTS?)",
+					rc);
 		goto off;
 	}
 	snprintf(o.instance, sizeof(o.instance), INSTANCE_PREFIX "%d",
 		 getpid());
 	rc = ir_trace_instance_create(o.instance);
 	if (rc) {
+		o.instance[0] = '\0';
 		o.off = off_because("cannot create a trace instance", rc);
 		goto off;
 	}
@@ -164,7 +175,6 @@ int ir_oracle_start(const char **why)
 		 o.instance);
 	rc = ir_tracefs_write(rel, "1\n", false);
 	if (rc) {
-		ir_trace_instance_remove(o.instance);
 		o.off = off_because("cannot enable the kprobe events", rc);
 		goto off;
 	}
@@ -178,9 +188,10 @@ off:
 
 void ir_oracle_stop(void)
 {
-	if (o.started && !o.off) {
+	if (o.instance[0]) {
 		ir_trace_instance_remove(o.instance);
 		remove_probes();
+		o.instance[0] = '\0';
 	}
 	o.started = false;
 	o.off = "device-side oracle not started";
@@ -244,6 +255,9 @@ static int parse_line(const char *line)
 
 	if (strstr(line, "[LOST "))
 		return -EOVERFLOW; /* the ring buffer dropped driver events */
+	/* Only what the driver did for this process counts. */
+	if (ir_trace_line_pid(line) != getpid())
+		return 0;
 	if (strstr(line, " attach_ret: ") || strstr(line, " pasid_ret: ")) {
 		kind = strstr(line, " attach_ret: ") ? EV_ATTACH : EV_PASID;
 		call = pending(kind);
@@ -379,7 +393,8 @@ static __u32 domain_name(unsigned int at)
 		return IR_ORACLE_BLOCKED;
 	/* Memory is reused: the allocation that counts is the latest one. */
 	for (i = at; i-- > 0;) {
-		if (o.log[i].kind == EV_ALLOC && o.log[i].domain == call->domain)
+		if (o.log[i].kind == EV_ALLOC &&
+		    o.log[i].domain == call->domain)
 			return o.log[i].name ? o.log[i].name :
 					       IR_ORACLE_UNNAMED;
 	}

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "ir_tracefs.h"
+#include "ir_util.h"
 
 const char *ir_tracefs_root(void)
 {
@@ -22,7 +24,7 @@ const char *ir_tracefs_root(void)
 	char path[PATH_MAX];
 	size_t i;
 
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(roots); i++) {
 		snprintf(path, sizeof(path), "%s/instances", roots[i]);
 		if (!access(path, F_OK))
 			return roots[i];
@@ -79,8 +81,7 @@ bool ir_ksym_is_function(const char *sym)
 
 int ir_trace_instance_create(const char *name)
 {
-	char rel[128], pid[32];
-	char path[PATH_MAX];
+	char rel[128], path[PATH_MAX];
 	int rc;
 
 	snprintf(rel, sizeof(rel), "instances/%s", name);
@@ -89,18 +90,7 @@ int ir_trace_instance_create(const char *name)
 		return rc;
 	if (mkdir(path, 0700) && errno != EEXIST)
 		return -errno;
-	snprintf(pid, sizeof(pid), "%d\n", getpid());
-	snprintf(rel, sizeof(rel), "instances/%s/set_event_pid", name);
-	rc = ir_tracefs_write(rel, pid, false);
-	if (!rc) {
-		/* The harness forks each test: its children count as ours. */
-		snprintf(rel, sizeof(rel), "instances/%s/options/event-fork",
-			 name);
-		rc = ir_tracefs_write(rel, "1\n", false);
-	}
-	if (rc)
-		ir_trace_instance_remove(name);
-	return rc;
+	return 0;
 }
 
 void ir_trace_instance_remove(const char *name)
@@ -138,6 +128,26 @@ void ir_trace_instance_reap(const char *prefix)
 		ir_trace_instance_remove(de->d_name);
 	}
 	closedir(dir);
+}
+
+pid_t ir_trace_line_pid(const char *line)
+{
+	const char *p;
+
+	/* "<comm>-<pid> [<cpu>] ...": the comm may hold '-' and spaces. */
+	for (p = strchr(line, '['); p; p = strchr(p + 1, '[')) {
+		const char *q = p;
+
+		if (!isdigit((unsigned char)p[1]))
+			continue;
+		while (q > line && q[-1] == ' ')
+			q--;
+		while (q > line && isdigit((unsigned char)q[-1]))
+			q--;
+		if (q > line && q[-1] == '-' && isdigit((unsigned char)*q))
+			return (pid_t)strtol(q, NULL, 10);
+	}
+	return -1;
 }
 
 int ir_trace_instance_consume(const char *name, char **text)

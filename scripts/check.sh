@@ -84,6 +84,8 @@ if [ -f "$tap" ] && grep -qE '^selftests: [0-9]+ passed' "$tmp/main.out"; then
 else
 	fail=$((fail + 1)) failed+=("main-job-selftests")
 fi
+check "main job: the device-side oracle was on" \
+	grep -x -- '- device-side oracle: on' "$main/summary.md"
 check "main job: quick bench wrote bench.json" \
 	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not d["records"])' \
 	"$main/bench.json"
@@ -228,6 +230,21 @@ if [ -e /dev/iommu ]; then
 else
 	check "native run without /dev/iommu: all SKIP" native_skips
 fi
+
+# Without tracefs the oracle is off: every test that asserts at the driver
+# says so in a SKIP with the reason, none fails, and a test without a
+# driver-level check (an emulated access has no domain) still passes.
+oracle_off_skips() {
+	local log
+	./run.sh -q exec sh -c 'umount -R /sys/kernel/debug && umount /sys/kernel/tracing &&
+		make --no-print-directory -C selftests run_tests' || return 1
+	log=results/latest/exec.log
+	grep -q 'device-side oracle: off (no tracefs mounted' "$log" &&
+		grep -qE '^# ok [0-9]+ replace\.paging_to_paging_follows_ioas # SKIP device-side oracle off \(no tracefs mounted .*\): [0-9]+ driver-level checks not made' "$log" &&
+		grep -qE '^# ok [0-9]+ replace_access\.fast_path\.writes_land_in_new_ioas$' "$log" &&
+		! grep -E '^(# )?not ok' "$log"
+}
+check "oracle off: driver-level checks SKIP with the reason" oracle_off_skips
 
 # Debian unstable's newest kernel (README, "Kernels"): the suite must
 # compile against it and pass on it. On the version the suite was last

@@ -32,7 +32,8 @@ struct ir_fx {
 	__u32 ioas_id; /* fx_ioas(): an IOAS with buf mapped at IOVA */
 	void *buf;
 	size_t size;
-	unsigned int unchecked; /* driver-level checks the oracle could not make */
+	unsigned int
+		unchecked; /* driver-level checks the oracle could not make */
 };
 
 /*
@@ -81,7 +82,8 @@ static inline void fx_teardown(struct __test_metadata *_metadata,
 	if (fx->buf)
 		EXPECT_EQ(0, ir_buf_release(fx->buf, fx->size));
 	if (fx->unchecked && _metadata->exit_code == KSFT_PASS)
-		SKIP(, "device-side oracle off (%s): %u driver-level checks not made",
+		SKIP(,
+		     "device-side oracle off (%s): %u driver-level checks not made",
 		     ir_oracle_off(), fx->unchecked);
 	ir_oracle_stop();
 }
@@ -90,13 +92,13 @@ static inline void fx_teardown(struct __test_metadata *_metadata,
  * Runs @call, an allocation that writes a HWPT id to *@id, and names the
  * domain the driver allocated for it. Evaluates to @call's result.
  */
-#define fx_named_hwpt(id, call)                                                \
-	({                                                                     \
-		unsigned int __since = ir_oracle_point();                      \
-		int __rc = (call);                                             \
-		if (!__rc)                                                     \
-			__rc = ir_oracle_name_hwpt(__since, *(id));            \
-		__rc;                                                          \
+#define fx_named_hwpt(id, call)                                     \
+	({                                                          \
+		unsigned int __since = ir_oracle_point();           \
+		int __rc = (call);                                  \
+		if (!__rc)                                          \
+			__rc = ir_oracle_name_hwpt(__since, *(id)); \
+		__rc;                                               \
 	})
 
 /* A mock device on @pt_id, known to the oracle with its first domain. */

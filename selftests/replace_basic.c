@@ -28,8 +28,10 @@ FIXTURE_SETUP(replace)
 		return;
 	fx_ioas(_metadata, fx, BUF_SIZE, 0xa5);
 	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev);
-	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0, &self->hwpt_a);
-	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0, &self->hwpt_b);
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0,
+		&self->hwpt_a);
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0,
+		&self->hwpt_b);
 }
 
 FIXTURE_TEARDOWN(replace)
@@ -123,8 +125,8 @@ TEST_F(replace, leaving_auto_domain_frees_it)
 	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, auto_id));
 	fx_replace(_metadata, fx, dev, self->hwpt_a, NULL);
 	/* The auto domain had no other user: it is gone, not just idle. */
-	ASSERT_EQ(-ENOENT, ir_md_check_map(fx->fd, auto_id, IOVA, fx->buf,
-					   BUF_SIZE));
+	ASSERT_EQ(-ENOENT,
+		  ir_md_check_map(fx->fd, auto_id, IOVA, fx->buf, BUF_SIZE));
 	ASSERT_EQ(-ENOENT, ir_destroy(fx->fd, auto_id));
 	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, BUF_SIZE, 1));
 }

@@ -66,12 +66,11 @@ FIXTURE_SETUP(replace_dirty)
 	fx_hwpt(_metadata, fx, self->dev_nd.idev_id, fx->ioas_id,
 		IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent_nd);
 	ASSERT_EQ(0, fx_named_hwpt(&self->hwpt_nd,
-				   ir_hwpt_alloc_nested(fx->fd,
-							self->dev_nd.idev_id,
-							self->parent_nd,
-							IOMMU_HWPT_FAULT_ID_VALID,
-							self->fault_id, 0,
-							&self->hwpt_nd)));
+				   ir_hwpt_alloc_nested(
+					   fx->fd, self->dev_nd.idev_id,
+					   self->parent_nd,
+					   IOMMU_HWPT_FAULT_ID_VALID,
+					   self->fault_id, 0, &self->hwpt_nd)));
 }
 
 FIXTURE_TEARDOWN(replace_dirty)
@@ -87,9 +86,11 @@ TEST_F(replace_dirty, incapable_device_refused_and_unchanged)
 	__u32 unused;
 
 	ASSERT_EQ(-EOPNOTSUPP,
-		  ir_hwpt_alloc(self->fx.fd, self->dev_nd.idev_id, self->fx.ioas_id,
+		  ir_hwpt_alloc(self->fx.fd, self->dev_nd.idev_id,
+				self->fx.ioas_id,
 				IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &unused));
-	fx_replace(_metadata, &self->fx, self->dev_nd.stdev_id, self->hwpt_nd, NULL);
+	fx_replace(_metadata, &self->fx, self->dev_nd.stdev_id, self->hwpt_nd,
+		   NULL);
 	fx_replace_fails(_metadata, &self->fx, -EINVAL, self->dev_nd.stdev_id,
 			 self->hwpt_dirty);
 
@@ -102,10 +103,10 @@ TEST_F(replace_dirty, incapable_device_refused_and_unchanged)
 	TH_LOG("refused hwpt %u is still referenced", self->hwpt_dirty);
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent_nd));
 	/* ...its stage-2 mappings intact and following the IOAS... */
-	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, self->parent_nd, IOVA, self->fx.buf,
-				     self->fx.size));
-	ASSERT_EQ(0, ir_ioas_unmap(self->fx.fd, self->fx.ioas_id, IOVA, self->fx.size,
-				   NULL));
+	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, self->parent_nd, IOVA,
+				     self->fx.buf, self->fx.size));
+	ASSERT_EQ(0, ir_ioas_unmap(self->fx.fd, self->fx.ioas_id, IOVA,
+				   self->fx.size, NULL));
 	ASSERT_EQ(-EINVAL, ir_md_check_map(self->fx.fd, self->parent_nd, IOVA,
 					   self->fx.buf, self->fx.size));
 	/* ...and its faults still routed to the old queue. */
@@ -131,20 +132,22 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 	unsigned int i;
 
 	mark[0] = (1ULL << 0) | (1ULL << 10);
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_dirty, NULL);
-	ASSERT_EQ(0,
-		  ir_hwpt_set_dirty_tracking(self->fx.fd, self->hwpt_dirty, true));
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_dirty,
+		   NULL);
+	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(self->fx.fd, self->hwpt_dirty,
+						true));
 	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(self->fx.fd, self->hwpt_dirty2,
 						true));
-	ASSERT_EQ(0, ir_mock_dirty(self->fx.fd, self->hwpt_dirty, IOVA, self->fx.size,
-				   io_page, mark, &nr));
+	ASSERT_EQ(0, ir_mock_dirty(self->fx.fd, self->hwpt_dirty, IOVA,
+				   self->fx.size, io_page, mark, &nr));
 	ASSERT_EQ(2, nr);
 
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_dirty2, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_dirty2,
+		   NULL);
 	memset(bitmap, 0, sizeof(bitmap));
-	ASSERT_EQ(0,
-		  ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty2, IOVA,
-					   self->fx.size, self->page, bitmap, 0));
+	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty2,
+					      IOVA, self->fx.size, self->page,
+					      bitmap, 0));
 	/* Braces: an ASSERT is two statements (its check, then its bail). */
 	for (i = 0; i < NPAGES; i++) {
 		ASSERT_FALSE(test_bit64(bitmap, i))
@@ -153,9 +156,9 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 	}
 
 	memset(bitmap, 0, sizeof(bitmap));
-	ASSERT_EQ(0,
-		  ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty, IOVA,
-					   self->fx.size, self->page, bitmap, 0));
+	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty,
+					      IOVA, self->fx.size, self->page,
+					      bitmap, 0));
 	for (i = 0; i < NPAGES; i++) {
 		ASSERT_EQ(i == 0 || i == 5, test_bit64(bitmap, i))
 		TH_LOG("old hwpt %u: page %u dirty bit wrong (bitmap %#llx)",
@@ -163,9 +166,9 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 	}
 	/* Reading cleared them. */
 	memset(bitmap, 0, sizeof(bitmap));
-	ASSERT_EQ(0,
-		  ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty, IOVA,
-					   self->fx.size, self->page, bitmap, 0));
+	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty,
+					      IOVA, self->fx.size, self->page,
+					      bitmap, 0));
 	ASSERT_EQ(0, bitmap[0]);
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_dirty));
 }

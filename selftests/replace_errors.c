@@ -52,25 +52,26 @@ FIXTURE_TEARDOWN(replace_errors)
  * The device is on self->cur, exactly as before the refused replace, at
  * the driver and in iommufd, and still works: it can be replaced for real.
  */
-static void assert_unchanged(struct __test_metadata *_metadata,
-			     FIXTURE_DATA(replace_errors) *self)
+static void assert_on_cur(struct __test_metadata *_metadata, struct ir_fx *fx,
+			  __u32 stdev_id, __u32 cur, __u32 spare)
 {
-	struct ir_fx *fx = &self->fx;
-
-	fx_assert_on(_metadata, fx, self->dev.stdev_id, self->cur);
-	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->cur))
-	TH_LOG("the device left hwpt %u", self->cur);
-	ASSERT_EQ(0, ir_md_check_map(fx->fd, self->cur, IOVA, fx->buf,
-				     BUF_SIZE));
-	fx_replace(_metadata, fx, self->dev.stdev_id, self->spare, NULL);
-	ASSERT_EQ(0, ir_destroy(fx->fd, self->cur));
+	fx_assert_on(_metadata, fx, stdev_id, cur);
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, cur))
+	TH_LOG("the device left hwpt %u", cur);
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, cur, IOVA, fx->buf, BUF_SIZE));
+	fx_replace(_metadata, fx, stdev_id, spare, NULL);
+	ASSERT_EQ(0, ir_destroy(fx->fd, cur));
 }
+
+#define assert_unchanged()                                                 \
+	assert_on_cur(_metadata, &self->fx, self->dev.stdev_id, self->cur, \
+		      self->spare)
 
 TEST_F(replace_errors, missing_id)
 {
 	fx_replace_fails(_metadata, &self->fx, -ENOENT, self->dev.stdev_id,
 			 self->spare + 1000);
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 TEST_F(replace_errors, destroyed_hwpt)
@@ -81,7 +82,7 @@ TEST_F(replace_errors, destroyed_hwpt)
 	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0, &gone);
 	ASSERT_EQ(0, ir_destroy(fx->fd, gone));
 	fx_replace_fails(_metadata, fx, -ENOENT, self->dev.stdev_id, gone);
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 /* Objects that are neither a HWPT nor an IOAS. */
@@ -91,7 +92,7 @@ TEST_F(replace_errors, wrong_object_type)
 			 self->fault_id);
 	fx_replace_fails(_metadata, &self->fx, -EINVAL, self->dev.stdev_id,
 			 self->dev.idev_id);
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 TEST_F(replace_errors, not_a_device)
@@ -102,7 +103,7 @@ TEST_F(replace_errors, not_a_device)
 		  ir_mock_domain_replace(fx->fd, self->cur, self->spare, NULL));
 	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(fx->fd, self->dev.idev_id,
 						  self->spare, NULL));
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 /*
@@ -157,7 +158,7 @@ TEST_F(replace_errors, driver_refuses_attach)
 	ASSERT_EQ(0, ir_destroy(fx->fd, nd.stdev_id));
 	ASSERT_EQ(0, ir_destroy(fx->fd, nd_hwpt));
 	EXPECT_EQ(0, ir_buf_release(buf2, BUF_SIZE));
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 /*
@@ -183,7 +184,7 @@ TEST_F(replace_errors, ioas_the_domain_cannot_hold)
 						since, &call, 1));
 	/* Nothing of the failed domain pins the new IOAS's memory. */
 	ASSERT_EQ(0, ir_md_check_refs(fx->fd, buf2, BUF_SIZE, 0));
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 	ASSERT_EQ(0, ir_destroy(fx->fd, self->dev.stdev_id));
 	ASSERT_EQ(0, ir_destroy(fx->fd, self->spare));
 	ASSERT_EQ(0, ir_destroy(fx->fd, ioas2));
@@ -201,7 +202,7 @@ TEST_F(replace_errors, unbound_device)
 	ASSERT_EQ(0, ir_destroy(fx->fd, dev2.stdev_id));
 	ASSERT_EQ(-ENOENT, ir_mock_domain_replace(fx->fd, dev2.stdev_id,
 						  self->spare, NULL));
-	assert_unchanged(_metadata, self);
+	assert_unchanged();
 }
 
 TEST_HARNESS_MAIN

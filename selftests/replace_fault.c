@@ -30,6 +30,7 @@ FIXTURE(replace_fault)
 	struct ir_mock_dev dev;
 	struct queue q1, q2;
 	__u32 hwpt_q1, hwpt_q2, hwpt_none;
+	__u32 parent; /* nested: the stage-2 under the stage-1s */
 };
 
 /* Fault-capable HWPTs can be paging HWPTs or stage-1s on a nest parent. */
@@ -38,13 +39,11 @@ FIXTURE_VARIANT(replace_fault)
 	bool nested;
 };
 
-FIXTURE_VARIANT_ADD(replace_fault, paging)
-{
+FIXTURE_VARIANT_ADD(replace_fault, paging){
 	.nested = false,
 };
 
-FIXTURE_VARIANT_ADD(replace_fault, nested)
-{
+FIXTURE_VARIANT_ADD(replace_fault, nested){
 	.nested = true,
 };
 
@@ -86,11 +85,12 @@ FIXTURE_SETUP(replace_fault)
 	if (variant->nested)
 		fx_hwpt(_metadata, fx, idev, fx->ioas_id,
 			IOMMU_HWPT_ALLOC_NEST_PARENT, &parent);
+	self->parent = parent;
 	rc = alloc_hwpt(fx->fd, idev, fx->ioas_id, variant->nested, parent,
 			&self->q1, &self->hwpt_q1);
 	if (rc == -EOPNOTSUPP && !variant->nested)
 		SKIP(return,
-		     "this kernel refuses a fault queue on a paging HWPT (EOPNOTSUPP)");
+			   "this kernel refuses a fault queue on a paging HWPT (EOPNOTSUPP)");
 	ASSERT_EQ(0, rc);
 	ASSERT_EQ(0, alloc_hwpt(fx->fd, idev, fx->ioas_id, variant->nested,
 				parent, &self->q2, &self->hwpt_q2));
@@ -137,24 +137,28 @@ static void expect_no_fault(struct __test_metadata *_metadata, struct queue *q)
 
 TEST_F(replace_fault, faults_go_to_new_queue_only)
 {
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1,
+		   NULL);
 	ASSERT_EQ(0, trigger(1));
 	expect_fault(_metadata, &self->q1, self->dev.idev_id, 1);
 	expect_no_fault(_metadata, &self->q2);
 
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q2, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q2,
+		   NULL);
 	ASSERT_EQ(0, trigger(2));
 	expect_fault(_metadata, &self->q2, self->dev.idev_id, 2);
 	expect_no_fault(_metadata, &self->q1);
 
 	/* A HWPT without a queue: the fault reaches no queue. */
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_none, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_none,
+		   NULL);
 	ASSERT_EQ(0, trigger(3));
 	expect_no_fault(_metadata, &self->q1);
 	expect_no_fault(_metadata, &self->q2);
 
 	/* And back to a fault-capable HWPT from one without. */
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1,
+		   NULL);
 	ASSERT_EQ(0, trigger(4));
 	expect_fault(_metadata, &self->q1, self->dev.idev_id, 4);
 	expect_no_fault(_metadata, &self->q2);
@@ -162,9 +166,11 @@ TEST_F(replace_fault, faults_go_to_new_queue_only)
 
 TEST_F(replace_fault, unread_fault_dropped_on_replace)
 {
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1,
+		   NULL);
 	ASSERT_EQ(0, trigger(5));
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q2, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q2,
+		   NULL);
 	/* Auto-responded: the old queue no longer offers it. */
 	expect_no_fault(_metadata, &self->q1);
 	expect_no_fault(_metadata, &self->q2);
@@ -174,10 +180,12 @@ TEST_F(replace_fault, late_response_refused_after_replace)
 {
 	struct iommu_hwpt_pgfault f = {};
 
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1,
+		   NULL);
 	ASSERT_EQ(0, trigger(6));
 	ASSERT_EQ(0, ir_fault_read(self->q1.fd, &f, WAIT_MS));
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_none, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_none,
+		   NULL);
 	ASSERT_EQ(-EINVAL, ir_fault_respond(self->q1.fd, f.cookie,
 					    IOMMUFD_PAGE_RESP_SUCCESS))
 	TH_LOG("cookie %u was not auto-responded by the replace", f.cookie);
@@ -185,7 +193,8 @@ TEST_F(replace_fault, late_response_refused_after_replace)
 
 TEST_F(replace_fault, queue_freed_with_its_last_hwpt)
 {
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1,
+		   NULL);
 	/* The queue's fd holds it too: close it to see the HWPT's hold. */
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->q1.id));
 	ASSERT_EQ(0, close(self->q1.fd));
@@ -193,7 +202,8 @@ TEST_F(replace_fault, queue_freed_with_its_last_hwpt)
 	/* A HWPT holds its queue; the device holds the HWPT. */
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->q1.id));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_q1));
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q2, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q2,
+		   NULL);
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_q1));
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->q1.id));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->q2.id));
@@ -246,8 +256,8 @@ TEST_F(replace_fault, noop_replace_keeps_fault_pending)
 		   NULL);
 	ASSERT_EQ(0, trigger(9));
 	read_fault(_metadata, &self->q1, self->dev.idev_id, &f);
-	fx_replace_noop(_metadata, &self->fx, self->dev.stdev_id,
-			self->hwpt_q1, self->hwpt_q1);
+	fx_replace_noop(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_q1,
+			self->hwpt_q1);
 	ASSERT_EQ(0, ir_fault_respond(self->q1.fd, f.cookie,
 				      IOMMUFD_PAGE_RESP_SUCCESS));
 }
@@ -276,6 +286,47 @@ TEST_F(replace_fault, unbind_after_failed_replace_answers_faults)
 					    IOMMUFD_PAGE_RESP_SUCCESS))
 	TH_LOG("unbinding left fault %u pending", g.cookie);
 	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_q1));
+}
+
+/*
+ * Faults tagged with a PASID. The mock keeps a user-managed PASID table,
+ * so the IOPF core hands them to the nested HWPT on the RID, whichever it
+ * is now, and to nobody once the device is on the parent (or on any
+ * paging HWPT).
+ */
+TEST_F(replace_fault, pasid_faults_follow_the_nested_hwpt)
+{
+	struct ir_fx *fx = &self->fx;
+	struct iommu_hwpt_pgfault f = {};
+	__u32 idev = self->dev.idev_id;
+	const __u32 pasid = 5;
+
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->hwpt_q1, NULL);
+	ASSERT_EQ(0, ir_trigger_iopf(fx->fd, idev, pasid, 12, FAULT_ADDR));
+	if (!variant->nested) {
+		expect_no_fault(_metadata, &self->q1);
+		return;
+	}
+	read_fault(_metadata, &self->q1, idev, &f);
+	ASSERT_TRUE(f.flags & IOMMU_PGFAULT_FLAGS_PASID_VALID);
+	ASSERT_EQ(pasid, f.pasid);
+	ASSERT_EQ(0, ir_fault_respond(self->q1.fd, f.cookie,
+				      IOMMUFD_PAGE_RESP_SUCCESS));
+
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->hwpt_q2, NULL);
+	ASSERT_EQ(0, ir_trigger_iopf(fx->fd, idev, pasid, 13, FAULT_ADDR));
+	read_fault(_metadata, &self->q2, idev, &f);
+	ASSERT_EQ(13, f.grpid);
+	ASSERT_EQ(pasid, f.pasid);
+	expect_no_fault(_metadata, &self->q1);
+	ASSERT_EQ(0, ir_fault_respond(self->q2.fd, f.cookie,
+				      IOMMUFD_PAGE_RESP_SUCCESS));
+
+	/* On the stage-2 itself: no nested HWPT, no queue gets it. */
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->parent, NULL);
+	ASSERT_EQ(0, ir_trigger_iopf(fx->fd, idev, pasid, 14, FAULT_ADDR));
+	expect_no_fault(_metadata, &self->q1);
+	expect_no_fault(_metadata, &self->q2);
 }
 
 TEST_HARNESS_MAIN

@@ -29,33 +29,28 @@ FIXTURE_VARIANT(replace_ioas)
 	bool huge_iova;
 };
 
-FIXTURE_VARIANT_ADD(replace_ioas, one_page)
-{
+FIXTURE_VARIANT_ADD(replace_ioas, one_page){
 	.size = 4096,
 	.areas = 1,
 };
 
-FIXTURE_VARIANT_ADD(replace_ioas, mib_1)
-{
+FIXTURE_VARIANT_ADD(replace_ioas, mib_1){
 	.size = 1UL << 20,
 	.areas = 1,
 };
 
-FIXTURE_VARIANT_ADD(replace_ioas, mib_1_in_64_areas)
-{
+FIXTURE_VARIANT_ADD(replace_ioas, mib_1_in_64_areas){
 	.size = 1UL << 20,
 	.areas = 64,
 };
 
-FIXTURE_VARIANT_ADD(replace_ioas, mib_32)
-{
+FIXTURE_VARIANT_ADD(replace_ioas, mib_32){
 	.size = 32UL << 20,
 	.areas = 1,
 };
 
 /* Domains with huge IO pages (MOCK_HUGE_PAGE_SIZE), the tree's way. */
-FIXTURE_VARIANT_ADD(replace_ioas, mib_32_huge_iova)
-{
+FIXTURE_VARIANT_ADD(replace_ioas, mib_32_huge_iova){
 	.size = 32UL << 20,
 	.areas = 1,
 	.huge_iova = true,
@@ -81,16 +76,16 @@ FIXTURE_SETUP(replace_ioas)
 	ASSERT_EQ(0, ir_ioas_map_areas(fx->fd, self->ioas_b, self->buf_b,
 				       variant->size, variant->areas, IOVA));
 	fx_dev(_metadata, fx, self->ioas_a, dev_flags, &self->dev);
-	ASSERT_EQ(0, fx_named_hwpt(&self->hwpt_a,
-				   ir_hwpt_alloc_paging(fx->fd, self->dev.idev_id,
-							self->ioas_a, 0,
-							variant->huge_iova,
-							&self->hwpt_a)));
-	ASSERT_EQ(0, fx_named_hwpt(&self->hwpt_b,
-				   ir_hwpt_alloc_paging(fx->fd, self->dev.idev_id,
-							self->ioas_b, 0,
-							variant->huge_iova,
-							&self->hwpt_b)));
+	ASSERT_EQ(0,
+		  fx_named_hwpt(&self->hwpt_a,
+				ir_hwpt_alloc_paging(
+					fx->fd, self->dev.idev_id, self->ioas_a,
+					0, variant->huge_iova, &self->hwpt_a)));
+	ASSERT_EQ(0,
+		  fx_named_hwpt(&self->hwpt_b,
+				ir_hwpt_alloc_paging(
+					fx->fd, self->dev.idev_id, self->ioas_b,
+					0, variant->huge_iova, &self->hwpt_b)));
 }
 
 FIXTURE_TEARDOWN(replace_ioas)

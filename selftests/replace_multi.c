@@ -67,9 +67,9 @@ TEST_F(replace_multi, one_moves_others_stay)
 				     j <= i ? self->other : self->shared);
 			if (j == i || ir_oracle_off())
 				continue;
-			ASSERT_EQ(0, ir_oracle_attaches(self->dev[j].stdev_id,
-							false, 0, since, &call,
-							1))
+			ASSERT_EQ(0,
+				  ir_oracle_attaches(self->dev[j].stdev_id,
+						     false, 0, since, &call, 1))
 			TH_LOG("replacing device %d called attach for device %d",
 			       i, j);
 		}

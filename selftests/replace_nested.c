@@ -24,12 +24,11 @@ FIXTURE(replace_nested)
 };
 
 /* A stage-1 of @parent with every IOTLB entry @iotlb, named for the oracle. */
-static int alloc_nested(FIXTURE_DATA(replace_nested) *self, __u32 parent,
-			__u32 iotlb, __u32 *id)
+static int alloc_nested(int fd, __u32 idev_id, __u32 parent, __u32 iotlb,
+			__u32 *id)
 {
-	return fx_named_hwpt(id, ir_hwpt_alloc_nested(self->fx.fd,
-						      self->dev.idev_id, parent,
-						      0, 0, iotlb, id));
+	return fx_named_hwpt(id, ir_hwpt_alloc_nested(fd, idev_id, parent, 0, 0,
+						      iotlb, id));
 }
 
 FIXTURE_SETUP(replace_nested)
@@ -42,8 +41,10 @@ FIXTURE_SETUP(replace_nested)
 	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev);
 	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id,
 		IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent);
-	ASSERT_EQ(0, alloc_nested(self, self->parent, IOTLB_1, &self->nested_1));
-	ASSERT_EQ(0, alloc_nested(self, self->parent, IOTLB_2, &self->nested_2));
+	ASSERT_EQ(0, alloc_nested(fx->fd, self->dev.idev_id, self->parent,
+				  IOTLB_1, &self->nested_1));
+	ASSERT_EQ(0, alloc_nested(fx->fd, self->dev.idev_id, self->parent,
+				  IOTLB_2, &self->nested_2));
 }
 
 FIXTURE_TEARDOWN(replace_nested)
@@ -67,26 +68,30 @@ TEST_F(replace_nested, nested_to_nested_to_parent_to_ioas)
 {
 	__u32 auto_id;
 
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_1, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_1,
+		   NULL);
 	assert_iotlb(_metadata, self->fx.fd, self->nested_1, IOTLB_1);
 	/* A parent with children, and a child with a device, stay. */
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->nested_1));
 
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_2, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_2,
+		   NULL);
 	assert_iotlb(_metadata, self->fx.fd, self->nested_2, IOTLB_2);
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->nested_1));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent));
 
 	/* vIOMMU disabled: back to the stage-2 itself. */
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->parent, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->parent,
+		   NULL);
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->nested_2));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent));
-	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, self->parent, IOVA, self->fx.buf,
-				     BUF_SIZE));
+	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, self->parent, IOVA,
+				     self->fx.buf, BUF_SIZE));
 
 	/* And to the IOAS: an auto domain, never the nest parent. */
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->fx.ioas_id, &auto_id);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->fx.ioas_id,
+		   &auto_id);
 	ASSERT_NE(self->parent, auto_id);
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->parent));
 	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, auto_id, IOVA, self->fx.buf,
@@ -95,18 +100,22 @@ TEST_F(replace_nested, nested_to_nested_to_parent_to_ioas)
 
 TEST_F(replace_nested, invalidate_hits_only_its_hwpt)
 {
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_1, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_1,
+		   NULL);
 	ASSERT_EQ(0, ir_mock_invalidate(self->fx.fd, self->nested_1, 0, 1));
 	ASSERT_EQ(0, ir_md_check_iotlb(self->fx.fd, self->nested_1, 1, 0));
-	ASSERT_EQ(0, ir_md_check_iotlb(self->fx.fd, self->nested_1, 0, IOTLB_1));
+	ASSERT_EQ(0,
+		  ir_md_check_iotlb(self->fx.fd, self->nested_1, 0, IOTLB_1));
 
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_2, NULL);
+	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->nested_2,
+		   NULL);
 	assert_iotlb(_metadata, self->fx.fd, self->nested_2, IOTLB_2);
 	ASSERT_EQ(0, ir_mock_invalidate(self->fx.fd, self->nested_2,
 					IOMMU_TEST_INVALIDATE_FLAG_ALL, 0));
 	assert_iotlb(_metadata, self->fx.fd, self->nested_2, 0);
 	/* The HWPT left behind keeps its own state, untouched. */
-	ASSERT_EQ(0, ir_md_check_iotlb(self->fx.fd, self->nested_1, 0, IOTLB_1));
+	ASSERT_EQ(0,
+		  ir_md_check_iotlb(self->fx.fd, self->nested_1, 0, IOTLB_1));
 	ASSERT_EQ(0, ir_md_check_iotlb(self->fx.fd, self->nested_1, 1, 0));
 }
 
@@ -119,8 +128,10 @@ TEST_F(replace_nested, make_before_break_churn)
 	fx_replace(_metadata, &self->fx, self->dev.stdev_id, cur, NULL);
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->nested_2));
 	for (i = 0; i < 32; i++) {
-		ASSERT_EQ(0, alloc_nested(self, self->parent, 0x100 + i, &next));
-		fx_replace(_metadata, &self->fx, self->dev.stdev_id, next, NULL);
+		ASSERT_EQ(0, alloc_nested(self->fx.fd, self->dev.idev_id,
+					  self->parent, 0x100 + i, &next));
+		fx_replace(_metadata, &self->fx, self->dev.stdev_id, next,
+			   NULL);
 		ASSERT_EQ(0, ir_destroy(self->fx.fd, cur))
 		TH_LOG("round %u: stage-1 %u still held after replace", i, cur);
 		assert_iotlb(_metadata, self->fx.fd, next, 0x100 + i);

@@ -19,7 +19,7 @@
 TEST(pasid_replace)
 {
 	SKIP(return,
-	     "the kernel tree under test has no PASID attach/replace ops in iommufd_test.h (added after 6.12)");
+		   "the kernel tree under test has no PASID attach/replace ops in iommufd_test.h (added after 6.12)");
 }
 #else
 
@@ -42,16 +42,20 @@ FIXTURE_SETUP(replace_pasid)
 		return;
 	if (!ir_probe_test_op(fx->fd, IOMMU_TEST_OP_PASID_CHECK_HWPT))
 		SKIP(return,
-		     "the running kernel's mock driver has no PASID ops (EOPNOTSUPP)");
+			   "the running kernel's mock driver has no PASID ops (EOPNOTSUPP)");
 	fx_ioas(_metadata, fx, BUF_SIZE, 0x11);
 	fx_dev(_metadata, fx, fx->ioas_id, MOCK_FLAGS_DEVICE_PASID, &self->dev);
 	idev = self->dev.idev_id;
 	ioas = fx->ioas_id;
 	/* A PASID can only be attached to a HWPT made for PASIDs. */
-	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID, &self->hwpt_a);
-	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID, &self->hwpt_b);
-	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID, &self->rid_a);
-	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID, &self->rid_b);
+	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID,
+		&self->hwpt_a);
+	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID,
+		&self->hwpt_b);
+	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID,
+		&self->rid_a);
+	fx_hwpt(_metadata, fx, idev, ioas, IOMMU_HWPT_ALLOC_PASID,
+		&self->rid_b);
 	/*
 	 * A PASID attaches only while the RID is on a PASID-compatible
 	 * domain, which the auto domain MOCK_DOMAIN gave it is not (EINVAL).
@@ -87,8 +91,8 @@ static void assert_pasid(struct __test_metadata *_metadata, struct ir_fx *fx,
 	ASSERT_EQ(hwpt_id, cur)
 	TH_LOG("the driver's last domain for pasid %u is not hwpt %u", pasid,
 	       hwpt_id);
-	ASSERT_EQ(calls, ir_oracle_attaches(stdev, true, pasid, since, &call,
-					    1));
+	ASSERT_EQ(calls,
+		  ir_oracle_attaches(stdev, true, pasid, since, &call, 1));
 	if (!calls)
 		return;
 	ASSERT_EQ(first_hwpt, call.hwpt_id);
@@ -101,17 +105,17 @@ TEST_F(replace_pasid, pasid_follows_replace)
 	unsigned int since;
 
 	/* Replace needs an attached PASID: it is not an attach. */
-	ASSERT_EQ(-EINVAL, ir_pasid_replace(self->fx.fd, stdev, PASID,
-					    self->hwpt_a));
+	ASSERT_EQ(-EINVAL,
+		  ir_pasid_replace(self->fx.fd, stdev, PASID, self->hwpt_a));
 	since = ir_oracle_point();
 	ASSERT_EQ(0, ir_pasid_attach(self->fx.fd, stdev, PASID, self->hwpt_a));
-	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_a, since,
-		     1, self->hwpt_a, 0);
+	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_a, since, 1,
+		     self->hwpt_a, 0);
 	since = ir_oracle_point();
 	ASSERT_EQ(0, ir_pasid_replace(self->fx.fd, stdev, PASID, self->hwpt_b));
 	/* One call, straight to the new domain. */
-	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_b, since,
-		     1, self->hwpt_b, 0);
+	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_b, since, 1,
+		     self->hwpt_b, 0);
 	ASSERT_EQ(-EINVAL,
 		  ir_pasid_check_hwpt(self->fx.fd, stdev, PASID, self->hwpt_a));
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_a));
@@ -133,10 +137,10 @@ TEST_F(replace_pasid, refused_replace_keeps_old_and_no_reference)
 	ASSERT_EQ(-ENOMEM,
 		  ir_pasid_replace(self->fx.fd, stdev, pasid, self->hwpt_b));
 	/* The driver refused hwpt_b, and was asked nothing else. */
-	assert_pasid(_metadata, &self->fx, stdev, pasid, self->hwpt_a, since,
-		     1, self->hwpt_b, -ENOMEM);
+	assert_pasid(_metadata, &self->fx, stdev, pasid, self->hwpt_a, since, 1,
+		     self->hwpt_b, -ENOMEM);
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_b))
-		TH_LOG("refused hwpt %u is still referenced", self->hwpt_b);
+	TH_LOG("refused hwpt %u is still referenced", self->hwpt_b);
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_a));
 	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, pasid));
 }
@@ -150,8 +154,8 @@ TEST_F(replace_pasid, rid_replace_leaves_pasid)
 	since = ir_oracle_point();
 	fx_replace(_metadata, &self->fx, stdev, self->rid_b, NULL);
 	/* The driver was not asked to touch the PASID. */
-	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_a, since,
-		     0, 0, 0);
+	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_a, since, 0,
+		     0, 0);
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->rid_a));
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_a));
 	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, PASID));

@@ -36,13 +36,10 @@ FIXTURE(replace_viommu)
 };
 
 /* A stage-1 on the vIOMMU (pt_id names the vIOMMU, not the parent). */
-static int alloc_s1(FIXTURE_DATA(replace_viommu) *self, __u32 iotlb,
-		    __u32 *id)
+static int alloc_s1(int fd, __u32 idev_id, __u32 viommu, __u32 iotlb, __u32 *id)
 {
-	return fx_named_hwpt(id, ir_hwpt_alloc_nested(self->fx.fd,
-						      self->dev.idev_id,
-						      self->viommu, 0, 0, iotlb,
-						      id));
+	return fx_named_hwpt(id, ir_hwpt_alloc_nested(fd, idev_id, viommu, 0, 0,
+						      iotlb, id));
 }
 
 FIXTURE_SETUP(replace_viommu)
@@ -60,13 +57,15 @@ FIXTURE_SETUP(replace_viommu)
 			     IOMMU_VIOMMU_TYPE_SELFTEST, &self->viommu);
 	if (rc == -ENOTTY || rc == -EOPNOTSUPP)
 		SKIP(return,
-		     "the running kernel has no vIOMMU (IOMMU_VIOMMU_ALLOC: %s)",
-		     rc == -ENOTTY ? "ENOTTY" : "EOPNOTSUPP");
+			   "the running kernel has no vIOMMU (IOMMU_VIOMMU_ALLOC: %s)",
+			   rc == -ENOTTY ? "ENOTTY" : "EOPNOTSUPP");
 	ASSERT_EQ(0, rc);
 	ASSERT_EQ(0, ir_vdevice_alloc(fx->fd, self->viommu, self->dev.idev_id,
 				      0x99, &self->vdev));
-	ASSERT_EQ(0, alloc_s1(self, 0x1111, &self->s1_a));
-	ASSERT_EQ(0, alloc_s1(self, 0x2222, &self->s1_b));
+	ASSERT_EQ(0, alloc_s1(fx->fd, self->dev.idev_id, self->viommu, 0x1111,
+			      &self->s1_a));
+	ASSERT_EQ(0, alloc_s1(fx->fd, self->dev.idev_id, self->viommu, 0x2222,
+			      &self->s1_b));
 }
 
 FIXTURE_TEARDOWN(replace_viommu)
@@ -89,8 +88,8 @@ TEST_F(replace_viommu, stage1_to_stage1_to_parent)
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->parent));
 
 	fx_replace(_metadata, &self->fx, stdev, self->parent, NULL);
-	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, self->parent, IOVA, self->fx.buf,
-				     BUF_SIZE));
+	ASSERT_EQ(0, ir_md_check_map(self->fx.fd, self->parent, IOVA,
+				     self->fx.buf, BUF_SIZE));
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->s1_b));
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->vdev));
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->viommu));
