@@ -20,6 +20,7 @@
 #include "ir_buf.h"
 #include "ir_iommufd.h"
 #include "ir_mock.h"
+#include "ir_oracle.h"
 #include "ir_probe.h"
 #include "ir_stats.h"
 #include "ir_util.h"
@@ -456,8 +457,9 @@ static void json_point(FILE *f, const struct point *pt)
 static const char *clocksource(void)
 {
 	static char name[64] = "unknown";
-	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-			"r");
+	FILE *f = fopen(
+		"/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		"r");
 
 	if (f) {
 		if (fscanf(f, "%63s", name) != 1)
@@ -944,6 +946,10 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	close(fd);
+	/* A selftest that died may have left the oracle's probes armed. */
+	if (ir_oracle_clear())
+		die("%s",
+		    "kprobe events of the device-side oracle are still in use (tracefs kprobe_events): timings would include them");
 	measure_overhead(&before);
 	if (before.timed_ns > before.bare_ns)
 		correction_ns = (uint64_t)(before.timed_ns - before.bare_ns);

@@ -34,6 +34,13 @@
  */
 int ir_oracle_start(const char **why);
 void ir_oracle_stop(void);
+/*
+ * Removes what a process that died left of the oracle (its trace instance
+ * and probes), for a run that must not be traced. 0, or -EBUSY while a
+ * live process still uses the probes.
+ */
+int ir_oracle_clear(void);
+
 /* NULL when the oracle runs, else why it does not. */
 const char *ir_oracle_off(void);
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The device-side oracle; see include/ir_oracle.h. */
+/*
+ * The device-side oracle: its kprobe events and trace instance, set up and
+ * torn down; oracle_log.c reads them. See include/ir_oracle.h.
+ */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,14 +13,13 @@
 #include "ir_oracle.h"
 #include "ir_tracefs.h"
 #include "ir_util.h"
+#include "oracle_internal.h"
 
 #define GROUP "iommufd_replace"
 #define INSTANCE_PREFIX "iommufd_replace_"
-#define PENDING INT_MIN /* an attach whose return was not seen yet */
 
 /* struct iommu_domain begins with its type in every tree we know. */
 #define DOMAIN_TYPE "type=+0($arg1):u32"
-#define IOMMU_DOMAIN_BLOCKED 0
 
 /*
  * The mock's domain-allocation ops, across trees; each one the running
@@ -31,30 +33,10 @@ static const char *const alloc_ops[] = {
 	"mock_viommu_alloc_domain_nested",
 };
 
-enum ev_kind { EV_ALLOC, EV_ATTACH, EV_PASID };
-
-struct ev {
-	enum ev_kind kind;
-	unsigned long long domain, dev;
-	unsigned int type, pasid;
-	int ret;
-	__u32 name; /* EV_ALLOC: the HWPT id it was named, 0 if none */
-};
-
-struct dev_name {
-	__u32 stdev_id;
-	unsigned long long dev;
-	unsigned int born; /* its events start here */
-};
-
 static struct {
 	bool started;
 	const char *off; /* why the oracle does not run, or NULL */
 	char instance[64];
-	struct ev *log;
-	unsigned int len, cap;
-	struct dev_name *devs;
-	unsigned int ndevs;
 	char reason[160];
 } o = { .off = "device-side oracle not started" };
 
@@ -126,6 +108,19 @@ static void remove_probes(void)
 	}
 }
 
+int ir_oracle_clear(void)
+{
+	char path[PATH_MAX];
+	const char *root = ir_tracefs_root();
+
+	if (!root)
+		return 0;
+	ir_trace_instance_reap(INSTANCE_PREFIX);
+	remove_probes();
+	snprintf(path, sizeof(path), "%s/events/" GROUP, root);
+	return access(path, F_OK) ? 0 : -EBUSY;
+}
+
 static const char *off_because(const char *what, int rc)
 {
 	snprintf(o.reason, sizeof(o.reason), "%s: %s", what, strerror(-rc));
@@ -195,11 +190,7 @@ void ir_oracle_stop(void)
 	}
 	o.started = false;
 	o.off = "device-side oracle not started";
-	free(o.log);
-	free(o.devs);
-	o.log = NULL;
-	o.devs = NULL;
-	o.len = o.cap = o.ndevs = 0;
+	oracle_log_reset();
 }
 
 const char *ir_oracle_off(void)
@@ -207,258 +198,12 @@ const char *ir_oracle_off(void)
 	return o.off;
 }
 
-static int arg(const char *line, const char *key, unsigned long long *val)
+const char *oracle_instance(void)
 {
-	const char *p = strstr(line, key);
-	char *end;
-
-	if (!p)
-		return -EINVAL;
-	p += strlen(key);
-	*val = strtoull(p, &end, 0);
-	return end == p ? -EINVAL : 0;
+	return o.instance;
 }
 
-static int push(const struct ev *ev)
+void oracle_fail(const char *what, int rc)
 {
-	if (o.len == o.cap) {
-		unsigned int cap = o.cap ? o.cap * 2 : 256;
-		struct ev *log = realloc(o.log, cap * sizeof(*log));
-
-		if (!log)
-			return -ENOMEM;
-		o.log = log;
-		o.cap = cap;
-	}
-	o.log[o.len++] = *ev;
-	return 0;
-}
-
-/* The entry event of the last @kind call still waiting for its return. */
-static struct ev *pending(enum ev_kind kind)
-{
-	unsigned int i;
-
-	for (i = o.len; i-- > 0;) {
-		if (o.log[i].kind == kind && o.log[i].ret == PENDING)
-			return &o.log[i];
-	}
-	return NULL;
-}
-
-static int parse_line(const char *line)
-{
-	unsigned long long v = 0;
-	struct ev ev = { .ret = PENDING };
-	struct ev *call;
-	enum ev_kind kind;
-
-	if (strstr(line, "[LOST "))
-		return -EOVERFLOW; /* the ring buffer dropped driver events */
-	/* Only what the driver did for this process counts. */
-	if (ir_trace_line_pid(line) != getpid())
-		return 0;
-	if (strstr(line, " attach_ret: ") || strstr(line, " pasid_ret: ")) {
-		kind = strstr(line, " attach_ret: ") ? EV_ATTACH : EV_PASID;
-		call = pending(kind);
-		if (!call || arg(line, " ret=", &v))
-			return -EPROTO;
-		call->ret = (int)v;
-		return 0;
-	}
-	if (strstr(line, " attach: ") || strstr(line, " pasid: ")) {
-		ev.kind = strstr(line, " attach: ") ? EV_ATTACH : EV_PASID;
-		if (arg(line, " domain=", &ev.domain) ||
-		    arg(line, " dev=", &ev.dev) || arg(line, " type=", &v))
-			return -EPROTO;
-		ev.type = v;
-		if (ev.kind == EV_PASID) {
-			if (arg(line, " pasid=", &v))
-				return -EPROTO;
-			ev.pasid = v;
-		}
-		return push(&ev);
-	}
-	if (strstr(line, ": alloc")) {
-		if (arg(line, " domain=", &ev.domain))
-			return -EPROTO;
-		/* NULL and ERR_PTR() are failed allocations. */
-		if (!ev.domain || ev.domain >= -4095ULL)
-			return 0;
-		ev.kind = EV_ALLOC;
-		ev.ret = 0;
-		return push(&ev);
-	}
-	return 0;
-}
-
-/* Appends what the driver did since the last sync to the log. */
-static int sync_log(void)
-{
-	char *text = NULL, *line, *next;
-	int rc;
-
-	if (o.off)
-		return 0;
-	rc = ir_trace_instance_consume(o.instance, &text);
-	for (line = text; !rc && line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		rc = parse_line(line);
-	}
-	free(text);
-	if (rc)
-		o.off = off_because("reading the driver's events failed", rc);
-	return rc;
-}
-
-unsigned int ir_oracle_point(void)
-{
-	sync_log();
-	return o.len;
-}
-
-static struct ev *named_alloc(__u32 hwpt_id)
-{
-	unsigned int i;
-
-	for (i = o.len; i-- > 0;) {
-		if (o.log[i].kind == EV_ALLOC && o.log[i].name == hwpt_id)
-			return &o.log[i];
-	}
-	return NULL;
-}
-
-int ir_oracle_name_hwpt(unsigned int since, __u32 hwpt_id)
-{
-	unsigned int i;
-	int rc = sync_log();
-
-	if (rc || o.off)
-		return rc;
-	for (i = o.len; i-- > since;) {
-		if (o.log[i].kind == EV_ALLOC) {
-			o.log[i].name = hwpt_id;
-			return 0;
-		}
-	}
-	return named_alloc(hwpt_id) ? 0 : -ENOENT;
-}
-
-int ir_oracle_name_dev(unsigned int since, __u32 stdev_id)
-{
-	struct dev_name *devs;
-	unsigned int i;
-	int rc = sync_log();
-
-	if (rc || o.off)
-		return rc;
-	for (i = since; i < o.len; i++) {
-		if (o.log[i].kind == EV_ATTACH)
-			break;
-	}
-	if (i == o.len)
-		return -ENOENT;
-	devs = realloc(o.devs, (o.ndevs + 1) * sizeof(*devs));
-	if (!devs)
-		return -ENOMEM;
-	o.devs = devs;
-	o.devs[o.ndevs++] = (struct dev_name){
-		.stdev_id = stdev_id,
-		.dev = o.log[i].dev,
-		.born = since,
-	};
-	return 0;
-}
-
-static const struct dev_name *find_dev(__u32 stdev_id)
-{
-	unsigned int i;
-
-	for (i = o.ndevs; i-- > 0;) {
-		if (o.devs[i].stdev_id == stdev_id)
-			return &o.devs[i];
-	}
-	return NULL;
-}
-
-/* Our name for the domain of attach event @at. */
-static __u32 domain_name(unsigned int at)
-{
-	const struct ev *call = &o.log[at];
-	unsigned int i;
-
-	if (call->type == IOMMU_DOMAIN_BLOCKED)
-		return IR_ORACLE_BLOCKED;
-	/* Memory is reused: the allocation that counts is the latest one. */
-	for (i = at; i-- > 0;) {
-		if (o.log[i].kind == EV_ALLOC &&
-		    o.log[i].domain == call->domain)
-			return o.log[i].name ? o.log[i].name :
-					       IR_ORACLE_UNNAMED;
-	}
-	return IR_ORACLE_UNNAMED;
-}
-
-static bool is_call(const struct ev *ev, const struct dev_name *d,
-		    bool pasid_op, __u32 pasid)
-{
-	if (ev->dev != d->dev)
-		return false;
-	if (pasid_op)
-		return ev->kind == EV_PASID && ev->pasid == pasid;
-	return ev->kind == EV_ATTACH;
-}
-
-int ir_oracle_attaches(__u32 stdev_id, bool pasid_op, __u32 pasid,
-		       unsigned int since, struct ir_oracle_attach *out,
-		       int max)
-{
-	const struct dev_name *d;
-	unsigned int i;
-	int n = 0;
-	int rc = sync_log();
-
-	if (rc)
-		return rc;
-	if (o.off)
-		return -ENODEV;
-	d = find_dev(stdev_id);
-	if (!d)
-		return -ENOENT;
-	for (i = since > d->born ? since : d->born; i < o.len; i++) {
-		if (!is_call(&o.log[i], d, pasid_op, pasid))
-			continue;
-		if (n < max) {
-			out[n].hwpt_id = domain_name(i);
-			out[n].ret = o.log[i].ret;
-		}
-		n++;
-	}
-	return n;
-}
-
-int ir_oracle_current(__u32 stdev_id, bool pasid_op, __u32 pasid,
-		      __u32 *hwpt_id)
-{
-	const struct dev_name *d;
-	unsigned int i;
-	int rc = sync_log();
-
-	if (rc)
-		return rc;
-	if (o.off)
-		return -ENODEV;
-	d = find_dev(stdev_id);
-	if (!d)
-		return -ENOENT;
-	*hwpt_id = 0;
-	for (i = o.len; i-- > d->born;) {
-		if (is_call(&o.log[i], d, pasid_op, pasid) && !o.log[i].ret) {
-			*hwpt_id = domain_name(i);
-			break;
-		}
-	}
-	return 0;
+	o.off = off_because(what, rc);
 }

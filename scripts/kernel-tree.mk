@@ -19,7 +19,7 @@ $(error KHDR=$(KHDR) has no linux/iommufd.h: run `make headers_install` in the k
 endif
 
 LIB_SRCS := $(wildcard $(TOP)/lib/*.c)
-LIB_HDRS := $(wildcard $(TOP)/include/*.h) \
+LIB_HDRS := $(wildcard $(TOP)/include/*.h $(TOP)/lib/*.h) \
 	    $(KSRC)/drivers/iommu/iommufd/iommufd_test.h
 IR_CFLAGS := -Wall -O2 -g -isystem $(KHDR) -I$(TOP)/include \
 	     -I$(KSRC)/drivers/iommu/iommufd
