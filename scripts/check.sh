@@ -236,8 +236,9 @@ fi
 # driver-level check (an emulated access has no domain) still passes.
 oracle_off_skips() {
 	local log
-	./run.sh -q exec sh -c 'umount -R /sys/kernel/debug && umount /sys/kernel/tracing &&
-		make --no-print-directory -C selftests run_tests' || return 1
+	# One line: run.sh quotes it for the guest's sh, which knows no $'\n'.
+	./run.sh -q exec sh -c 'umount -R /sys/kernel/debug && umount /sys/kernel/tracing && make --no-print-directory -C selftests run_tests' ||
+		return 1
 	log=results/latest/exec.log
 	grep -q 'device-side oracle: off (no tracefs mounted' "$log" &&
 		grep -qE '^# ok [0-9]+ replace\.paging_to_paging_follows_ioas # SKIP device-side oracle off \(no tracefs mounted .*\): [0-9]+ driver-level checks not made' "$log" &&

@@ -289,6 +289,31 @@ TEST_F(replace_fault, unbind_after_failed_replace_answers_faults)
 }
 
 /*
+ * The same after a replace that succeeded: the fault pending on the HWPT
+ * left was answered by the replace, the one pending on the new HWPT is
+ * answered by the unbind.
+ */
+TEST_F(replace_fault, unbind_after_replace_answers_faults)
+{
+	struct ir_fx *fx = &self->fx;
+	struct iommu_hwpt_pgfault f = {}, g = {};
+
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->hwpt_q1, NULL);
+	ASSERT_EQ(0, trigger(15));
+	read_fault(_metadata, &self->q1, self->dev.idev_id, &f);
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->hwpt_q2, NULL);
+	ASSERT_EQ(0, trigger(16));
+	read_fault(_metadata, &self->q2, self->dev.idev_id, &g);
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->dev.stdev_id));
+	ASSERT_EQ(-EINVAL, ir_fault_respond(self->q1.fd, f.cookie,
+					    IOMMUFD_PAGE_RESP_SUCCESS));
+	ASSERT_EQ(-EINVAL, ir_fault_respond(self->q2.fd, g.cookie,
+					    IOMMUFD_PAGE_RESP_SUCCESS))
+	TH_LOG("unbinding left fault %u pending", g.cookie);
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_q2));
+}
+
+/*
  * Faults tagged with a PASID. The mock keeps a user-managed PASID table,
  * so the IOPF core hands them to the nested HWPT on the RID, whichever it
  * is now, and to nobody once the device is on the parent (or on any
