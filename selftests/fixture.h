@@ -72,20 +72,37 @@ static inline void fx_ioas(struct __test_metadata *_metadata, struct ir_fx *fx,
 	fx->size = size;
 }
 
+/* Closes the iommufd and proves every page it pinned is unpinned. */
+static inline void fx_close(struct __test_metadata *_metadata, struct ir_fx *fx)
+{
+	ASSERT_EQ(0, close(fx->fd));
+	fx->fd = -1;
+	if (fx->buf)
+		EXPECT_EQ(0, ir_buf_release(fx->buf, fx->size));
+	fx->buf = NULL;
+}
+
+/*
+ * Stops the oracle; a test that passed with @unchecked driver-level checks
+ * not made becomes a SKIP that says why.
+ */
+static inline void fx_finish(struct __test_metadata *_metadata,
+			     unsigned int unchecked)
+{
+	if (unchecked && _metadata->exit_code == KSFT_PASS)
+		SKIP(,
+		     "device-side oracle off (%s): %u driver-level checks not made",
+		     ir_oracle_off(), unchecked);
+	ir_oracle_stop();
+}
+
 static inline void fx_teardown(struct __test_metadata *_metadata,
 			       struct ir_fx *fx)
 {
 	if (fx->fd < 0)
 		return;
-	ASSERT_EQ(0, close(fx->fd));
-	/* Closing the iommufd must unpin every page it pinned: no leak. */
-	if (fx->buf)
-		EXPECT_EQ(0, ir_buf_release(fx->buf, fx->size));
-	if (fx->unchecked && _metadata->exit_code == KSFT_PASS)
-		SKIP(,
-		     "device-side oracle off (%s): %u driver-level checks not made",
-		     ir_oracle_off(), fx->unchecked);
-	ir_oracle_stop();
+	fx_close(_metadata, fx);
+	fx_finish(_metadata, fx->unchecked);
 }
 
 /*
@@ -220,23 +237,18 @@ static inline void fx_replace_noop(struct __test_metadata *_metadata,
 }
 
 /*
- * A replace of @stdev_id onto @pt_id that the kernel must refuse with
- * @err, leaving the driver where it was: its current domain unchanged and
- * no other domain successfully attached in between (a failed attach of the
- * new one, or an unwind to the old one, are allowed).
+ * After something that must have left device @stdev_id where it was (on
+ * HWPT @before): no other domain successfully attached since @since (a
+ * failed attach of a new one, or an unwind to @before, are allowed), and
+ * @before still current.
  */
-static inline void fx_replace_fails(struct __test_metadata *_metadata,
-				    struct ir_fx *fx, int err, __u32 stdev_id,
-				    __u32 pt_id)
+static inline void fx_assert_unchanged(struct __test_metadata *_metadata,
+				       struct ir_fx *fx, __u32 stdev_id,
+				       unsigned int since, __u32 before)
 {
-	unsigned int since = ir_oracle_point();
 	struct ir_oracle_attach calls[8];
-	__u32 before = 0;
 	int i, n;
 
-	if (!ir_oracle_off())
-		ASSERT_EQ(0, ir_oracle_current(stdev_id, false, 0, &before));
-	ASSERT_EQ(err, ir_mock_domain_replace(fx->fd, stdev_id, pt_id, NULL));
 	if (ir_oracle_off()) {
 		fx->unchecked++;
 		return;
@@ -251,6 +263,32 @@ static inline void fx_replace_fails(struct __test_metadata *_metadata,
 		TH_LOG("a refused replace left another domain attached");
 	}
 	fx_assert_on(_metadata, fx, stdev_id, before);
+}
+
+/* The driver's current domain for @stdev_id, by HWPT id (0: unknown). */
+static inline __u32 fx_current(struct __test_metadata *_metadata,
+			       __u32 stdev_id)
+{
+	__u32 cur = 0;
+
+	if (!ir_oracle_off())
+		EXPECT_EQ(0, ir_oracle_current(stdev_id, false, 0, &cur));
+	return cur;
+}
+
+/*
+ * A replace of @stdev_id onto @pt_id that the kernel must refuse with
+ * @err, leaving the driver where it was.
+ */
+static inline void fx_replace_fails(struct __test_metadata *_metadata,
+				    struct ir_fx *fx, int err, __u32 stdev_id,
+				    __u32 pt_id)
+{
+	unsigned int since = ir_oracle_point();
+	__u32 before = fx_current(_metadata, stdev_id);
+
+	ASSERT_EQ(err, ir_mock_domain_replace(fx->fd, stdev_id, pt_id, NULL));
+	fx_assert_unchanged(_metadata, fx, stdev_id, since, before);
 }
 
 #endif /* IR_FIXTURE_H */

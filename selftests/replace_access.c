@@ -64,7 +64,7 @@ FIXTURE_TEARDOWN(replace_access)
 	if (self->access_fd >= 0)
 		ASSERT_EQ(0, close(self->access_fd));
 	fx_teardown(_metadata, &self->fx);
-	if (self->fx.fd >= 0)
+	if (self->buf_b)
 		EXPECT_EQ(0, ir_buf_release(self->buf_b, BUF_SIZE));
 }
 

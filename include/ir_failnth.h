@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel's fault injection, driven as its own iommufd_fail_nth test
+ * does: writing N to /proc/self/task/<tid>/fail-nth makes the N-th fault
+ * point this task reaches fail (an allocation through failslab or
+ * fail_page_alloc, or the mock driver's own fail_iommufd point), and
+ * reading it back says whether that point was reached.
+ */
+#ifndef IR_FAILNTH_H
+#define IR_FAILNTH_H
+
+#include <stdbool.h>
+
+/*
+ * Lets every allocation of this kernel be failed on request (failslab and
+ * fail_page_alloc with ignore-gfp-wait off) and quiets the fault points'
+ * log. 0, or -errno with the reason fault injection cannot run in *@why.
+ */
+int ir_failnth_setup(const char **why);
+
+/* This thread's fail-nth file, opened before any count is armed. */
+int ir_failnth_open(void);
+
+/* The @nth-th fault point this thread reaches from now on fails. */
+int ir_failnth_arm(int nth_fd, unsigned int nth);
+
+/*
+ * Disarms; *@fired says whether the armed point was reached by what ran
+ * in between (and so made something fail). 0 or -errno.
+ */
+int ir_failnth_disarm(int nth_fd, bool *fired);
+
+#endif /* IR_FAILNTH_H */

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Fault injection by count; see include/ir_failnth.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ir_failnth.h"
+
+#define DEBUGFS "/sys/kernel/debug"
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
+}
+
+int ir_failnth_setup(const char **why)
+{
+	char path[300];
+	struct dirent *de;
+	DIR *dir;
+
+	if (access("/proc/self/fail-nth", F_OK)) {
+		*why = "no /proc/self/fail-nth: kernel built without CONFIG_FAULT_INJECTION";
+		return -ENOENT;
+	}
+	/* GFP_KERNEL allocations may sleep: they must be failable too. */
+	if (write_file(DEBUGFS "/failslab/ignore-gfp-wait", "N") ||
+	    write_file(DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N")) {
+		*why = "no " DEBUGFS
+		       "/failslab or fail_page_alloc (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, debugfs mounted)";
+		return -ENOENT;
+	}
+	write_file(DEBUGFS "/fail_page_alloc/ignore-gfp-highmem", "N");
+	dir = opendir(DEBUGFS);
+	if (!dir) {
+		*why = "cannot read " DEBUGFS;
+		return -errno;
+	}
+	/* An injected failure is expected here: no stack dump for each. */
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, "fail", 4))
+			continue;
+		snprintf(path, sizeof(path), DEBUGFS "/%s/verbose", de->d_name);
+		write_file(path, "0");
+	}
+	closedir(dir);
+	return 0;
+}
+
+int ir_failnth_open(void)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
+		 (long)syscall(SYS_gettid));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int ir_failnth_arm(int nth_fd, unsigned int nth)
+{
+	char text[16];
+	int len = snprintf(text, sizeof(text), "%u", nth);
+
+	return pwrite(nth_fd, text, len, 0) == len ? 0 : -errno;
+}
+
+int ir_failnth_disarm(int nth_fd, bool *fired)
+{
+	char text[16] = "";
+	ssize_t n;
+
+	/*
+	 * What is left of the count: 0 once the armed point was reached.
+	 * The read and the write below are fault points too: one failing
+	 * (EFAULT) means the count ran out in it, not in what was tested.
+	 */
+	n = pread(nth_fd, text, sizeof(text) - 1, 0);
+	*fired = n > 0 && text[0] == '0';
+	if (n < 0 && errno != EFAULT)
+		return -errno;
+	if (pwrite(nth_fd, "0", 1, 0) == 1)
+		return 0;
+	*fired = false;
+	if (errno != EFAULT)
+		return -errno;
+	return pwrite(nth_fd, "0", 1, 0) == 1 ? 0 : -errno;
+}

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every failure point of every replace: the kernel's fault injection fails
+ * the 1st, 2nd, 3rd, ... fault point a replace reaches (an allocation, or
+ * the mock driver's own fail_iommufd point) until the replace reaches none
+ * and succeeds. After each failed attempt the device is, at the driver,
+ * still on the old domain; the old HWPT is busy, the new one destroys at
+ * once and releases what it pinned; the old domain still maps the IOAS;
+ * page faults go where they went. After the final success the device is
+ * on the new domain, and closing the iommufd unpins every page.
+ *
+ * Kernel promise: if iommufd_device_replace() fails, the attachment is
+ * unchanged and nothing keeps a reference to the new domain.
+ * VMM flow: any replace of any VMM under memory pressure.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "ir_failnth.h"
+
+#define BUF_SIZE (16 * 4096UL)
+/* A bound, not an expectation: 6.12's longest walk here is far shorter. */
+#define MAX_NTH 400
+#define FAULT_ADDR 0xdeadb000ULL
+
+enum flavour {
+	PAGING, /* paging -> paging, one IOAS */
+	CROSS_IOAS, /* paging -> paging in another IOAS */
+	TO_IOAS_ID, /* paging -> an IOAS id: an auto domain is built */
+	FROM_AUTO, /* the auto domain -> paging: it is torn down */
+	PARENT_TO_NESTED,
+	NESTED_TO_PARENT,
+	INTO_FAULT, /* nested -> nested with a fault queue */
+	OUT_OF_FAULT, /* nested with a fault queue -> nested */
+	INTO_DIRTY, /* paging -> dirty-tracking paging */
+	ACCESS, /* an emulated device's ACCESS_REPLACE_IOAS */
+};
+
+FIXTURE(replace_failnth)
+{
+	int nth_fd;
+	unsigned int unchecked;
+};
+
+FIXTURE_VARIANT(replace_failnth)
+{
+	enum flavour flavour;
+	const char *name; /* for the TAP line of the count */
+};
+
+FIXTURE_VARIANT_ADD(replace_failnth, paging){
+	.flavour = PAGING,
+	.name = "paging",
+};
+
+FIXTURE_VARIANT_ADD(replace_failnth, cross_ioas){
+	.flavour = CROSS_IOAS,
+	.name = "cross_ioas",
+};
+
+FIXTURE_VARIANT_ADD(replace_failnth, to_ioas_id){
+	.flavour = TO_IOAS_ID,
+	.name = "to_ioas_id",
+};
+
+FIXTURE_VARIANT_ADD(replace_failnth, from_auto){
+	.flavour = FROM_AUTO,
+	.name = "from_auto",
+};
+
+FIXTURE_VARIANT_ADD(replace_failnth, parent_to_nested){
+	.flavour = PARENT_TO_NESTED,
+	.name = "parent_to_nested",
+};
+
+FIXTURE_VARIANT_ADD(replace_failnth, nested_to_parent){
+	.flavour = NESTED_TO_PARENT,
+	.name = "nested_to_parent",
+};
+
+FIXTURE_VARIANT_ADD(replace_failnth, into_fault){
+	.flavour = INTO_FAULT,
+	.name = "into_fault",
+};
+
+FIXTURE_VARIANT_ADD(replace_failnth, out_of_fault){
+	.flavour = OUT_OF_FAULT,
+	.name = "out_of_fault",
+};
+
+FIXTURE_VARIANT_ADD(replace_failnth, into_dirty){
+	.flavour = INTO_DIRTY,
+	.name = "into_dirty",
+};
+
+FIXTURE_VARIANT_ADD(replace_failnth, access){
+	.flavour = ACCESS,
+	.name = "access",
+};
+
+FIXTURE_SETUP(replace_failnth)
+{
+	const char *why;
+	int fd;
+
+	self->nth_fd = -1;
+	fd = ir_probe_open(&why);
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	close(fd);
+	if (ir_failnth_setup(&why))
+		SKIP(return, "%s", why);
+	self->nth_fd = ir_failnth_open();
+	ASSERT_LE(0, self->nth_fd);
+}
+
+FIXTURE_TEARDOWN(replace_failnth)
+{
+	if (self->nth_fd >= 0)
+		close(self->nth_fd);
+	fx_finish(_metadata, self->unchecked);
+}
+
+/* One attempt's objects, all made before any failure is armed. */
+struct world {
+	struct ir_fx fx; /* IOAS A, buffer A */
+	__u32 ioas_b;
+	void *buf_b;
+	struct ir_mock_dev dev;
+	__u32 parent; /* nested flavours: the stage-2 the others sit on */
+	__u32 from, to; /* the HWPT the device is on; where it goes */
+	__u32 queue_id;
+	int queue_fd, access_fd;
+};
+
+static bool is_nested(enum flavour f)
+{
+	return f == PARENT_TO_NESTED || f == NESTED_TO_PARENT ||
+	       f == INTO_FAULT || f == OUT_OF_FAULT;
+}
+
+/* A stage-1 on @w->parent, with @w's fault queue when @fault. */
+static void nested(struct __test_metadata *_metadata, struct world *w,
+		   bool fault, __u32 *id)
+{
+	ASSERT_EQ(0, fx_named_hwpt(
+			     id, ir_hwpt_alloc_nested(
+					 w->fx.fd, w->dev.idev_id, w->parent,
+					 fault ? IOMMU_HWPT_FAULT_ID_VALID : 0,
+					 fault ? w->queue_id : 0, 0, id)));
+}
+
+static void build(struct __test_metadata *_metadata, struct world *w,
+		  enum flavour f)
+{
+	struct ir_fx *fx = &w->fx;
+	__u32 idev;
+
+	w->queue_fd = w->access_fd = -1;
+	ASSERT_TRUE(fx_open(_metadata, fx));
+	fx_ioas(_metadata, fx, BUF_SIZE, 0xa1);
+	ASSERT_EQ(0, ir_ioas_alloc_mapped(fx->fd, BUF_SIZE, 0xb2, IOVA,
+					  &w->ioas_b, &w->buf_b));
+	if (f == ACCESS) {
+		ASSERT_EQ(0, ir_access_create(
+				     fx->fd, fx->ioas_id,
+				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				     &w->access_fd));
+		w->to = w->ioas_b;
+		return;
+	}
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &w->dev);
+	idev = w->dev.idev_id;
+	ASSERT_EQ(0, ir_fault_queue_alloc(fx->fd, &w->queue_id, &w->queue_fd));
+	if (is_nested(f))
+		fx_hwpt(_metadata, fx, idev, fx->ioas_id,
+			IOMMU_HWPT_ALLOC_NEST_PARENT, &w->parent);
+	switch (f) {
+	case PAGING:
+	case INTO_DIRTY:
+		fx_hwpt(_metadata, fx, idev, fx->ioas_id, 0, &w->from);
+		fx_hwpt(_metadata, fx, idev, fx->ioas_id,
+			f == INTO_DIRTY ? IOMMU_HWPT_ALLOC_DIRTY_TRACKING : 0,
+			&w->to);
+		break;
+	case CROSS_IOAS:
+		fx_hwpt(_metadata, fx, idev, fx->ioas_id, 0, &w->from);
+		fx_hwpt(_metadata, fx, idev, w->ioas_b, 0, &w->to);
+		break;
+	case TO_IOAS_ID:
+		fx_hwpt(_metadata, fx, idev, fx->ioas_id, 0, &w->from);
+		w->to = w->ioas_b;
+		break;
+	case FROM_AUTO:
+		w->from = w->dev.hwpt_id;
+		fx_hwpt(_metadata, fx, idev, w->ioas_b, 0, &w->to);
+		break;
+	case PARENT_TO_NESTED:
+		w->from = w->parent;
+		nested(_metadata, w, false, &w->to);
+		break;
+	case NESTED_TO_PARENT:
+		nested(_metadata, w, false, &w->from);
+		w->to = w->parent;
+		break;
+	case INTO_FAULT:
+	case OUT_OF_FAULT:
+		nested(_metadata, w, f == OUT_OF_FAULT, &w->from);
+		nested(_metadata, w, f == INTO_FAULT, &w->to);
+		break;
+	case ACCESS:
+		break;
+	}
+	if (w->from != w->dev.hwpt_id)
+		fx_replace(_metadata, fx, w->dev.stdev_id, w->from, NULL);
+}
+
+static void destroy(struct __test_metadata *_metadata, struct world *w)
+{
+	if (w->access_fd >= 0)
+		ASSERT_EQ(0, close(w->access_fd));
+	if (w->queue_fd >= 0)
+		ASSERT_EQ(0, close(w->queue_fd));
+	fx_close(_metadata, &w->fx);
+	EXPECT_EQ(0, ir_buf_release(w->buf_b, BUF_SIZE));
+}
+
+/* What the emulated device writes at IOVA lands in @buf. */
+static void access_lands_in(struct __test_metadata *_metadata, struct world *w,
+			    void *buf, int fill)
+{
+	unsigned char data[64];
+
+	memset(data, fill, sizeof(data));
+	ASSERT_EQ(0, ir_access_rw(w->fx.fd, w->access_fd, IOVA, data,
+				  sizeof(data), MOCK_ACCESS_RW_WRITE));
+	ASSERT_EQ(0, ir_buf_differs(buf, sizeof(data), fill));
+}
+
+/* A page request reaches the queue when the device's HWPT has it. */
+static void fault_routed(struct __test_metadata *_metadata, struct world *w,
+			 bool to_queue)
+{
+	struct iommu_hwpt_pgfault f = {};
+
+	ASSERT_EQ(0,
+		  ir_trigger_iopf(w->fx.fd, w->dev.idev_id, 0, 1, FAULT_ADDR));
+	if (!to_queue) {
+		ASSERT_EQ(-ETIMEDOUT, ir_fault_read(w->queue_fd, &f, 50));
+		return;
+	}
+	ASSERT_EQ(0, ir_fault_read(w->queue_fd, &f, 2000));
+	ASSERT_EQ(0, ir_fault_respond(w->queue_fd, f.cookie,
+				      IOMMUFD_PAGE_RESP_SUCCESS));
+}
+
+/* After a refused attempt: everything as it was, the target free to go. */
+static void assert_unchanged(struct __test_metadata *_metadata, struct world *w,
+			     enum flavour f, unsigned int since)
+{
+	struct ir_fx *fx = &w->fx;
+
+	if (f == ACCESS) {
+		access_lands_in(_metadata, w, fx->buf, 0x5c);
+		ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, fx->ioas_id));
+		ASSERT_EQ(0, ir_destroy(fx->fd, w->ioas_b));
+		return;
+	}
+	fx_assert_unchanged(_metadata, fx, w->dev.stdev_id, since, w->from);
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, w->from));
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, is_nested(f) ? w->parent : w->from,
+				     IOVA, fx->buf, BUF_SIZE));
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, BUF_SIZE, 1));
+	if (f == INTO_FAULT || f == OUT_OF_FAULT)
+		fault_routed(_metadata, w, f == OUT_OF_FAULT);
+	/* No hidden reference: the target goes, and with it its pins. */
+	if (w->to != w->ioas_b && w->to != w->parent) {
+		ASSERT_EQ(0, ir_destroy(fx->fd, w->to))
+		TH_LOG("hwpt %u still referenced after a failed replace",
+		       w->to);
+	}
+	if (f == CROSS_IOAS || f == TO_IOAS_ID || f == FROM_AUTO) {
+		ASSERT_EQ(0, ir_md_check_refs(fx->fd, w->buf_b, BUF_SIZE, 0));
+	}
+}
+
+/* After the attempt that succeeded: the device on the new domain. */
+static void assert_moved(struct __test_metadata *_metadata, struct world *w,
+			 enum flavour f, unsigned int since, __u32 out)
+{
+	struct ir_fx *fx = &w->fx;
+
+	if (f == ACCESS) {
+		access_lands_in(_metadata, w, w->buf_b, 0x6d);
+		return;
+	}
+	if (out != w->to)
+		ASSERT_EQ(0, ir_oracle_name_hwpt(since, out));
+	fx_assert_on(_metadata, fx, w->dev.stdev_id, out);
+	if (f == INTO_FAULT || f == OUT_OF_FAULT)
+		fault_routed(_metadata, w, f == INTO_FAULT);
+}
+
+/*
+ * What an injected failure may turn into: an allocation's ENOMEM, or what
+ * the kernel's own fail_iommufd points return in drivers/iommu/iommufd
+ * (EINVAL from the reserved-region check, ENOENT from object lookup and
+ * the mock's map, EFAULT from pinning).
+ */
+static bool injected_errno(int rc)
+{
+	return rc == -ENOMEM || rc == -EINVAL || rc == -ENOENT || rc == -EFAULT;
+}
+
+/* One attempt that fails the @nth fault point; true while it was reached. */
+static bool attempt(struct __test_metadata *_metadata, int nth_fd,
+		    enum flavour f, unsigned int nth, unsigned int *refused,
+		    unsigned int *unchecked)
+{
+	struct world w = {};
+	unsigned int since;
+	bool fired;
+	__u32 out = 0;
+	int rc;
+
+	build(_metadata, &w, f);
+	since = ir_oracle_point();
+	ASSERT_EQ(0, ir_failnth_arm(nth_fd, nth));
+	if (f == ACCESS)
+		rc = ir_access_replace_ioas(w.fx.fd, w.access_fd, w.to);
+	else
+		rc = ir_mock_domain_replace(w.fx.fd, w.dev.stdev_id, w.to,
+					    &out);
+	ASSERT_EQ(0, ir_failnth_disarm(nth_fd, &fired));
+	if (rc) {
+		ASSERT_TRUE(fired)
+		TH_LOG("the replace failed (%d) with no failure injected", rc);
+		ASSERT_TRUE(injected_errno(rc))
+		TH_LOG("fault point %u: errno %d", nth, -rc);
+		(*refused)++;
+		assert_unchanged(_metadata, &w, f, since);
+	} else {
+		assert_moved(_metadata, &w, f, since, out);
+	}
+	*unchecked += w.fx.unchecked;
+	destroy(_metadata, &w);
+	return fired;
+}
+
+/*
+ * How many fault points an attempt reaches varies by one or two between
+ * attempts (whether an allocation finds a free slab object or needs a new
+ * page depends on what ran before), so a point can move past the walk. The
+ * walk runs pinned to one CPU, whose caches alone it then uses, and ends
+ * only when two attempts in a row at the same count reach no injection.
+ */
+TEST_F_TIMEOUT(replace_failnth, every_failure_point, 600)
+{
+	unsigned int nth, refused = 0;
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	for (nth = 1; nth <= MAX_NTH; nth++) {
+		if (attempt(_metadata, self->nth_fd, variant->flavour, nth,
+			    &refused, &self->unchecked))
+			continue;
+		if (!attempt(_metadata, self->nth_fd, variant->flavour, nth,
+			     &refused, &self->unchecked))
+			break;
+	}
+	ASSERT_GE(MAX_NTH, nth)
+	TH_LOG("still reaching fault points after %u", MAX_NTH);
+	ksft_print_msg(
+		"replace_failnth.%s: %u fault points reached, %u failed attempts\n",
+		variant->name, nth - 1, refused);
+	ASSERT_LT(0, refused)
+	TH_LOG("no injected failure made this replace fail");
+}
+
+TEST_HARNESS_MAIN
