@@ -62,7 +62,8 @@ guest:
                    the default for all and bench
   --wallclock      time bench with the wall clock (multi-threaded TCG)
   --append ARGS    add ARGS to the kernel command line
-  --timeout SEC    kill a guest that has not powered off (default 900)
+  --timeout SEC    kill a guest that has not powered off (default 900;
+                   3600 with --debug)
 
 output:
   --results DIR    where results/<timestamp>/ goes (default: ./results)
@@ -89,7 +90,7 @@ IR_ACTION=
 IR_NATIVE=
 IR_CPUS=2
 IR_MEM=4096
-IR_TIMEOUT=900
+IR_TIMEOUT=
 IR_ACCEL=
 IR_EXEC=()
 IR_RESULTS=$IR_TOP/results
@@ -168,6 +169,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 IR_ACTION=${IR_ACTION:-all}
+# KASAN and lockdep under TCG: the suite takes several times longer.
+[ -n "$IR_TIMEOUT" ] || IR_TIMEOUT=$([ -n "$IR_DEBUG" ] && echo 3600 || echo 900)
 # Live results while the guest runs: on a terminal, unless told not to.
 IR_PROGRESS=
 [ -t 1 ] && [ -z "${IR_QUIET:-}" ] && [ -z "${IR_NO_PROGRESS:-}" ] && IR_PROGRESS=1
@@ -249,6 +252,9 @@ write_job() {
 		echo "uname -r >$out/kernel-release"
 		case $IR_ACTION in
 		all | selftests)
+			# A debug kernel (KASAN, lockdep) runs the suite several
+			# times slower: the runner's per-program limit grows too.
+			[ -n "$IR_DEBUG" ] && printf 'export kselftest_override_timeout=900\n'
 			echo "make --no-print-directory -C selftests run_tests >$out/selftests.tap 2>&1"
 			;;
 		esac

@@ -39,7 +39,8 @@ int ir_hwpt_get_dirty_bitmap(int fd, __u32 hwpt_id, __u64 iova, __u64 length,
 int ir_fault_queue_alloc(int fd, __u32 *fault_id, int *fault_fd);
 /*
  * Waits up to @timeout_ms for one fault on @fault_fd: 0 and *fault filled,
- * -ETIMEDOUT when none came, or another -errno.
+ * -ETIMEDOUT when none came, -EAGAIN when one came and was answered (by a
+ * replace or an unbind) before it could be read, or another -errno.
  */
 int ir_fault_read(int fault_fd, struct iommu_hwpt_pgfault *fault,
 		  int timeout_ms);

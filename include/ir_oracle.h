@@ -21,6 +21,7 @@
 #define IR_ORACLE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 /* What a domain of the log is, when it is none of our HWPTs. */
@@ -44,7 +45,18 @@ int ir_oracle_clear(void);
 /* NULL when the oracle runs, else why it does not. */
 const char *ir_oracle_off(void);
 
-/* A point in the log: the number of driver events seen so far. */
+/*
+ * Counts what thread @tid of this process makes the driver do, besides
+ * the main thread. Call it from the thread that asks the oracle: the log
+ * is not shared between threads.
+ */
+int ir_oracle_track_thread(pid_t tid);
+
+/*
+ * A point in the log: the number of driver events seen so far. Reading
+ * drains the kernel's buffer, so a long run of events calls it now and
+ * then lest the buffer overflow (the oracle then turns itself off).
+ */
 unsigned int ir_oracle_point(void);
 
 /*

@@ -193,6 +193,9 @@ int ir_fault_read(int fault_fd, struct iommu_hwpt_pgfault *fault,
 	n = read(fault_fd, fault, sizeof(*fault));
 	if (n < 0)
 		return -errno;
+	/* Answered between the poll and the read (a replace can do that). */
+	if (n == 0)
+		return -EAGAIN;
 	return n == sizeof(*fault) ? 0 : -EIO;
 }
 

@@ -33,12 +33,38 @@ struct dev_name {
 	unsigned int born; /* its events start here */
 };
 
+#define MAX_THREADS 64
+
 static struct {
 	struct ev *log;
 	unsigned int len, cap;
 	struct dev_name *devs;
 	unsigned int ndevs;
+	pid_t threads[MAX_THREADS]; /* besides this process's main thread */
+	unsigned int nthreads;
 } l;
+
+int ir_oracle_track_thread(pid_t tid)
+{
+	if (l.nthreads == MAX_THREADS)
+		return -ENOSPC;
+	l.threads[l.nthreads++] = tid;
+	return 0;
+}
+
+/* Whether the task that recorded an event is one of ours. */
+static bool ours(pid_t pid)
+{
+	unsigned int i;
+
+	if (pid == getpid())
+		return true;
+	for (i = 0; i < l.nthreads; i++) {
+		if (l.threads[i] == pid)
+			return true;
+	}
+	return false;
+}
 
 void oracle_log_reset(void)
 {
@@ -96,7 +122,7 @@ static int parse_line(const char *line)
 	if (strstr(line, "[LOST "))
 		return -EOVERFLOW; /* the ring buffer dropped driver events */
 	/* Only what the driver did for this process counts. */
-	if (ir_trace_line_pid(line) != getpid())
+	if (!ours(ir_trace_line_pid(line)))
 		return 0;
 	if (strstr(line, " attach_ret: ") || strstr(line, " pasid_ret: ")) {
 		kind = strstr(line, " attach_ret: ") ? EV_ATTACH : EV_PASID;
