@@ -42,8 +42,8 @@ static const char *const role_names[NROLES] = {
 	[FAULT] = "fault/respond",     [DESTROY] = "destroy",
 };
 
-FIXTURE(replace_race)
-{
+/* What the threads share. */
+struct storm {
 	struct ir_fx fx;
 	struct ir_mock_dev dev_a, dev_b;
 	__u32 parent, queue_id;
@@ -62,105 +62,108 @@ FIXTURE(replace_race)
 	unsigned int seed;
 };
 
+FIXTURE(replace_race)
+{
+	struct storm st;
+};
+
 struct worker {
-	FIXTURE_DATA(replace_race) * self;
+	struct storm *st;
 	enum role role;
 	unsigned int rand;
 	unsigned long rounds; /* attempts */
 	unsigned long hits; /* attempts that did something: coverage */
 };
 
-static void report(FIXTURE_DATA(replace_race) * self, enum role role, int rc)
+static void report(struct storm *st, enum role role, int rc)
 {
 	int none = 0;
 
-	if (atomic_compare_exchange_strong(&self->bad_rc, &none, rc ? rc : 1))
-		self->bad_role = role;
-	self->stop = true;
+	if (atomic_compare_exchange_strong(&st->bad_rc, &none, rc ? rc : 1))
+		st->bad_role = role;
+	st->stop = true;
 }
 
 /* A HWPT of the pool, nested (with the fault queue) for the last slot. */
-static int alloc_pool_hwpt(FIXTURE_DATA(replace_race) * self, int slot,
-			   __u32 *id)
+static int alloc_pool_hwpt(struct storm *st, int slot, __u32 *id)
 {
 	if (slot == NPOOL - 1)
-		return ir_hwpt_alloc_nested(self->fx.fd, self->dev_a.idev_id,
-					    self->parent,
+		return ir_hwpt_alloc_nested(st->fx.fd, st->dev_a.idev_id,
+					    st->parent,
 					    IOMMU_HWPT_FAULT_ID_VALID,
-					    self->queue_id, 0, id);
-	return ir_hwpt_alloc(self->fx.fd, self->dev_a.idev_id, self->fx.ioas_id,
-			     0, id);
+					    st->queue_id, 0, id);
+	return ir_hwpt_alloc(st->fx.fd, st->dev_a.idev_id, st->fx.ioas_id, 0,
+			     id);
 }
 
 static void move(struct worker *w, __u32 stdev_id, _Atomic __u32 *last)
 {
-	__u32 target = w->self->pool[rand_r(&w->rand) % NPOOL];
+	__u32 target = w->st->pool[rand_r(&w->rand) % NPOOL];
 	int rc;
 
 	if (!target || target == *last)
 		return; /* destroyed (the main thread makes a new one), or no-op */
-	rc = ir_mock_domain_replace(w->self->fx.fd, stdev_id, target, NULL);
+	rc = ir_mock_domain_replace(w->st->fx.fd, stdev_id, target, NULL);
 	/* ENOENT: the destroy thread won the race for that HWPT. */
 	if (!rc) {
 		*last = target;
 		w->hits++;
 	} else if (rc != -ENOENT) {
-		report(w->self, w->role, rc);
+		report(w->st, w->role, rc);
 	}
 }
 
 static void map_unmap(struct worker *w)
 {
-	FIXTURE_DATA(replace_race) *self = w->self;
+	struct storm *st = w->st;
 	int rc;
 
-	rc = ir_ioas_map_fixed(self->fx.fd, self->fx.ioas_id, self->churn_buf,
-			       4096, IOVA_CHURN);
+	rc = ir_ioas_map_fixed(st->fx.fd, st->fx.ioas_id, st->churn_buf, 4096,
+			       IOVA_CHURN);
 	if (!rc)
-		rc = ir_ioas_unmap(self->fx.fd, self->fx.ioas_id, IOVA_CHURN,
-				   4096, NULL);
+		rc = ir_ioas_unmap(st->fx.fd, st->fx.ioas_id, IOVA_CHURN, 4096,
+				   NULL);
 	if (rc)
-		report(self, w->role, rc);
+		report(st, w->role, rc);
 	w->hits++;
 }
 
 static void access_read(struct worker *w)
 {
-	FIXTURE_DATA(replace_race) *self = w->self;
+	struct storm *st = w->st;
 	unsigned char data[256];
 	int rc;
 
-	rc = ir_access_rw(self->fx.fd, self->access_fd, IOVA, data,
-			  sizeof(data), 0);
+	rc = ir_access_rw(st->fx.fd, st->access_fd, IOVA, data, sizeof(data),
+			  0);
 	if (!rc && ir_buf_differs(data, sizeof(data), 0x3e))
 		rc = -EIO;
 	if (rc)
-		report(self, w->role, rc);
+		report(st, w->role, rc);
 	w->hits++;
 }
 
 static void fault_respond(struct worker *w)
 {
-	FIXTURE_DATA(replace_race) *self = w->self;
+	struct storm *st = w->st;
 	struct iommu_hwpt_pgfault f = {};
 	int rc;
 
-	rc = ir_trigger_iopf(self->fx.fd, self->dev_a.idev_id, 0, 1,
-			     FAULT_ADDR);
+	rc = ir_trigger_iopf(st->fx.fd, st->dev_a.idev_id, 0, 1, FAULT_ADDR);
 	if (rc) {
-		report(self, w->role, rc);
+		report(st, w->role, rc);
 		return;
 	}
 	/* Only while device A is on the nested HWPT does a fault arrive. */
-	rc = ir_fault_read(self->queue_fd, &f, 5);
+	rc = ir_fault_read(st->queue_fd, &f, 5);
 	if (rc == -ETIMEDOUT || rc == -EAGAIN)
 		return;
 	if (!rc)
-		rc = ir_fault_respond(self->queue_fd, f.cookie,
+		rc = ir_fault_respond(st->queue_fd, f.cookie,
 				      IOMMUFD_PAGE_RESP_SUCCESS);
 	/* EINVAL: a replace answered it first. */
 	if (rc && rc != -EINVAL)
-		report(self, w->role, rc);
+		report(st, w->role, rc);
 	w->hits += !rc;
 }
 
@@ -172,37 +175,37 @@ static void fault_respond(struct worker *w)
  */
 static void destroy(struct worker *w)
 {
-	FIXTURE_DATA(replace_race) *self = w->self;
+	struct storm *st = w->st;
 	int slot = rand_r(&w->rand) % NPOOL;
-	__u32 id = self->pool[slot];
+	__u32 id = st->pool[slot];
 	int rc;
 
 	if (!id)
 		return;
-	rc = ir_destroy(self->fx.fd, id);
+	rc = ir_destroy(st->fx.fd, id);
 	if (!rc) {
-		self->pool[slot] = 0;
+		st->pool[slot] = 0;
 		w->hits++;
 	} else if (rc != -EBUSY) {
-		report(self, w->role, rc);
+		report(st, w->role, rc);
 	}
 	/* Now and then, or the pool would be empty between refills. */
 	usleep(2000);
 }
 
 /* Refills the slots the destroy thread emptied, named for the oracle. */
-static int refill(FIXTURE_DATA(replace_race) * self)
+static int refill(struct storm *st)
 {
 	__u32 id;
 	int i, rc;
 
 	for (i = 0; i < NPOOL; i++) {
-		if (self->pool[i])
+		if (st->pool[i])
 			continue;
-		rc = fx_named_hwpt(&id, alloc_pool_hwpt(self, i, &id));
+		rc = fx_named_hwpt(&id, alloc_pool_hwpt(st, i, &id));
 		if (rc)
 			return rc;
-		self->pool[i] = id;
+		st->pool[i] = id;
 	}
 	return 0;
 }
@@ -211,15 +214,15 @@ static void *run(void *arg)
 {
 	struct worker *w = arg;
 
-	w->self->tids[w->role] = syscall(SYS_gettid);
-	pthread_barrier_wait(&w->self->ready);
-	while (!w->self->stop) {
+	w->st->tids[w->role] = syscall(SYS_gettid);
+	pthread_barrier_wait(&w->st->ready);
+	while (!w->st->stop) {
 		switch (w->role) {
 		case MOVE_A:
-			move(w, w->self->dev_a.stdev_id, &w->self->last_a);
+			move(w, w->st->dev_a.stdev_id, &w->st->last_a);
 			break;
 		case MOVE_B:
-			move(w, w->self->dev_b.stdev_id, &w->self->last_b);
+			move(w, w->st->dev_b.stdev_id, &w->st->last_b);
 			break;
 		case MAP:
 			map_unmap(w);
@@ -248,38 +251,40 @@ static void *run(void *arg)
 
 FIXTURE_SETUP(replace_race)
 {
-	struct ir_fx *fx = &self->fx;
+	struct storm *st = &self->st;
+	struct ir_fx *fx = &st->fx;
 	const char *seed = getenv("IR_RACE_SEED");
 
-	self->queue_fd = self->access_fd = -1;
+	st->queue_fd = st->access_fd = -1;
 	if (!fx_open(_metadata, fx))
 		return;
-	self->seed = seed ? strtoul(seed, NULL, 0) : (unsigned int)time(NULL);
+	st->seed = seed ? strtoul(seed, NULL, 0) : (unsigned int)time(NULL);
 	fx_ioas(_metadata, fx, BUF_SIZE, 0x3e);
-	self->churn_buf = ir_buf_alloc(4096, 0x4f);
-	ASSERT_NE(NULL, self->churn_buf);
-	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev_a);
-	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev_b);
-	ASSERT_EQ(0, ir_fault_queue_alloc(fx->fd, &self->queue_id,
-					  &self->queue_fd));
-	fx_hwpt(_metadata, fx, self->dev_a.idev_id, fx->ioas_id,
-		IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent);
-	ASSERT_EQ(0, refill(self));
+	st->churn_buf = ir_buf_alloc(4096, 0x4f);
+	ASSERT_NE(NULL, st->churn_buf);
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &st->dev_a);
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &st->dev_b);
 	ASSERT_EQ(0,
-		  ir_access_create(fx->fd, fx->ioas_id, 0, &self->access_fd));
-	self->last_a = self->dev_a.hwpt_id;
-	self->last_b = self->dev_b.hwpt_id;
+		  ir_fault_queue_alloc(fx->fd, &st->queue_id, &st->queue_fd));
+	fx_hwpt(_metadata, fx, st->dev_a.idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_NEST_PARENT, &st->parent);
+	ASSERT_EQ(0, refill(st));
+	ASSERT_EQ(0, ir_access_create(fx->fd, fx->ioas_id, 0, &st->access_fd));
+	st->last_a = st->dev_a.hwpt_id;
+	st->last_b = st->dev_b.hwpt_id;
 }
 
 FIXTURE_TEARDOWN(replace_race)
 {
-	if (self->access_fd >= 0)
-		close(self->access_fd);
-	if (self->queue_fd >= 0)
-		close(self->queue_fd);
-	fx_teardown(_metadata, &self->fx);
-	if (self->churn_buf)
-		EXPECT_EQ(0, ir_buf_release(self->churn_buf, 4096));
+	struct storm *st = &self->st;
+
+	if (st->access_fd >= 0)
+		close(st->access_fd);
+	if (st->queue_fd >= 0)
+		close(st->queue_fd);
+	fx_teardown(_metadata, &st->fx);
+	if (st->churn_buf)
+		EXPECT_EQ(0, ir_buf_release(st->churn_buf, 4096));
 }
 
 /* Seconds each storm lasts: IR_RACE_SECONDS, default 3. */
@@ -292,7 +297,8 @@ static double storm_seconds(void)
 
 TEST_F_TIMEOUT(replace_race, storm, 300)
 {
-	struct ir_fx *fx = &self->fx;
+	struct storm *st = &self->st;
+	struct ir_fx *fx = &st->fx;
 	struct worker workers[NROLES];
 	pthread_t threads[NROLES];
 	struct timespec start, now;
@@ -300,33 +306,33 @@ TEST_F_TIMEOUT(replace_race, storm, 300)
 	int i;
 
 	ksft_print_msg("replace_race.storm: seed %u, %.1f s, %d threads\n",
-		       self->seed, storm_seconds(), NROLES);
-	ASSERT_EQ(0, pthread_barrier_init(&self->ready, NULL, NROLES + 1));
+		       st->seed, storm_seconds(), NROLES);
+	ASSERT_EQ(0, pthread_barrier_init(&st->ready, NULL, NROLES + 1));
 	for (i = 0; i < NROLES; i++) {
-		workers[i] = (struct worker){ .self = self,
+		workers[i] = (struct worker){ .st = st,
 					      .role = i,
-					      .rand = self->seed + i };
+					      .rand = st->seed + i };
 		ASSERT_EQ(0,
 			  pthread_create(&threads[i], NULL, run, &workers[i]));
 	}
-	pthread_barrier_wait(&self->ready);
+	pthread_barrier_wait(&st->ready);
 	for (i = 0; i < NROLES; i++)
-		ASSERT_EQ(0, ir_oracle_track_thread(self->tids[i]));
+		ASSERT_EQ(0, ir_oracle_track_thread(st->tids[i]));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		/* Drain the driver's events as they come: no overflow. */
 		ir_oracle_point();
-		ASSERT_EQ(0, refill(self));
+		ASSERT_EQ(0, refill(st));
 		usleep(5000);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while (!self->stop &&
+	} while (!st->stop &&
 		 now.tv_sec - start.tv_sec +
 				 (now.tv_nsec - start.tv_nsec) / 1e9 <
 			 storm_seconds());
-	self->stop = true;
+	st->stop = true;
 	for (i = 0; i < NROLES; i++)
 		ASSERT_EQ(0, pthread_join(threads[i], NULL));
-	ASSERT_EQ(0, refill(self));
+	ASSERT_EQ(0, refill(st));
 	for (i = 0; i < NROLES; i++)
 		ksft_print_msg(
 			"replace_race.storm: %s: %lu of %lu rounds did it\n",
@@ -335,26 +341,25 @@ TEST_F_TIMEOUT(replace_race, storm, 300)
 		"replace_race.storm: the oracle saw %u driver events (%s)\n",
 		ir_oracle_point(), ir_oracle_off() ?: "on");
 
-	ASSERT_EQ(0, self->bad_rc)
+	ASSERT_EQ(0, st->bad_rc)
 	TH_LOG("%s saw %d (seed %u: IR_RACE_SEED=%u replays it)",
-	       role_names[self->bad_role], self->bad_rc, self->seed,
-	       self->seed);
+	       role_names[st->bad_role], st->bad_rc, st->seed, st->seed);
 
 	/* Quiet now: the driver, the HWPTs and the pins agree. */
-	fx_assert_on(_metadata, fx, self->dev_a.stdev_id, self->last_a);
-	fx_assert_on(_metadata, fx, self->dev_b.stdev_id, self->last_b);
+	fx_assert_on(_metadata, fx, st->dev_a.stdev_id, st->last_a);
+	fx_assert_on(_metadata, fx, st->dev_b.stdev_id, st->last_b);
 	for (i = 0; i < NPOOL - 1; i++) {
-		ASSERT_EQ(0, ir_md_check_map(fx->fd, self->pool[i], IOVA,
-					     fx->buf, BUF_SIZE));
+		ASSERT_EQ(0, ir_md_check_map(fx->fd, st->pool[i], IOVA, fx->buf,
+					     BUF_SIZE));
 		ASSERT_EQ(-EINVAL,
-			  ir_md_check_map(fx->fd, self->pool[i], IOVA_CHURN,
-					  self->churn_buf, 4096));
+			  ir_md_check_map(fx->fd, st->pool[i], IOVA_CHURN,
+					  st->churn_buf, 4096));
 	}
-	ASSERT_EQ(0, ir_md_check_map(fx->fd, self->parent, IOVA, fx->buf,
-				     BUF_SIZE));
+	ASSERT_EQ(0,
+		  ir_md_check_map(fx->fd, st->parent, IOVA, fx->buf, BUF_SIZE));
 	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, BUF_SIZE, 1));
-	ASSERT_EQ(0, ir_md_check_refs(fx->fd, self->churn_buf, 4096, 0));
-	last = self->last_a;
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, st->churn_buf, 4096, 0));
+	last = st->last_a;
 	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, last));
 }
 
