@@ -36,7 +36,10 @@ enum flavour {
 	OUT_OF_FAULT, /* nested with a fault queue -> nested */
 	INTO_DIRTY, /* paging -> dirty-tracking paging */
 	ACCESS, /* an emulated device's ACCESS_REPLACE_IOAS */
+	PASID, /* a PASID's replace (trees after 6.12) */
 };
+
+#define PASID_NR 100
 
 FIXTURE(replace_failnth)
 {
@@ -100,6 +103,11 @@ FIXTURE_VARIANT_ADD(replace_failnth, access){
 	.name = "access",
 };
 
+FIXTURE_VARIANT_ADD(replace_failnth, pasid){
+	.flavour = PASID,
+	.name = "pasid",
+};
+
 FIXTURE_SETUP(replace_failnth)
 {
 	const char *why;
@@ -112,6 +120,20 @@ FIXTURE_SETUP(replace_failnth)
 	close(fd);
 	if (ir_failnth_setup(&why))
 		SKIP(return, "%s", why);
+	if (variant->flavour == PASID) {
+#ifdef IR_HAVE_PASID
+		fd = ir_probe_open(&why);
+		ASSERT_LE(0, fd);
+		if (!ir_probe_test_op(fd, IOMMU_TEST_OP_PASID_CHECK_HWPT))
+			SKIP(close(fd);
+			     return,
+				   "the running kernel's mock driver has no PASID ops (EOPNOTSUPP)");
+		close(fd);
+#else
+		SKIP(return,
+			   "the kernel tree under test has no PASID attach/replace ops in iommufd_test.h (added after 6.12)");
+#endif
+	}
 	self->nth_fd = ir_failnth_open();
 	ASSERT_LE(0, self->nth_fd);
 }
@@ -171,6 +193,26 @@ static void build(struct __test_metadata *_metadata, struct world *w,
 		w->to = w->ioas_b;
 		return;
 	}
+#ifdef IR_HAVE_PASID
+	if (f == PASID) {
+		__u32 rid;
+
+		/* A PASID attaches while the RID is PASID-compatible. */
+		fx_dev(_metadata, fx, fx->ioas_id, MOCK_FLAGS_DEVICE_PASID,
+		       &w->dev);
+		idev = w->dev.idev_id;
+		fx_hwpt(_metadata, fx, idev, fx->ioas_id,
+			IOMMU_HWPT_ALLOC_PASID, &rid);
+		fx_replace(_metadata, fx, w->dev.stdev_id, rid, NULL);
+		fx_hwpt(_metadata, fx, idev, fx->ioas_id,
+			IOMMU_HWPT_ALLOC_PASID, &w->from);
+		fx_hwpt(_metadata, fx, idev, fx->ioas_id,
+			IOMMU_HWPT_ALLOC_PASID, &w->to);
+		ASSERT_EQ(0, ir_pasid_attach(fx->fd, w->dev.stdev_id, PASID_NR,
+					     w->from));
+		return;
+	}
+#endif
 	fx_dev(_metadata, fx, fx->ioas_id, 0, &w->dev);
 	idev = w->dev.idev_id;
 	ASSERT_EQ(0, ir_fault_queue_alloc(fx->fd, &w->queue_id, &w->queue_fd));
@@ -211,14 +253,26 @@ static void build(struct __test_metadata *_metadata, struct world *w,
 		nested(_metadata, w, f == INTO_FAULT, &w->to);
 		break;
 	case ACCESS:
+	case PASID:
 		break;
 	}
 	if (w->from != w->dev.hwpt_id)
 		fx_replace(_metadata, fx, w->dev.stdev_id, w->from, NULL);
 }
 
-static void destroy(struct __test_metadata *_metadata, struct world *w)
+static void destroy(struct __test_metadata *_metadata, struct world *w,
+		    enum flavour f)
 {
+#ifdef IR_HAVE_PASID
+	/*
+	 * Detached first, as a VMM does: the mock's device destroy detaches
+	 * the RID only, and on 7.2.13 a PASID still attached at close keeps
+	 * its HWPT, and so every page of the IOAS, pinned for good.
+	 */
+	if (f == PASID)
+		ASSERT_EQ(0, ir_pasid_detach(w->fx.fd, w->dev.stdev_id,
+					     PASID_NR));
+#endif
 	if (w->access_fd >= 0)
 		ASSERT_EQ(0, close(w->access_fd));
 	if (w->queue_fd >= 0)
@@ -256,6 +310,24 @@ static void fault_routed(struct __test_metadata *_metadata, struct world *w,
 				      IOMMUFD_PAGE_RESP_SUCCESS));
 }
 
+/* PASID_NR of the device is on @hwpt_id: by PASID_CHECK_HWPT and at the driver. */
+static void assert_pasid_on(struct __test_metadata *_metadata, struct world *w,
+			    __u32 hwpt_id)
+{
+#ifdef IR_HAVE_PASID
+	__u32 cur;
+
+	ASSERT_EQ(0, ir_pasid_check_hwpt(w->fx.fd, w->dev.stdev_id, PASID_NR,
+					 hwpt_id));
+	if (ir_oracle_off()) {
+		w->fx.unchecked++;
+		return;
+	}
+	ASSERT_EQ(0, ir_oracle_current(w->dev.stdev_id, true, PASID_NR, &cur));
+	ASSERT_EQ(hwpt_id, cur);
+#endif
+}
+
 /* After a refused attempt: everything as it was, the target free to go. */
 static void assert_unchanged(struct __test_metadata *_metadata, struct world *w,
 			     enum flavour f, unsigned int since)
@@ -268,7 +340,11 @@ static void assert_unchanged(struct __test_metadata *_metadata, struct world *w,
 		ASSERT_EQ(0, ir_destroy(fx->fd, w->ioas_b));
 		return;
 	}
-	fx_assert_unchanged(_metadata, fx, w->dev.stdev_id, since, w->from);
+	if (f == PASID)
+		assert_pasid_on(_metadata, w, w->from);
+	else
+		fx_assert_unchanged(_metadata, fx, w->dev.stdev_id, since,
+				    w->from);
 	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, w->from));
 	ASSERT_EQ(0, ir_md_check_map(fx->fd, is_nested(f) ? w->parent : w->from,
 				     IOVA, fx->buf, BUF_SIZE));
@@ -294,6 +370,10 @@ static void assert_moved(struct __test_metadata *_metadata, struct world *w,
 
 	if (f == ACCESS) {
 		access_lands_in(_metadata, w, w->buf_b, 0x6d);
+		return;
+	}
+	if (f == PASID) {
+		assert_pasid_on(_metadata, w, w->to);
 		return;
 	}
 	if (out != w->to)
@@ -330,6 +410,10 @@ static bool attempt(struct __test_metadata *_metadata, int nth_fd,
 	ASSERT_EQ(0, ir_failnth_arm(nth_fd, nth));
 	if (f == ACCESS)
 		rc = ir_access_replace_ioas(w.fx.fd, w.access_fd, w.to);
+#ifdef IR_HAVE_PASID
+	else if (f == PASID)
+		rc = ir_pasid_replace(w.fx.fd, w.dev.stdev_id, PASID_NR, w.to);
+#endif
 	else
 		rc = ir_mock_domain_replace(w.fx.fd, w.dev.stdev_id, w.to,
 					    &out);
@@ -345,7 +429,7 @@ static bool attempt(struct __test_metadata *_metadata, int nth_fd,
 		assert_moved(_metadata, &w, f, since, out);
 	}
 	*unchecked += w.fx.unchecked;
-	destroy(_metadata, &w);
+	destroy(_metadata, &w, f);
 	return fired;
 }
 
