@@ -9,7 +9,8 @@
  * last successful replace named, every HWPT maps exactly the IOAS, and the
  * pins are what the threads left.
  *
- * A storm lasts IR_RACE_SECONDS (default 3) with one thread per role;
+ * A storm lasts IR_RACE_SECONDS (default 3); the map, access and fault
+ * roles have IR_RACE_THREADS threads each (default: the online CPUs);
  * IR_RACE_SEED replays a run: the seed is printed with every failure.
  *
  * Kernel promise: replace is serialised against map/unmap, access, fault
@@ -29,8 +30,11 @@
 
 #define NPAGES 64
 #define BUF_SIZE (NPAGES * 4096UL)
-/* The map/unmap thread's own area, after the shared one. */
-#define IOVA_CHURN (IOVA + 16 * BUF_SIZE)
+/* Each map/unmap thread's own page, after the shared area. */
+#define IOVA_CHURN(k) (IOVA + 16 * BUF_SIZE + (k)*2 * 4096UL)
+/* Threads per map, access and fault role: at most this many. */
+#define MAX_PER_ROLE 8
+#define MAX_WORKERS (3 + 3 * MAX_PER_ROLE)
 #define NPOOL 4 /* HWPTs the devices move among; the last one nested */
 #define FAULT_ADDR 0xdeadb000ULL
 
@@ -57,7 +61,7 @@ struct storm {
 	/* The first unexpected result, by role: errno and what was done. */
 	atomic_int bad_rc;
 	_Atomic int bad_role;
-	pid_t tids[NROLES];
+	pid_t tids[MAX_WORKERS];
 	pthread_barrier_t ready;
 	unsigned int seed;
 };
@@ -70,6 +74,8 @@ FIXTURE(replace_race)
 struct worker {
 	struct storm *st;
 	enum role role;
+	int index; /* among the workers */
+	int k; /* among the workers of its role */
 	unsigned int rand;
 	unsigned long rounds; /* attempts */
 	unsigned long hits; /* attempts that did something: coverage */
@@ -119,10 +125,10 @@ static void map_unmap(struct worker *w)
 	int rc;
 
 	rc = ir_ioas_map_fixed(st->fx.fd, st->fx.ioas_id, st->churn_buf, 4096,
-			       IOVA_CHURN);
+			       IOVA_CHURN(w->k));
 	if (!rc)
-		rc = ir_ioas_unmap(st->fx.fd, st->fx.ioas_id, IOVA_CHURN, 4096,
-				   NULL);
+		rc = ir_ioas_unmap(st->fx.fd, st->fx.ioas_id, IOVA_CHURN(w->k),
+				   4096, NULL);
 	if (rc)
 		report(st, w->role, rc);
 	w->hits++;
@@ -214,7 +220,7 @@ static void *run(void *arg)
 {
 	struct worker *w = arg;
 
-	w->st->tids[w->role] = syscall(SYS_gettid);
+	w->st->tids[w->index] = syscall(SYS_gettid);
 	pthread_barrier_wait(&w->st->ready);
 	while (!w->st->stop) {
 		switch (w->role) {
@@ -295,28 +301,59 @@ static double storm_seconds(void)
 	return s ? strtod(s, NULL) : 3.0;
 }
 
+/*
+ * Threads for each of the map, access and fault roles: IR_RACE_THREADS,
+ * default the online CPUs. The movers and the destroyer stay one each:
+ * a mover's idea of where its device is must be exact.
+ */
+static int per_role(void)
+{
+	const char *s = getenv("IR_RACE_THREADS");
+	long n = s ? strtol(s, NULL, 0) : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_PER_ROLE ? MAX_PER_ROLE : n;
+}
+
+/* The workers: one per mover and the destroyer, @n per other role. */
+static int plan(struct storm *st, struct worker *w, int n)
+{
+	static const enum role many[] = { MAP, ACCESS, FAULT };
+	int count = 0, r, k;
+
+	w[count++] = (struct worker){ .role = MOVE_A };
+	w[count++] = (struct worker){ .role = MOVE_B };
+	w[count++] = (struct worker){ .role = DESTROY };
+	for (r = 0; r < 3; r++) {
+		for (k = 0; k < n; k++)
+			w[count++] = (struct worker){ .role = many[r], .k = k };
+	}
+	for (r = 0; r < count; r++) {
+		w[r].st = st;
+		w[r].index = r;
+		w[r].rand = st->seed + r;
+	}
+	return count;
+}
+
 TEST_F_TIMEOUT(replace_race, storm, 300)
 {
 	struct storm *st = &self->st;
 	struct ir_fx *fx = &st->fx;
-	struct worker workers[NROLES];
-	pthread_t threads[NROLES];
+	struct worker workers[MAX_WORKERS];
+	pthread_t threads[MAX_WORKERS];
+	unsigned long hits[NROLES] = {}, rounds[NROLES] = {};
 	struct timespec start, now;
-	__u32 last;
-	int i;
+	int i, n = per_role(), nworkers = plan(st, workers, n);
 
-	ksft_print_msg("replace_race.storm: seed %u, %.1f s, %d threads\n",
-		       st->seed, storm_seconds(), NROLES);
-	ASSERT_EQ(0, pthread_barrier_init(&st->ready, NULL, NROLES + 1));
-	for (i = 0; i < NROLES; i++) {
-		workers[i] = (struct worker){ .st = st,
-					      .role = i,
-					      .rand = st->seed + i };
+	ksft_print_msg(
+		"replace_race.storm: seed %u, %.1f s, %d threads (%d per map, access and fault role)\n",
+		st->seed, storm_seconds(), nworkers, n);
+	ASSERT_EQ(0, pthread_barrier_init(&st->ready, NULL, nworkers + 1));
+	for (i = 0; i < nworkers; i++)
 		ASSERT_EQ(0,
 			  pthread_create(&threads[i], NULL, run, &workers[i]));
-	}
 	pthread_barrier_wait(&st->ready);
-	for (i = 0; i < NROLES; i++)
+	for (i = 0; i < nworkers; i++)
 		ASSERT_EQ(0, ir_oracle_track_thread(st->tids[i]));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
@@ -330,13 +367,16 @@ TEST_F_TIMEOUT(replace_race, storm, 300)
 				 (now.tv_nsec - start.tv_nsec) / 1e9 <
 			 storm_seconds());
 	st->stop = true;
-	for (i = 0; i < NROLES; i++)
+	for (i = 0; i < nworkers; i++) {
 		ASSERT_EQ(0, pthread_join(threads[i], NULL));
+		hits[workers[i].role] += workers[i].hits;
+		rounds[workers[i].role] += workers[i].rounds;
+	}
 	ASSERT_EQ(0, refill(st));
 	for (i = 0; i < NROLES; i++)
 		ksft_print_msg(
 			"replace_race.storm: %s: %lu of %lu rounds did it\n",
-			role_names[i], workers[i].hits, workers[i].rounds);
+			role_names[i], hits[i], rounds[i]);
 	ksft_print_msg(
 		"replace_race.storm: the oracle saw %u driver events (%s)\n",
 		ir_oracle_point(), ir_oracle_off() ?: "on");
@@ -351,16 +391,18 @@ TEST_F_TIMEOUT(replace_race, storm, 300)
 	for (i = 0; i < NPOOL - 1; i++) {
 		ASSERT_EQ(0, ir_md_check_map(fx->fd, st->pool[i], IOVA, fx->buf,
 					     BUF_SIZE));
+	}
+	for (i = 0; i < n; i++) {
 		ASSERT_EQ(-EINVAL,
-			  ir_md_check_map(fx->fd, st->pool[i], IOVA_CHURN,
+			  ir_md_check_map(fx->fd, st->pool[0], IOVA_CHURN(i),
 					  st->churn_buf, 4096));
 	}
 	ASSERT_EQ(0,
 		  ir_md_check_map(fx->fd, st->parent, IOVA, fx->buf, BUF_SIZE));
 	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, BUF_SIZE, 1));
 	ASSERT_EQ(0, ir_md_check_refs(fx->fd, st->churn_buf, 4096, 0));
-	last = st->last_a;
-	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, last));
+	/* The HWPT device A is on is busy; a spare one would go. */
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, st->last_a));
 }
 
 TEST_HARNESS_MAIN
