@@ -47,12 +47,19 @@ int ir_failnth_setup(const char **why)
 		*why = "cannot read " DEBUGFS;
 		return -errno;
 	}
-	/* An injected failure is expected here: no stack dump for each. */
+	/*
+	 * An injected failure is expected here: no stack dump for each. And
+	 * should anyone set a probability, it hits only tasks that asked
+	 * (make-it-fail), never the rest of the system; fail-nth is ours.
+	 */
 	while ((de = readdir(dir))) {
 		if (strncmp(de->d_name, "fail", 4))
 			continue;
 		snprintf(path, sizeof(path), DEBUGFS "/%s/verbose", de->d_name);
 		write_file(path, "0");
+		snprintf(path, sizeof(path), DEBUGFS "/%s/task-filter",
+			 de->d_name);
+		write_file(path, "Y");
 	}
 	closedir(dir);
 	return 0;
