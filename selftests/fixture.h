@@ -4,10 +4,11 @@
  * checks every replace is followed by.
  *
  * A test embeds struct ir_fx in its FIXTURE and calls fx_open() first
- * thing in FIXTURE_SETUP (returning when it says so): it opens /dev/iommu (or SKIPs with the reason)
- * and starts the device-side oracle. fx_teardown() closes the iommufd,
- * proves every page it pinned is unpinned, and turns a test that passed
- * with driver-level checks it could not make into a SKIP that says why.
+ * thing in FIXTURE_SETUP (returning when it says so): it opens /dev/iommu
+ * (or SKIPs with the reason) and starts the device-side oracle.
+ * fx_teardown() closes the iommufd, proves every page it pinned is
+ * unpinned, and turns a test that passed with driver-level checks it could
+ * not make into a SKIP that says why.
  */
 #ifndef IR_FIXTURE_H
 #define IR_FIXTURE_H
