@@ -21,6 +21,7 @@ enum ev_kind { EV_ALLOC, EV_ATTACH, EV_PASID };
 
 struct ev {
 	enum ev_kind kind;
+	pid_t pid; /* the thread the driver ran for */
 	unsigned long long domain, dev;
 	unsigned int type, pasid;
 	int ret;
@@ -100,13 +101,17 @@ static int push(const struct ev *ev)
 	return 0;
 }
 
-/* The entry event of the last @kind call still waiting for its return. */
-static struct ev *pending(enum ev_kind kind)
+/*
+ * The entry event of thread @pid's @kind call still waiting for its
+ * return: threads of a race attach at once, their returns interleave.
+ */
+static struct ev *pending(enum ev_kind kind, pid_t pid)
 {
 	unsigned int i;
 
 	for (i = l.len; i-- > 0;) {
-		if (l.log[i].kind == kind && l.log[i].ret == PENDING)
+		if (l.log[i].kind == kind && l.log[i].pid == pid &&
+		    l.log[i].ret == PENDING)
 			return &l.log[i];
 	}
 	return NULL;
@@ -114,19 +119,20 @@ static struct ev *pending(enum ev_kind kind)
 
 static int parse_line(const char *line)
 {
+	pid_t pid = ir_trace_line_pid(line);
+	struct ev ev = { .ret = PENDING, .pid = pid };
 	unsigned long long v = 0;
-	struct ev ev = { .ret = PENDING };
 	struct ev *call;
 	enum ev_kind kind;
 
 	if (strstr(line, "[LOST "))
 		return -EOVERFLOW; /* the ring buffer dropped driver events */
 	/* Only what the driver did for this process counts. */
-	if (!ours(ir_trace_line_pid(line)))
+	if (!ours(pid))
 		return 0;
 	if (strstr(line, " attach_ret: ") || strstr(line, " pasid_ret: ")) {
 		kind = strstr(line, " attach_ret: ") ? EV_ATTACH : EV_PASID;
-		call = pending(kind);
+		call = pending(kind, pid);
 		if (!call || arg(line, " ret=", &v))
 			return -EPROTO;
 		call->ret = (int)v;
