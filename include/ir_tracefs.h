@@ -16,8 +16,11 @@ const char *ir_tracefs_root(void);
 /* Writes @text into tracefs file @rel (relative to the root). 0 or -errno. */
 int ir_tracefs_write(const char *rel, const char *text, bool append);
 
-/* Whether @sym is a function of the running kernel (/proc/kallsyms). */
-bool ir_ksym_is_function(const char *sym);
+/*
+ * Which of the @n functions @syms the running kernel has, in @found, from
+ * one read of /proc/kallsyms. 0, or -errno when it cannot be read.
+ */
+int ir_ksym_functions(const char *const *syms, size_t n, bool *found);
 
 /*
  * A trace instance of our own, named @name: its events go to its own ring

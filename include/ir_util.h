@@ -7,4 +7,11 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
+/*
+ * Writes @text into the file at @path in one write(), the way sysfs,
+ * debugfs and tracefs want it; @flags adds to O_WRONLY (O_APPEND,
+ * O_TRUNC). 0 or -errno (-EIO: written short).
+ */
+int ir_write_file(const char *path, const char *text, int flags);
+
 #endif /* IR_UTIL_H */

@@ -9,20 +9,9 @@
 #include <unistd.h>
 
 #include "ir_failnth.h"
+#include "ir_util.h"
 
 #define DEBUGFS "/sys/kernel/debug"
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
-}
 
 int ir_failnth_setup(const char **why)
 {
@@ -35,13 +24,13 @@ int ir_failnth_setup(const char **why)
 		return -ENOENT;
 	}
 	/* GFP_KERNEL allocations may sleep: they must be failable too. */
-	if (write_file(DEBUGFS "/failslab/ignore-gfp-wait", "N") ||
-	    write_file(DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N")) {
+	if (ir_write_file(DEBUGFS "/failslab/ignore-gfp-wait", "N", 0) ||
+	    ir_write_file(DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N", 0)) {
 		*why = "no " DEBUGFS
 		       "/failslab or fail_page_alloc (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, debugfs mounted)";
 		return -ENOENT;
 	}
-	write_file(DEBUGFS "/fail_page_alloc/ignore-gfp-highmem", "N");
+	ir_write_file(DEBUGFS "/fail_page_alloc/ignore-gfp-highmem", "N", 0);
 	dir = opendir(DEBUGFS);
 	if (!dir) {
 		*why = "cannot read " DEBUGFS;
@@ -56,10 +45,10 @@ int ir_failnth_setup(const char **why)
 		if (strncmp(de->d_name, "fail", 4))
 			continue;
 		snprintf(path, sizeof(path), DEBUGFS "/%s/verbose", de->d_name);
-		write_file(path, "0");
+		ir_write_file(path, "0", 0);
 		snprintf(path, sizeof(path), DEBUGFS "/%s/task-filter",
 			 de->d_name);
-		write_file(path, "Y");
+		ir_write_file(path, "Y", 0);
 	}
 	closedir(dir);
 	return 0;

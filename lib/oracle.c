@@ -22,10 +22,16 @@
 #define DOMAIN_TYPE "type=+0($arg1):u32"
 
 /*
- * The mock's domain-allocation ops, across trees; each one the running
- * kernel has gets a return probe. Nested and paging alike.
+ * The mock's ops the probes go on, across trees: its attach op, its PASID
+ * attach op (trees after 6.12), and its domain-allocation ops, nested and
+ * paging alike, each of which the running kernel has getting a return
+ * probe.
  */
-static const char *const alloc_ops[] = {
+enum { OP_ATTACH, OP_PASID, OP_ALLOC, NOPS = OP_ALLOC + 5 };
+
+static const char *const ops[NOPS] = {
+	[OP_ATTACH] = "mock_domain_nop_attach",
+	[OP_PASID] = "mock_domain_set_dev_pasid_nop",
 	"mock_domain_alloc_user", /* 6.12 */
 	"mock_domain_alloc_paging",
 	"mock_domain_alloc_paging_flags", /* 6.13 on */
@@ -62,7 +68,8 @@ static int define(const char *def)
 	return ir_tracefs_write("kprobe_events", line, true);
 }
 
-static int define_probes(void)
+/* Defines the probes on the ops in @have, which the kernel has. */
+static int define_probes(const bool *have)
 {
 	char def[256];
 	bool any_alloc = false;
@@ -71,17 +78,14 @@ static int define_probes(void)
 
 	for (i = 0; !rc && i < ARRAY_SIZE(rid_probes); i++)
 		rc = define(rid_probes[i]);
-	/* set_dev_pasid: trees after 6.12 only. */
-	if (ir_ksym_is_function("mock_domain_set_dev_pasid_nop")) {
-		for (i = 0; !rc && i < ARRAY_SIZE(pasid_probes); i++)
-			rc = define(pasid_probes[i]);
-	}
-	for (i = 0; !rc && i < ARRAY_SIZE(alloc_ops); i++) {
-		if (!ir_ksym_is_function(alloc_ops[i]))
+	for (i = 0; !rc && have[OP_PASID] && i < ARRAY_SIZE(pasid_probes); i++)
+		rc = define(pasid_probes[i]);
+	for (i = OP_ALLOC; !rc && i < NOPS; i++) {
+		if (!have[i])
 			continue;
 		snprintf(def, sizeof(def),
-			 "r:" GROUP "/alloc%zu %s domain=$retval:x64", i,
-			 alloc_ops[i]);
+			 "r:" GROUP "/alloc%zu %s domain=$retval:x64",
+			 i - OP_ALLOC, ops[i]);
 		rc = define(def);
 		any_alloc = true;
 	}
@@ -90,20 +94,34 @@ static int define_probes(void)
 	return rc;
 }
 
-/* Removes our probes unless another process's instance still uses them. */
-static void remove_probes(void)
+/*
+ * Removes the events @probes define, unless another process's instance
+ * still uses one.
+ */
+static void remove_defined(const char *const *probes, size_t n)
 {
-	static const char *const events[] = { "attach", "attach_ret", "pasid",
-					      "pasid_ret" };
 	char def[64];
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(events); i++) {
-		snprintf(def, sizeof(def), "-:" GROUP "/%s\n", events[i]);
+	/* "p:GROUP/event args": the event is between "p:" and the space. */
+	for (i = 0; i < n; i++) {
+		snprintf(def, sizeof(def), "-:%.*s\n",
+			 (int)strcspn(probes[i] + 2, " "), probes[i] + 2);
 		ir_tracefs_write("kprobe_events", def, true);
 	}
-	for (i = 0; i < ARRAY_SIZE(alloc_ops); i++) {
-		snprintf(def, sizeof(def), "-:" GROUP "/alloc%zu\n", i);
+}
+
+/* Removes our probes unless another process's instance still uses them. */
+static void remove_probes(void)
+{
+	char def[64];
+	size_t i;
+
+	remove_defined(rid_probes, ARRAY_SIZE(rid_probes));
+	remove_defined(pasid_probes, ARRAY_SIZE(pasid_probes));
+	for (i = OP_ALLOC; i < NOPS; i++) {
+		snprintf(def, sizeof(def), "-:" GROUP "/alloc%zu\n",
+			 i - OP_ALLOC);
 		ir_tracefs_write("kprobe_events", def, true);
 	}
 }
@@ -129,6 +147,7 @@ static const char *off_because(const char *what, int rc)
 
 int ir_oracle_start(const char **why)
 {
+	bool have[NOPS];
 	char rel[128];
 	int rc;
 
@@ -141,15 +160,14 @@ int ir_oracle_start(const char **why)
 		o.off = "no tracefs mounted (/sys/kernel/tracing)";
 		goto off;
 	}
-	if (access("/proc/kallsyms", R_OK) ||
-	    !ir_ksym_is_function("mock_domain_nop_attach")) {
+	if (ir_ksym_functions(ops, NOPS, have) || !have[OP_ATTACH]) {
 		o.off = "the mock driver's attach op is not in /proc/kallsyms";
 		goto off;
 	}
 	ir_trace_instance_reap(INSTANCE_PREFIX);
 	/* What a crashed run left; probes another instance uses stay (EBUSY). */
 	remove_probes();
-	rc = define_probes();
+	rc = define_probes(have);
 	if (rc && rc != -EEXIST && rc != -EBUSY) {
 		o.off = rc == -ENOENT ?
 				"no mock domain-allocation op in /proc/kallsyms" :

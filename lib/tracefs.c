@@ -46,37 +46,30 @@ static int ir_tracefs_path(char *path, size_t size, const char *rel)
 int ir_tracefs_write(const char *rel, const char *text, bool append)
 {
 	char path[PATH_MAX];
-	size_t len = strlen(text);
-	ssize_t n;
-	int fd, rc;
+	int rc = ir_tracefs_path(path, sizeof(path), rel);
 
-	rc = ir_tracefs_path(path, sizeof(path), rel);
-	if (rc)
-		return rc;
-	fd = open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC));
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	rc = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
-	close(fd);
-	return rc;
+	return rc ? rc : ir_write_file(path, text, append ? O_APPEND : O_TRUNC);
 }
 
-bool ir_ksym_is_function(const char *sym)
+int ir_ksym_functions(const char *const *syms, size_t n, bool *found)
 {
 	char line[512], type, name[256];
-	bool found = false;
 	FILE *f = fopen("/proc/kallsyms", "re");
+	size_t i;
 
 	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %c %255s", &type, name) != 2)
+		return -errno;
+	for (i = 0; i < n; i++)
+		found[i] = false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %c %255s", &type, name) != 2 ||
+		    (type != 't' && type != 'T'))
 			continue;
-		found = (type == 't' || type == 'T') && !strcmp(name, sym);
+		for (i = 0; i < n; i++)
+			found[i] |= !strcmp(name, syms[i]);
 	}
 	fclose(f);
-	return found;
+	return 0;
 }
 
 int ir_trace_instance_create(const char *name)

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Small helpers every part of the suite may use; see include/ir_util.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ir_util.h"
+
+int ir_write_file(const char *path, const char *text, int flags)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	rc = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	close(fd);
+	return rc;
+}
