@@ -138,6 +138,23 @@ static inline void fx_hwpt(struct __test_metadata *_metadata, struct ir_fx *fx,
 						     flags, id)));
 }
 
+/*
+ * A nested HWPT of the mock on @parent_id (a nest parent or a vIOMMU) for
+ * device @idev_id, every IOTLB entry @iotlb, with fault queue @fault_id
+ * unless 0; named for the oracle.
+ */
+static inline void fx_hwpt_nested(struct __test_metadata *_metadata,
+				  struct ir_fx *fx, __u32 idev_id,
+				  __u32 parent_id, __u32 fault_id, __u32 iotlb,
+				  __u32 *id)
+{
+	__u32 flags = fault_id ? IOMMU_HWPT_FAULT_ID_VALID : 0;
+
+	ASSERT_EQ(0, fx_named_hwpt(id, ir_hwpt_alloc_nested(
+					       fx->fd, idev_id, parent_id,
+					       flags, fault_id, iotlb, id)));
+}
+
 /* How a driver-level check failed: every attach call since @since. */
 static inline void fx_log_attaches(struct __test_metadata *_metadata,
 				   __u32 stdev_id, unsigned int since)
@@ -158,16 +175,26 @@ static inline void fx_log_attaches(struct __test_metadata *_metadata,
 	}
 }
 
+/*
+ * Whether the oracle can make the driver-level check at hand; when it is
+ * off, the check is counted as not made (fx_finish() reports them).
+ */
+static inline bool fx_checkable(struct ir_fx *fx)
+{
+	if (!ir_oracle_off())
+		return true;
+	fx->unchecked++;
+	return false;
+}
+
 /* The driver's current domain for @stdev_id's RID is HWPT @hwpt_id's. */
 static inline void fx_assert_on(struct __test_metadata *_metadata,
 				struct ir_fx *fx, __u32 stdev_id, __u32 hwpt_id)
 {
 	__u32 cur;
 
-	if (ir_oracle_off()) {
-		fx->unchecked++;
+	if (!fx_checkable(fx))
 		return;
-	}
 	ASSERT_EQ(0, ir_oracle_current(stdev_id, false, 0, &cur));
 	ASSERT_EQ(hwpt_id, cur)
 	TH_LOG("device %u: the driver's last attached domain is not hwpt %u",
@@ -192,10 +219,8 @@ static inline void fx_replace(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, ir_mock_domain_replace(fx->fd, stdev_id, pt_id, &hwpt_id));
 	if (out)
 		*out = hwpt_id;
-	if (ir_oracle_off()) {
-		fx->unchecked++;
+	if (!fx_checkable(fx))
 		return;
-	}
 	/* An IOAS id: its auto domain, allocated now or found again. */
 	if (hwpt_id != pt_id)
 		ASSERT_EQ(0, ir_oracle_name_hwpt(since, hwpt_id));
@@ -226,10 +251,8 @@ static inline void fx_replace_noop(struct __test_metadata *_metadata,
 	/* An IOAS id: the HWPT it resolves to must be the one already on. */
 	if (pt_id != hwpt_id)
 		ASSERT_EQ(hwpt_id, out);
-	if (ir_oracle_off()) {
-		fx->unchecked++;
+	if (!fx_checkable(fx))
 		return;
-	}
 	n = ir_oracle_attaches(stdev_id, false, 0, since, &call, 1);
 	if (n)
 		fx_log_attaches(_metadata, stdev_id, since);
@@ -250,10 +273,8 @@ static inline void fx_assert_unchanged(struct __test_metadata *_metadata,
 	struct ir_oracle_attach calls[8];
 	int i, n;
 
-	if (ir_oracle_off()) {
-		fx->unchecked++;
+	if (!fx_checkable(fx))
 		return;
-	}
 	n = ir_oracle_attaches(stdev_id, false, 0, since, calls, 8);
 	ASSERT_LE(0, n);
 	for (i = 0; i < n && i < 8; i++) {
@@ -291,5 +312,27 @@ static inline void fx_replace_fails(struct __test_metadata *_metadata,
 	ASSERT_EQ(err, ir_mock_domain_replace(fx->fd, stdev_id, pt_id, NULL));
 	fx_assert_unchanged(_metadata, fx, stdev_id, since, before);
 }
+
+#ifdef IR_HAVE_PASID
+/*
+ * PASID @pasid of device @stdev_id is on HWPT @hwpt_id, by
+ * PASID_CHECK_HWPT and at the driver (its last set_dev_pasid).
+ */
+static inline void fx_assert_pasid_on(struct __test_metadata *_metadata,
+				      struct ir_fx *fx, __u32 stdev_id,
+				      __u32 pasid, __u32 hwpt_id)
+{
+	__u32 cur;
+
+	ASSERT_EQ(0, ir_pasid_check_hwpt(fx->fd, stdev_id, pasid, hwpt_id))
+	TH_LOG("PASID_CHECK_HWPT: pasid %u is not on hwpt %u", pasid, hwpt_id);
+	if (!fx_checkable(fx))
+		return;
+	ASSERT_EQ(0, ir_oracle_current(stdev_id, true, pasid, &cur));
+	ASSERT_EQ(hwpt_id, cur)
+	TH_LOG("the driver's last domain for pasid %u is not hwpt %u", pasid,
+	       hwpt_id);
+}
+#endif
 
 #endif /* IR_FIXTURE_H */

@@ -65,12 +65,8 @@ FIXTURE_SETUP(replace_dirty)
 					  &self->fault_fd));
 	fx_hwpt(_metadata, fx, self->dev_nd.idev_id, fx->ioas_id,
 		IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent_nd);
-	ASSERT_EQ(0, fx_named_hwpt(&self->hwpt_nd,
-				   ir_hwpt_alloc_nested(
-					   fx->fd, self->dev_nd.idev_id,
-					   self->parent_nd,
-					   IOMMU_HWPT_FAULT_ID_VALID,
-					   self->fault_id, 0, &self->hwpt_nd)));
+	fx_hwpt_nested(_metadata, fx, self->dev_nd.idev_id, self->parent_nd,
+		       self->fault_id, 0, &self->hwpt_nd);
 }
 
 FIXTURE_TEARDOWN(replace_dirty)

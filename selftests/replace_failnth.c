@@ -108,32 +108,35 @@ FIXTURE_VARIANT_ADD(replace_failnth, pasid){
 	.name = "pasid",
 };
 
+/* Why flavour @f cannot run on the kernel behind @fd, or NULL. */
+static const char *flavour_missing(int fd, enum flavour f)
+{
+	if (f != PASID)
+		return NULL;
+#ifdef IR_HAVE_PASID
+	if (ir_probe_test_op(fd, IOMMU_TEST_OP_PASID_CHECK_HWPT))
+		return NULL;
+	return "the running kernel's mock driver has no PASID ops (EOPNOTSUPP)";
+#else
+	return "the kernel tree under test has no PASID attach/replace ops in iommufd_test.h (added after 6.12)";
+#endif
+}
+
 FIXTURE_SETUP(replace_failnth)
 {
-	const char *why;
+	const char *why, *missing;
 	int fd;
 
 	self->nth_fd = -1;
 	fd = ir_probe_open(&why);
 	if (fd < 0)
 		SKIP(return, "%s", why);
+	missing = flavour_missing(fd, variant->flavour);
 	close(fd);
 	if (ir_failnth_setup(&why))
 		SKIP(return, "%s", why);
-	if (variant->flavour == PASID) {
-#ifdef IR_HAVE_PASID
-		fd = ir_probe_open(&why);
-		ASSERT_LE(0, fd);
-		if (!ir_probe_test_op(fd, IOMMU_TEST_OP_PASID_CHECK_HWPT))
-			SKIP(close(fd);
-			     return,
-				   "the running kernel's mock driver has no PASID ops (EOPNOTSUPP)");
-		close(fd);
-#else
-		SKIP(return,
-			   "the kernel tree under test has no PASID attach/replace ops in iommufd_test.h (added after 6.12)");
-#endif
-	}
+	if (missing)
+		SKIP(return, "%s", missing);
 	self->nth_fd = ir_failnth_open();
 	ASSERT_LE(0, self->nth_fd);
 }
@@ -167,11 +170,8 @@ static bool is_nested(enum flavour f)
 static void nested(struct __test_metadata *_metadata, struct world *w,
 		   bool fault, __u32 *id)
 {
-	ASSERT_EQ(0, fx_named_hwpt(
-			     id, ir_hwpt_alloc_nested(
-					 w->fx.fd, w->dev.idev_id, w->parent,
-					 fault ? IOMMU_HWPT_FAULT_ID_VALID : 0,
-					 fault ? w->queue_id : 0, 0, id)));
+	fx_hwpt_nested(_metadata, &w->fx, w->dev.idev_id, w->parent,
+		       fault ? w->queue_id : 0, 0, id);
 }
 
 static void build(struct __test_metadata *_metadata, struct world *w,
@@ -270,8 +270,8 @@ static void destroy(struct __test_metadata *_metadata, struct world *w,
 	 * its HWPT, and so every page of the IOAS, pinned for good.
 	 */
 	if (f == PASID)
-		ASSERT_EQ(0, ir_pasid_detach(w->fx.fd, w->dev.stdev_id,
-					     PASID_NR));
+		ASSERT_EQ(0,
+			  ir_pasid_detach(w->fx.fd, w->dev.stdev_id, PASID_NR));
 #endif
 	if (w->access_fd >= 0)
 		ASSERT_EQ(0, close(w->access_fd));
@@ -315,16 +315,8 @@ static void assert_pasid_on(struct __test_metadata *_metadata, struct world *w,
 			    __u32 hwpt_id)
 {
 #ifdef IR_HAVE_PASID
-	__u32 cur;
-
-	ASSERT_EQ(0, ir_pasid_check_hwpt(w->fx.fd, w->dev.stdev_id, PASID_NR,
-					 hwpt_id));
-	if (ir_oracle_off()) {
-		w->fx.unchecked++;
-		return;
-	}
-	ASSERT_EQ(0, ir_oracle_current(w->dev.stdev_id, true, PASID_NR, &cur));
-	ASSERT_EQ(hwpt_id, cur);
+	fx_assert_pasid_on(_metadata, &w->fx, w->dev.stdev_id, PASID_NR,
+			   hwpt_id);
 #endif
 }
 

@@ -23,14 +23,6 @@ FIXTURE(replace_nested)
 	__u32 parent, nested_1, nested_2;
 };
 
-/* A stage-1 of @parent with every IOTLB entry @iotlb, named for the oracle. */
-static int alloc_nested(int fd, __u32 idev_id, __u32 parent, __u32 iotlb,
-			__u32 *id)
-{
-	return fx_named_hwpt(id, ir_hwpt_alloc_nested(fd, idev_id, parent, 0, 0,
-						      iotlb, id));
-}
-
 FIXTURE_SETUP(replace_nested)
 {
 	struct ir_fx *fx = &self->fx;
@@ -41,10 +33,10 @@ FIXTURE_SETUP(replace_nested)
 	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev);
 	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id,
 		IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent);
-	ASSERT_EQ(0, alloc_nested(fx->fd, self->dev.idev_id, self->parent,
-				  IOTLB_1, &self->nested_1));
-	ASSERT_EQ(0, alloc_nested(fx->fd, self->dev.idev_id, self->parent,
-				  IOTLB_2, &self->nested_2));
+	fx_hwpt_nested(_metadata, fx, self->dev.idev_id, self->parent, 0,
+		       IOTLB_1, &self->nested_1);
+	fx_hwpt_nested(_metadata, fx, self->dev.idev_id, self->parent, 0,
+		       IOTLB_2, &self->nested_2);
 }
 
 FIXTURE_TEARDOWN(replace_nested)
@@ -128,8 +120,8 @@ TEST_F(replace_nested, make_before_break_churn)
 	fx_replace(_metadata, &self->fx, self->dev.stdev_id, cur, NULL);
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->nested_2));
 	for (i = 0; i < 32; i++) {
-		ASSERT_EQ(0, alloc_nested(self->fx.fd, self->dev.idev_id,
-					  self->parent, 0x100 + i, &next));
+		fx_hwpt_nested(_metadata, &self->fx, self->dev.idev_id,
+			       self->parent, 0, 0x100 + i, &next);
 		fx_replace(_metadata, &self->fx, self->dev.stdev_id, next,
 			   NULL);
 		ASSERT_EQ(0, ir_destroy(self->fx.fd, cur))

@@ -35,13 +35,6 @@ FIXTURE(replace_viommu)
 	__u32 parent, viommu, vdev, s1_a, s1_b;
 };
 
-/* A stage-1 on the vIOMMU (pt_id names the vIOMMU, not the parent). */
-static int alloc_s1(int fd, __u32 idev_id, __u32 viommu, __u32 iotlb, __u32 *id)
-{
-	return fx_named_hwpt(id, ir_hwpt_alloc_nested(fd, idev_id, viommu, 0, 0,
-						      iotlb, id));
-}
-
 FIXTURE_SETUP(replace_viommu)
 {
 	struct ir_fx *fx = &self->fx;
@@ -62,10 +55,11 @@ FIXTURE_SETUP(replace_viommu)
 	ASSERT_EQ(0, rc);
 	ASSERT_EQ(0, ir_vdevice_alloc(fx->fd, self->viommu, self->dev.idev_id,
 				      0x99, &self->vdev));
-	ASSERT_EQ(0, alloc_s1(fx->fd, self->dev.idev_id, self->viommu, 0x1111,
-			      &self->s1_a));
-	ASSERT_EQ(0, alloc_s1(fx->fd, self->dev.idev_id, self->viommu, 0x2222,
-			      &self->s1_b));
+	/* Stage-1s on the vIOMMU: pt_id names the vIOMMU, not the parent. */
+	fx_hwpt_nested(_metadata, fx, self->dev.idev_id, self->viommu, 0,
+		       0x1111, &self->s1_a);
+	fx_hwpt_nested(_metadata, fx, self->dev.idev_id, self->viommu, 0,
+		       0x2222, &self->s1_b);
 }
 
 FIXTURE_TEARDOWN(replace_viommu)
