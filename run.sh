@@ -97,6 +97,8 @@ IR_RESULTS=$IR_TOP/results
 IR_CACHE=${IR_CACHE:-$IR_CACHE_DEFAULT}
 IR_EXTRA_CONFIG=
 IR_ICOUNT=
+# Guest time counts instructions, one nanosecond each.
+IR_ICOUNT_OPTS=shift=0,sleep=off
 IR_KERNEL_ARGS=
 IR_WALLCLOCK=
 IR_BENCH_ARGS=()
@@ -233,13 +235,25 @@ new_results_dir() {
 	# results/latest moves here when the run ends with a verdict (ir_on_exit).
 }
 
-# What the bench records about where its numbers come from.
+# What the bench records about where its numbers come from: enough to
+# reproduce them (the emulator, compilers, host CPU, the kernel's .config).
 bench_meta() {
-	local rev
+	local rev config qemu=none icount=off
 	rev=$(git -C "$IR_TOP" describe --always --dirty 2>/dev/null || echo unknown)
+	config=${KBUILD:+$KBUILD/.config}
+	[ -n "$config" ] || config=/boot/config-$(uname -r)
+	if [ -z "$IR_NATIVE" ]; then
+		qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
+		[ -n "$IR_ICOUNT" ] && icount=$IR_ICOUNT_OPTS
+	fi
 	printf -- '--meta %q ' "mode=$IR_BENCH_MODE" "suite_rev=$rev" \
 		"kernel_version=$KVER" "kernel_source=$KSRC" \
 		"kernel_build=$(basename "${KBUILD:-native}")" \
+		"kernel_config_sha256=$(sha256sum <"$config" 2>/dev/null | cut -c1-64)" \
+		"kernel_compiler=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$config" 2>/dev/null)" \
+		"compiler=$(${CC:-cc} --version 2>/dev/null | head -n 1)" \
+		"qemu_version=$qemu" "icount=$icount" \
+		"host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
 		"vcpus=$IR_CPUS" "guest_mem_mib=$IR_MEM" "date=$(date -u +%FT%TZ)"
 }
 

@@ -1,10 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Reading replace_bench documents: shared by compare.py and noise.py."""
+"""Reading replace_bench documents: shared by compare, noise, plot, metrics
+and trend. Every input is validated against its JSON Schema in
+bench/schema/ (python3-jsonschema) before anything reads a field of it, so
+that a damaged or foreign file is one line and exit 2, never a traceback
+(exit 1 is what a bot reads as a regression)."""
 import json
 import os
 import sys
 
-SCHEMA = "iommufd-replace-bench/1"
+SCHEMA = "iommufd-replace-bench/2"
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA_FILES = {
+    SCHEMA: "bench.schema.json",
+    "iommufd-replace-noise/2": "noise.schema.json",
+}
 
 
 def fail(msg):
@@ -14,7 +23,22 @@ def fail(msg):
     sys.exit(2)
 
 
+def _validator(schema):
+    try:
+        import jsonschema
+    except ImportError:
+        fail("python3-jsonschema is not installed (./run.sh installs it)")
+    with open(os.path.join(HERE, "schema", SCHEMA_FILES[schema])) as f:
+        spec = json.load(f)
+    return jsonschema.Draft202012Validator(spec)
+
+
+def _where(err):
+    return "/".join(str(p) for p in err.absolute_path) or "the top level"
+
+
 def load(path, schema=SCHEMA, what="a replace_bench document"):
+    """The document at path, valid against schema, or exit 2 with one line."""
     try:
         with open(path) as f:
             doc = json.load(f)
@@ -22,11 +46,32 @@ def load(path, schema=SCHEMA, what="a replace_bench document"):
         fail(f"cannot read {path}: {e.strerror}")
     except ValueError as e:
         fail(f"{path} is not JSON ({e})")
-    if not isinstance(doc, dict) or doc.get("schema") != schema:
+    got = doc.get("schema") if isinstance(doc, dict) else None
+    if got != schema:
+        family = schema.rsplit("/", 1)[0]
+        if isinstance(got, str) and got.startswith(family + "/"):
+            fail(f"{path} is {got}, this tool reads {schema}: re-run the bench "
+                 "that wrote it with this suite")
         fail(f"{path} is not {what} (schema {schema})")
-    if not isinstance(doc.get("records"), list):
-        fail(f"{path} has no records")
+    err = next(iter(sorted(_validator(schema).iter_errors(doc),
+                           key=lambda e: list(e.absolute_path))), None)
+    if err is not None:
+        fail(f"{path} is a damaged {schema} document: at {_where(err)}: "
+             f"{err.message[:160]}")
     return doc
+
+
+def boots(path):
+    """The documents a side of a comparison is made of: a bench.json, or a
+    directory holding one bench.json per boot (at any depth), in name
+    order."""
+    if os.path.isdir(path):
+        found = sorted(os.path.join(d, f) for d, _, fs in os.walk(path)
+                       for f in fs if f == "bench.json")
+        if not found:
+            fail(f"{path} holds no bench.json")
+        return [(p, load(p)) for p in found]
+    return [(path, load(path))]
 
 
 def key(rec):
@@ -34,7 +79,7 @@ def key(rec):
     p = rec["point"]
     return (rec["scenario"], rec["op"], rec["phase"], p["size"], p["areas"],
             p["devices"], p["threads"], p["mem_node"], p["cpu_node"],
-            p["load"], p.get("pages", "small"))
+            p["load"], p["pages"])
 
 
 def size(n):
@@ -43,3 +88,21 @@ def size(n):
         if n >= 1 << shift:
             return f"{n >> shift}{unit}"
     return str(n)
+
+
+def point_name(p, sep=" "):
+    """A point as a short name: its size and whatever is not the default."""
+    parts = [size(p["size"])]
+    parts += [f"a{p['areas']}"] if p["areas"] != 1 else []
+    parts += [f"d{p['devices']}"] if p["devices"] != 1 else []
+    parts += [f"t{p['threads']}"] if p["threads"] != 1 else []
+    if p["mem_node"] >= 0 or p["cpu_node"] >= 0:
+        parts.append(f"m{p['mem_node']}c{p['cpu_node']}")
+    parts += [p["load"]] if p["load"] != "none" else []
+    parts += ["thp"] if p["pages"] == "thp" else []
+    return sep.join(parts)
+
+
+def label(rec):
+    """One record in one line: scenario/op phase point."""
+    return f'{rec["scenario"]}/{rec["op"]} {rec["phase"]} {point_name(rec["point"])}'

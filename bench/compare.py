@@ -1,21 +1,33 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Compare two replace_bench JSON documents: a table, a verdict, a plot.
+"""Compare replace_bench runs: kernel A (old) against kernel B (new).
 
-Exit status: 0 no regression, 1 a regression, 2 bad input.
+usage: compare.py [options] OLD NEW
+
+OLD and NEW are each a bench.json, or a directory with one bench.json per
+boot (./run.sh compare-kernels writes them so). Per record it compares
+p50, p90 and p99 across the boots of each side (bench/README.md,
+"Verdicts"), prints a table with the changes at the top and a verdict.
+
+Exit status: 0 no regression, 1 a regression (or a record that one side
+lacks, unless --allow-missing), 2 bad input.
 """
 import argparse
-import math
+import json
 import os
+import statistics
 import sys
 
-from benchdoc import fail, key, load, size
+from benchdoc import boots, fail, key, label, load
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+NOISE_TABLE = os.path.join(HERE, "noise-icount.json")
+NOISE_SCHEMA = "iommufd-replace-noise/2"
 # Wall-clock documents: the host's load moves everything by far more than
 # icount's per-boot steps (bench/README.md, "Modes and the clock").
 NOISY = 0.10
-NOISE_TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           "noise-icount.json")
+# Tails compared where a record has this many samples a boot.
+TAIL_MIN_COUNT = {"p90": 20, "p99": 200}
 
 
 class Noise:
@@ -23,181 +35,253 @@ class Noise:
     measured by noise.py over an A/A set (bench/noise-icount.json), and
     the thresholds that follow from it (bench/README.md, "Repeatability").
 
-    A record is called changed only past MARGIN times the largest move seen
-    between any two of the measured boots, never below FLOOR, and never
-    below the largest move of its class, since what one record showed once
-    can happen to any record of its kind: the hot path (steady records of
-    a few microseconds) moves by whole per-boot steps of a few dozen
-    instructions, other steady records (allocating, filling a domain) by a
-    share of their cost, one-time records (single samples) by whole timer
-    ticks where they are short and by a share of their cost where long.
-    The class comes from the record's cost, never from how its samples
-    spread within one run: a periodic kernel event can widen that spread
-    in one boot and not the next (measured: 25 % of the hot-path samples
-    of one boot took 106 ns more, the p50 did not move)."""
+    With one boot a side, a record is called changed only past MARGIN
+    times the largest move seen between any two measured boots, never
+    below FLOOR, and never below the largest move of its class, since
+    what one record showed once can happen to any record of its kind: the
+    hot path (steady records of a few microseconds) moves by whole
+    per-boot steps of a few dozen instructions, other steady records
+    (allocating, filling a domain) by a share of their cost, one-time
+    records (single samples) by whole timer ticks where they are short and
+    by a share of their cost where long. The class comes from the record's
+    cost, never from how its samples spread within one run.
+
+    With several boots a side, a change must also separate the sides (no
+    boot of one within the range of the other), and a whole per-boot
+    step then has to land on every boot of one side and on none of the
+    other to look like one: so the hot path's p50 is called changed from
+    MULTI_HOT_FLOOR on, above its 6-instruction steps (0.24 %) and below
+    the 0.5 % the tracker must see."""
 
     MARGIN = 1.5
     FLOOR = 0.005
+    MULTI_HOT_FLOOR = 0.004
     HOT_NS = 20000
     SHORT_ONE_TIME_NS = 1000000
 
     def __init__(self, path):
-        table = load(path, "iommufd-replace-noise/1", "a noise table")
-        self.boots = table.get("boots", 0)
+        table = load(path, NOISE_SCHEMA, "a noise table")
+        self.boots = table["boots"]
         self.moves = {}
-        step = tick = rel_steady = rel_one_time = 0.0
+        self.step = {s: 0.0 for s in ("p50", "p90", "p99")}
+        self.tick_ns = self.rel_steady = self.rel_one_time = 0.0
         for r in table["records"]:
-            lo, hi = r["p50_min"], r["p50_max"]
-            if lo <= 0:
-                continue
-            self.moves[key(r)] = hi / lo - 1
-            if r["phase"] == "one_time":
-                if lo < self.SHORT_ONE_TIME_NS:
-                    tick = max(tick, hi - lo)
+            for stat in ("p50", "p90", "p99"):
+                lo, hi = r.get(stat + "_min"), r.get(stat + "_max")
+                if lo is None or lo <= 0:
+                    continue
+                self.moves[key(r) + (stat,)] = hi / lo - 1
+                if stat != "p50":
+                    # Tails of the hot path: how far a periodic kernel
+                    # event moves them between boots.
+                    if r["phase"] == "steady" and lo < self.HOT_NS:
+                        self.step[stat] = max(self.step[stat], hi - lo)
+                elif r["phase"] == "one_time":
+                    if lo < self.SHORT_ONE_TIME_NS:
+                        self.tick_ns = max(self.tick_ns, hi - lo)
+                    else:
+                        self.rel_one_time = max(self.rel_one_time, hi / lo - 1)
+                elif lo < self.HOT_NS:
+                    self.step["p50"] = max(self.step["p50"], hi - lo)
                 else:
-                    rel_one_time = max(rel_one_time, hi / lo - 1)
-            elif lo < self.HOT_NS:
-                step = max(step, hi - lo)
-            else:
-                rel_steady = max(rel_steady, hi / lo - 1)
-        self.step_ns, self.tick_ns = step, tick
-        self.rel_steady, self.rel_one_time = rel_steady, rel_one_time
+                    self.rel_steady = max(self.rel_steady, hi / lo - 1)
 
-    def threshold(self, rec, p50):
-        p50 = max(p50, 1)
-        own = self.moves.get(key(rec))
+    def hot(self, rec, value):
+        return rec["phase"] == "steady" and value < self.HOT_NS
+
+    def threshold(self, rec, stat, value):
+        """The relative change that counts from one boot a side."""
+        value = max(value, 1)
+        own = self.moves.get(key(rec) + (stat,))
         if rec["phase"] == "one_time":
-            move = max(self.rel_one_time, self.tick_ns / p50)
-        elif p50 < self.HOT_NS:
-            move = self.step_ns / p50
+            move = max(self.rel_one_time, self.tick_ns / value)
+        elif value < self.HOT_NS:
+            move = self.step[stat] / value
         else:
             # Its own measured move where the table has it, else its class's.
             move = self.rel_steady if own is None else 0
         move = max(move, own or 0)
         return max(self.FLOOR, self.MARGIN * move)
 
+    def multi_threshold(self, rec, stat, value):
+        """The relative change that counts from several boots a side."""
+        if stat == "p50" and self.hot(rec, value):
+            return self.MULTI_HOT_FLOOR
+        return self.threshold(rec, stat, value)
+
+
+def spread(values):
+    return max(values) / max(min(values), 1) - 1
+
 
 def mann_whitney_p(a, b):
-    """Two-sided p-value of the Mann-Whitney U test (normal approximation,
-    tie-corrected): is one distribution shifted against the other?"""
-    n1, n2 = len(a), len(b)
-    if n1 < 8 or n2 < 8:
+    """Two-sided p of the Mann-Whitney U test (scipy): one run a side,
+    outside icount, on the raw samples."""
+    if len(a) < 8 or len(b) < 8:
         return 1.0
-    merged = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
-    ranks, ties, i = [0.0] * len(merged), 0.0, 0
-    while i < len(merged):
-        j = i
-        while j + 1 < len(merged) and merged[j + 1][0] == merged[i][0]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[k] = (i + j) / 2 + 1
-        t = j - i + 1
-        ties += t ** 3 - t
-        i = j + 1
-    r1 = sum(r for r, (_, g) in zip(ranks, merged) if g == 0)
-    u = r1 - n1 * (n1 + 1) / 2
-    n = n1 + n2
-    var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
-    if var <= 0:
-        return 1.0 if a == b else 0.0
-    z = (u - n1 * n2 / 2) / math.sqrt(var)
-    return math.erfc(abs(z) / math.sqrt(2))
+    from scipy.stats import mannwhitneyu
+    if a == b:
+        return 1.0
+    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
 
 
-def plot(rows, path):
-    """A horizontal bar per record: new p50 over old p50, 1.0 in the middle."""
-    h, top, left, width = 18, 40, 520, 400
-    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}" '
-             f'height="{top + h * len(rows) + 30}" font-family="monospace" font-size="12">',
-             f'<rect width="100%" height="100%" fill="white"/>',
-             f'<text x="10" y="20">new p50 / old p50 (log scale, 0.5x to 2x)</text>',
-             f'<line x1="{left + width / 2}" y1="{top - 5}" x2="{left + width / 2}" '
-             f'y2="{top + h * len(rows)}" stroke="black"/>']
-    for i, r in enumerate(rows):
-        y = top + i * h
-        ratio = min(max(r["ratio"], 0.5), 2.0)
-        x = left + width / 2 + math.log2(ratio) * width / 2
-        x0, x1 = sorted((left + width / 2, x))
-        colour = {"slower": "#c0392b", "faster": "#27ae60"}.get(r["verdict"], "#7f8c8d")
-        lines.append(f'<text x="10" y="{y + 12}">{r["label"][:70]}</text>')
-        lines.append(f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 1):.1f}" '
-                     f'height="{h - 6}" fill="{colour}"/>')
-        lines.append(f'<circle cx="{x:.1f}" cy="{y + h / 2}" r="4" fill="{colour}"/>')
-        lines.append(f'<text x="{left + width + 5}" y="{y + 12}">{r["ratio"]:.3f}</text>')
-    lines.append("</svg>")
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    import os
-    os.replace(tmp, path)
+def side(path, name):
+    """The boots of one side: their records by key, and their mode."""
+    docs = boots(path)
+    modes = {d["meta"].get("mode", "unknown") for _, d in docs}
+    if len(modes) > 1:
+        fail(f"{name} side {path} mixes modes {sorted(modes)}")
+    builds = {d["meta"].get("kernel_build", "unknown") for _, d in docs}
+    if len(builds) > 1:
+        fail(f"{name} side {path} mixes kernels {sorted(builds)}")
+    recs = {}
+    for _, d in docs:
+        for r in d["records"]:
+            recs.setdefault(key(r), []).append(r)
+    return {"docs": docs, "mode": modes.pop(), "recs": recs,
+            "build": builds.pop(), "n": len(docs)}
+
+
+def judge(rec, stat, a_recs, b_recs, thr_of, wallclock):
+    """One row: the per-boot values of each side and what they say."""
+    a = [r["stats"][stat] for r in a_recs]
+    b = [r["stats"][stat] for r in b_recs]
+    ma, mb = statistics.median(a), statistics.median(b)
+    change = mb / max(ma, 1) - 1
+    multi = len(a) > 1 and len(b) > 1
+    if multi:
+        thr = max(thr_of(rec, stat, ma, True), Noise.MARGIN * max(spread(a), spread(b)))
+        apart_up, apart_down = min(b) > max(a), max(b) < min(a)
+        p = None
+    else:
+        thr = thr_of(rec, stat, ma, False)
+        apart_up = apart_down = True
+        p = None
+        if wallclock and rec["phase"] == "steady":
+            p = mann_whitney_p(a_recs[0]["samples_ns"], b_recs[0]["samples_ns"])
+            apart_up = apart_down = p < 0.01
+    verdict = "same"
+    if apart_up and change > thr:
+        verdict = "slower"
+    elif apart_down and change < -thr:
+        verdict = "faster"
+    return {"record": label(rec), "stat": stat, "old": a, "new": b,
+            "old_median": ma, "new_median": mb, "change": change,
+            "threshold": thr, "p": p, "verdict": verdict}
+
+
+def compare(old, new, args):
+    icount = old["mode"] == new["mode"] == "icount"
+    wallclock = not icount
+    noise = None
+    if icount and args.threshold is None:
+        noise = Noise(args.noise)
+
+    def thr_of(rec, stat, value, multi):
+        if args.threshold is not None:
+            return args.threshold
+        if noise:
+            return (noise.multi_threshold if multi else noise.threshold)(rec, stat, value)
+        return NOISY
+
+    rows, missing = [], []
+    for k in sorted(set(old["recs"]) | set(new["recs"])):
+        a, b = old["recs"].get(k), new["recs"].get(k)
+        if not a or not b:
+            r = (a or b)[0]
+            missing.append({"record": label(r),
+                            "only_in": "old" if a else "new",
+                            "boots": len(a or b)})
+            continue
+        for stat in ("p50", "p90", "p99"):
+            if stat != "p50" and (a[0]["phase"] == "one_time" or
+                                  min(r["stats"]["count"] for r in a + b) < TAIL_MIN_COUNT[stat]):
+                continue
+            rows.append(judge(a[0], stat, a, b, thr_of, wallclock))
+    # A record that is missing on one side of some boots only.
+    partial = [label(v[0]) for s in (old, new) for v in s["recs"].values()
+               if len(v) != s["n"]]
+    return rows, missing, partial, noise
+
+
+def fmt_values(values):
+    if len(values) == 1:
+        return f"{values[0]:.0f}"
+    return f"{statistics.median(values):.0f} [{min(values):.0f}-{max(values):.0f}]"
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("old")
-    ap.add_argument("new")
+    ap.add_argument("old", help="bench.json, or a directory of boots")
+    ap.add_argument("new", help="bench.json, or a directory of boots")
     ap.add_argument("--threshold", type=float,
-                    help="relative p50 change that counts, for every record "
+                    help="relative change that counts, for every record "
                          "(default: per record, from the measured noise)")
     ap.add_argument("--noise", metavar="TABLE.json", default=NOISE_TABLE,
                     help="icount between-boot noise measured by noise.py "
                          "(default: bench/noise-icount.json)")
-    ap.add_argument("--plot", metavar="FILE.svg")
+    ap.add_argument("--allow-missing", action="store_true",
+                    help="a record only one side has does not fail the verdict")
+    ap.add_argument("--plot", metavar="FILE.png|svg",
+                    help="draw the changes with their between-boot ranges")
+    ap.add_argument("--json", metavar="FILE", help="write the rows and verdict as JSON")
+    ap.add_argument("--all", action="store_true",
+                    help="print every row, not only the changed and the p50s")
     args = ap.parse_args()
-    old, new = load(args.old), load(args.new)
-    mode_old = old.get("meta", {}).get("mode", "unknown")
-    mode_new = new.get("meta", {}).get("mode", "unknown")
-    if mode_old != mode_new:
-        print(f"compare: warning: modes differ ({mode_old} vs {mode_new}); "
-              "ratios mix clocks", file=sys.stderr)
-    icount = mode_old == mode_new == "icount"
-    noise = Noise(args.noise) if icount and args.threshold is None else None
-    olds = {key(r): r for r in old["records"]}
-    rows = []
-    for r in new["records"]:
-        o = olds.get(key(r))
-        if not o or not o["stats"]["p50"]:
-            continue
-        ratio = r["stats"]["p50"] / o["stats"]["p50"]
-        p = mann_whitney_p(o.get("samples_ns", []), r.get("samples_ns", []))
-        if args.threshold is not None:
-            thr = args.threshold
-        elif noise:
-            thr = noise.threshold(o, o["stats"]["p50"])
-        else:
-            thr = NOISY
-        # One-time costs have a sample or so: the ratio alone decides.
-        significant = p < 0.01 or r["phase"] == "one_time" or icount
-        verdict = "same"
-        if significant and ratio > 1 + thr:
-            verdict = "slower"
-        elif significant and ratio < 1 - thr:
-            verdict = "faster"
-        pt = r["point"]
-        label = (f'{r["scenario"]}/{r["op"]} {r["phase"]} {size(pt["size"])} '
-                 f'a{pt["areas"]} d{pt["devices"]} t{pt["threads"]} {pt["load"]}'
-                 + (f' m{pt["mem_node"]}c{pt["cpu_node"]}' if pt["mem_node"] >= 0 else "")
-                 + (" thp" if pt.get("pages") == "thp" else ""))
-        rows.append({"label": label, "old": o["stats"]["p50"], "new": r["stats"]["p50"],
-                     "ratio": ratio, "p": p, "thr": thr, "verdict": verdict})
+    if args.threshold is not None and not 0 <= args.threshold < 10:
+        fail(f"--threshold {args.threshold}: give a fraction, e.g. 0.005 for 0.5 %")
+    old, new = side(args.old, "old"), side(args.new, "new")
+    if old["mode"] != new["mode"]:
+        print(f"compare: warning: modes differ ({old['mode']} vs {new['mode']}); "
+              "changes mix clocks", file=sys.stderr)
+    rows, missing, partial, noise = compare(old, new, args)
     if not rows:
-        fail("the two documents share no scenario and point")
-    print(f"{'record':<60} {'old p50':>12} {'new p50':>12} {'ratio':>7} {'p':>7} "
+        fail("the two sides share no scenario and point")
+    # The changes first, the biggest slowdown at the top.
+    order = {"slower": 0, "faster": 1, "same": 2}
+    rows.sort(key=lambda r: (order[r["verdict"]], -r["change"]))
+    print(f"{'record':<58} {'stat':<4} {'old':>22} {'new':>22} {'change':>8} "
           f"{'thresh':>6}  verdict")
     for r in rows:
-        print(f'{r["label"]:<60} {r["old"]:>12.0f} {r["new"]:>12.0f} {r["ratio"]:>7.3f} '
-              f'{r["p"]:>7.3f} {r["thr"] * 100:>5.1f}%  {r["verdict"]}')
+        if not args.all and r["verdict"] == "same" and r["stat"] != "p50":
+            continue
+        print(f'{r["record"]:<58} {r["stat"]:<4} {fmt_values(r["old"]):>22} '
+              f'{fmt_values(r["new"]):>22} {r["change"] * 100:>+7.2f}% '
+              f'{r["threshold"] * 100:>5.1f}%  {r["verdict"]}')
+    for m in missing:
+        print(f'{m["record"]:<58} only in the {m["only_in"]} side '
+              f'({m["boots"]} boot{"s" if m["boots"] > 1 else ""})')
+    for name, s in (("old", old), ("new", new)):
+        for _, d in s["docs"][:1]:
+            for n in d["not_run"]:
+                print(f'not run ({name}): {n["scenario"]} {n["reason"]}'
+                      + (" (fails the run)" if n["fails"] else ""))
     slower = [r for r in rows if r["verdict"] == "slower"]
     faster = [r for r in rows if r["verdict"] == "faster"]
-    missing = len(old["records"]) - len(rows)
+    missing_fails = bool(missing or partial) and not args.allow_missing
+    regression = bool(slower) or missing_fails
+    summary = (f"verdict: {'regression' if regression else 'no regression'}: "
+               f"{len(slower)} slower, {len(faster)} faster, "
+               f"{len(rows) - len(slower) - len(faster)} same"
+               + (f", {len(missing)} on one side only" if missing else "")
+               + (f", {len(partial)} missing from some boots" if partial else "")
+               + f" ({old['n']} vs {new['n']} boots, mode {new['mode']}"
+               + (f", thresholds from {noise.boots} boots of measured noise" if noise else "")
+               + ")")
+    if args.json:
+        out = {"schema": "iommufd-replace-compare/1", "old": old["build"],
+               "new": new["build"], "boots": [old["n"], new["n"]],
+               "mode": new["mode"], "regression": regression, "rows": rows,
+               "missing": missing, "partial": partial, "summary": summary}
+        tmp = args.json + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(out, f, indent=1)
+        os.replace(tmp, args.json)
     if args.plot:
-        plot(rows, args.plot)
-    print(f"verdict: {'regression' if slower else 'no regression'}: {len(slower)} slower, "
-          f"{len(faster)} faster, {len(rows) - len(slower) - len(faster)} same "
-          f"(mode {mode_new}"
-          + (f", thresholds from {noise.boots} boots of measured noise" if noise else "")
-          + (f", {missing} old records unmatched" if missing > 0 else "") + ")")
-    return 1 if slower else 0
+        import plot
+        plot.compare(rows, args.plot, old["build"], new["build"], old["n"], new["n"])
+    print(summary)
+    return 1 if regression else 0
 
 
 if __name__ == "__main__":

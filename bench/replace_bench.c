@@ -28,9 +28,9 @@
 #include "numa_place.h"
 #include "scenarios.h"
 
-#define SCHEMA "iommufd-replace-bench/1"
+#define SCHEMA "iommufd-replace-bench/2"
 #define IOVA ((__u64)MOCK_APERTURE_START)
-#define MAX_META 16
+#define MAX_META 32
 #ifndef fallthrough
 #define fallthrough __attribute__((__fallthrough__))
 #endif
@@ -111,9 +111,20 @@ static int explain_one(struct ctx *c, const struct scenario *s,
 	return trace_save(s->name, c->pt->size, phase);
 }
 
+/* A scenario that did not run at a point, and why. */
+struct not_run {
+	const char *scenario;
+	struct point pt;
+	int err;
+	const char *reason;
+	bool fails; /* false only when the kernel lacks what it needs */
+};
+
 static struct {
 	struct record *recs;
 	size_t n;
+	struct not_run *skipped;
+	size_t nskipped;
 	FILE *json;
 	const char *meta[MAX_META];
 	int nmeta;
@@ -256,7 +267,7 @@ static void *worker_run(void *arg)
 }
 
 static const char *run_point(const struct scenario *s, const struct point *pt,
-			     int *err)
+			     int *err, bool *kernel_lacks)
 {
 	struct worker *w = calloc(pt->threads, sizeof(*w));
 	struct ctx c = { .pt = pt };
@@ -271,6 +282,7 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 	uint64_t ns;
 	int rc = 0, k;
 
+	*kernel_lacks = false;
 	c.fault_fd[0] = c.fault_fd[1] = -1;
 	c.fd = ir_probe_open(&why);
 	if (c.fd < 0) {
@@ -310,6 +322,7 @@ static const char *run_point(const struct scenario *s, const struct point *pt,
 	rc = s->setup(&c);
 	if (rc) {
 		why = s->needs;
+		*kernel_lacks = !!why;
 		goto out;
 	}
 	if (explain_dir) {
@@ -543,7 +556,18 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 				(unsigned long long)r->samples[j]);
 		fprintf(f, "]}");
 	}
-	fprintf(f, "\n  ]\n}\n");
+	fprintf(f, "\n  ],\n  \"not_run\": [");
+	for (i = 0; i < out.nskipped; i++) {
+		const struct not_run *n = &out.skipped[i];
+
+		fprintf(f, "%s\n    {\"scenario\": \"%s\", ", i ? "," : "",
+			n->scenario);
+		json_point(f, &n->pt);
+		fprintf(f, ", \"errno\": %d, \"reason\": ", n->err);
+		json_string(f, n->reason);
+		fprintf(f, ", \"fails\": %s}", n->fails ? "true" : "false");
+	}
+	fprintf(f, "%s]\n}\n", out.nskipped ? "\n  " : "");
 }
 
 static void print_row(const struct record *r)
@@ -742,6 +766,24 @@ static void plan_full(const struct point *base)
 		}
 }
 
+static void not_run_add(const char *scenario, const struct point *pt, int err,
+			const char *reason, bool fails)
+{
+	struct not_run *n;
+
+	n = realloc(out.skipped, (out.nskipped + 1) * sizeof(*n));
+	if (!n)
+		die("%s", "out of memory");
+	out.skipped = n;
+	out.skipped[out.nskipped++] = (struct not_run){
+		.scenario = scenario,
+		.pt = *pt,
+		.err = -err,
+		.reason = reason ? reason : strerror(-err),
+		.fails = fails,
+	};
+}
+
 /* Runs every wanted scenario at one point: how many failed. */
 static int run_plan_entry(const struct plan_entry *e)
 {
@@ -749,6 +791,7 @@ static int run_plan_entry(const struct plan_entry *e)
 	struct point pt;
 	const char *why;
 	int rc, failed = 0;
+	bool lacks;
 	size_t i;
 
 	for (s = ir_scenarios; s->name; s++) {
@@ -760,13 +803,16 @@ static int run_plan_entry(const struct plan_entry *e)
 		/* Flows that cost O(mapped memory) each time get fewer rounds. */
 		if (s->max_iters && pt.iters > s->max_iters)
 			pt.iters = s->max_iters;
-		why = run_point(s, &pt, &rc);
+		why = run_point(s, &pt, &rc, &lacks);
 		if (rc) {
+			/* Only what the kernel lacks is not a failure. */
 			fprintf(stderr,
 				"replace_bench: %s at %zu bytes: %s%s%s\n",
 				s->name, pt.size, strerror(-rc),
-				why ? ": needs " : "", why ? why : "");
-			failed += !why;
+				why ? (lacks ? ": needs " : ": ") : "",
+				why ? why : "");
+			not_run_add(s->name, &pt, rc, why, !lacks);
+			failed += !lacks;
 			continue;
 		}
 		for (i = before; i < out.n; i++)
@@ -898,7 +944,7 @@ int main(int argc, char **argv)
 			break;
 		case 'E':
 			if (!strchr(optarg, '=') || out.nmeta == MAX_META)
-				die("bad --meta '%s' (KEY=VALUE, 16 at most)",
+				die("bad --meta '%s' (KEY=VALUE, 32 at most)",
 				    optarg);
 			out.meta[out.nmeta++] = optarg;
 			break;

@@ -43,7 +43,7 @@ guest_qemu_cmd() {
 	else
 		accel=(-accel tcg,thread=multi) cpu=max
 		if [ -n "${IR_ICOUNT:-}" ]; then
-			accel=(-accel tcg -icount shift=0,sleep=off)
+			accel=(-accel tcg -icount "$IR_ICOUNT_OPTS")
 			# Under icount the TSC follows the one virtual clock, so it
 			# is synchronous: reading it costs 63 instruction-ns in the
 			# vDSO at 1 ns resolution, against 376 ns at 10 ns for HPET.

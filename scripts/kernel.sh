@@ -97,6 +97,39 @@ kernel_fetch_sid() {
 	rm -f "$deb"
 }
 
+# kernel_patch PATCH: KSRC becomes a copy of KSRC with PATCH applied, kept
+# in the cache under a name from both identities, made once. The copy
+# shares every file the patch leaves alone with the tree (hard links), and
+# the files it changes are copied first, so the tree is never written to.
+kernel_patch() {
+	local patch=$1 key dir name f
+	[ -f "$patch" ] || die "patch '$patch' does not exist (--patch)"
+	key=$({ kernel_src_identity; sha256sum <"$patch"; } | sha256sum | cut -c1-12)
+	name=$(basename "$KSRC")
+	dir=$IR_CACHE/src-patched/$key
+	if [ ! -f "$dir/.extracted" ]; then
+		info "applying $(basename "$patch") to a copy of $KSRC in $dir"
+		IR_STAGE="copying $KSRC to patch it"
+		rm -rf "$dir" && mkdir -p "$dir" &&
+			ir_spawn cp -al "$KSRC" "$dir/$name" 2>/dev/null ||
+			ir_spawn cp -a "$KSRC" "$dir/$name" ||
+			die "cannot copy $KSRC into $dir"
+		while IFS= read -r f; do
+			[ -f "$dir/$name/$f" ] || continue
+			cp --remove-destination "$KSRC/$f" "$dir/$name/$f" ||
+				die "cannot copy $f"
+		done < <(sed -n 's#^+++ [^/]*/\([^\t]*\).*#\1#p' "$patch")
+		patch -d "$dir/$name" -p1 -s --no-backup-if-mismatch <"$patch" \
+			>"$dir/patch.log" 2>&1 || {
+			f=$(head -n 1 "$dir/patch.log")
+			rm -rf "$dir"
+			die "$(basename "$patch") does not apply to $KSRC: $f"
+		}
+		echo "$key $(basename "$patch")" >"$dir/.extracted"
+	fi
+	KSRC=$dir/$name
+}
+
 # Prints what identifies the source: a tarball's version is fixed, a git
 # tree adds HEAD and a hash of its uncommitted diff.
 kernel_src_identity() {
