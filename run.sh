@@ -21,7 +21,8 @@ ir_trap_signals
 usage() {
 	cat <<'USAGE'
 usage: ./run.sh [options] [all | selftests | bench [-- ARGS] | compare OLD NEW
-                 | shell | exec CMD... | build]
+                 | compare-kernels [-- ARGS] | trend [SCENARIO] | shell
+                 | exec CMD... | build | compile]
 
 Build a kernel with CONFIG_IOMMUFD_TEST, boot it under QEMU, run the
 iommufd-replace suite inside, and keep the results in results/<timestamp>/.
@@ -33,8 +34,17 @@ actions (default: all):
                    writes bench.json
   --explain SCEN   trace one first and one steady replace of bench scenario
                    SCEN at 1 MiB and 64 MiB: where the time goes
-  compare OLD NEW  compare two bench.json files: table, verdict, exit 1 on
-                   a regression (--plot FILE.svg draws it)
+  compare OLD NEW  compare two bench runs (a bench.json, or a directory of
+                   boots each): table, verdict, exit 1 on a regression
+                   (--plot FILE.png|svg draws it)
+  compare-kernels [-- ARGS]
+                   kernel A (--ksrc A, or the default tree) against kernel B
+                   (a second --ksrc B, or --patch FILE applied to a copy of
+                   A): both built, booted alternately --boots times each,
+                   the same bench on each (default ARGS: --preset quick),
+                   then the verdict of compare and its exit status
+  trend [SCENARIO] plot SCENARIO's p50 over the runs in results/history.jsonl
+                   (default hwpt_hwpt)
   shell            boot the guest with an interactive shell on the console
   exec CMD...      run CMD in the guest (from the work tree), keep its output
   build            build (or reuse) the kernel and the suite, boot nothing
@@ -48,6 +58,8 @@ kernel:
                    of Debian unstable, fetched once into the cache with
                    apt; the system's apt sources stay as they are)
   --kconfig FILE   merge this config fragment too (rebuilds the kernel)
+  --patch FILE     with compare-kernels: kernel B is kernel A with FILE
+                   applied (to a copy in the cache; A is never written)
   --debug          add lockdep, kmemleak and debug objects (scripts/debug.config;
                    a kernel of its own, slower); a leak fails the run
   --native         run on this host's kernel, no VM (needs /dev/iommu and
@@ -69,7 +81,10 @@ output:
   --results DIR    where results/<timestamp>/ goes (default: ./results)
   --cache DIR      kernel cache (default: ${XDG_CACHE_HOME:-~/.cache}/iommufd-replace)
   --plot FILE      with compare: draw the ratios as an SVG
-  --threshold F    with compare: relative p50 change that counts (0.005 = 0.5%)
+  --threshold F    with compare: relative change that counts (0.005 = 0.5%)
+  --boots N        with compare-kernels: boots of each kernel (default 3)
+  --allow-missing  with compare(-kernels): a record one side lacks does
+                   not fail the verdict
   --dry-run        print the QEMU command line instead of booting
   -q, --quiet      print only the verdict
   --no-progress    do not show results live while the guest runs
@@ -108,6 +123,11 @@ IR_THRESHOLD=
 IR_EXPLAIN=
 IR_DEBUG=
 IR_KERNEL=
+IR_KSRC_B=
+IR_PATCH=
+IR_BOOTS=3
+IR_ALLOW_MISSING=
+IR_TREND=hwpt_hwpt
 
 set_action() {
 	[ -z "$IR_ACTION" ] || usage_error "choose one action, not '$IR_ACTION' and '$1'"
@@ -117,7 +137,20 @@ set_action() {
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
-	--ksrc) need_arg "$@"; KSRC=$2; shift ;;
+	--ksrc) need_arg "$@"
+		# A second --ksrc is kernel B of compare-kernels.
+		if [ -n "${IR_KSRC_A_SET:-}" ]; then
+			[ -z "$IR_KSRC_B" ] || usage_error "--ksrc given three times"
+			IR_KSRC_B=$2
+		else
+			KSRC=$2 IR_KSRC_A_SET=1
+		fi
+		shift ;;
+	--patch) need_arg "$@"; IR_PATCH=$(readlink -f -- "$2") && [ -f "$IR_PATCH" ] ||
+			usage_error "--patch: no such file: $2"
+		shift ;;
+	--boots) need_arg "$@"; IR_BOOTS=$2; shift ;;
+	--allow-missing) IR_ALLOW_MISSING=1 ;;
 	--kernel) need_arg "$@"
 		case $2 in
 		stable | sid) IR_KERNEL=$2 ;;
@@ -147,14 +180,24 @@ while [ $# -gt 0 ]; do
 	-q | --quiet) IR_QUIET=1 ;;
 	--no-progress) IR_NO_PROGRESS=1 ;;
 	all | selftests | shell | build | compile) set_action "$1" ;;
-	bench)
-		set_action bench
-		if [ "${2:-}" = -- ]; then
-			shift 2
-			IR_BENCH_ARGS=("$@")
-			break
-		fi ;;
+	bench) set_action bench ;;
+	--)
+		# What follows is the bench's own arguments.
+		case $IR_ACTION in
+		bench | compare-kernels) ;;
+		*) usage_error "'--' (bench arguments) goes after bench or compare-kernels" ;;
+		esac
+		shift
+		IR_BENCH_ARGS=("$@")
+		break ;;
 	compare) set_action compare ;;
+	compare-kernels) set_action compare-kernels ;;
+	trend)
+		set_action trend
+		case ${2:-} in
+		'' | -*) ;;
+		*) IR_TREND=$2; shift ;;
+		esac ;;
 	exec)
 		set_action exec
 		shift
@@ -181,7 +224,17 @@ IR_PROGRESS=
 
 [ -z "${KSRC:-}" ] || [ -z "$IR_KERNEL" ] ||
 	usage_error "choose --ksrc (or KSRC) or --kernel, not both"
-for v in IR_CPUS IR_MEM IR_TIMEOUT; do
+if [ "$IR_ACTION" = compare-kernels ]; then
+	[ -n "$IR_KSRC_B" ] || [ -n "$IR_PATCH" ] ||
+		usage_error "compare-kernels needs kernel B: a second --ksrc, or --patch FILE"
+	[ -z "$IR_KSRC_B" ] || [ -z "$IR_PATCH" ] ||
+		usage_error "kernel B is a second --ksrc or --patch, not both"
+	[ -z "$IR_NATIVE" ] || usage_error "compare-kernels boots two kernels; drop --native"
+else
+	[ -z "$IR_KSRC_B" ] || usage_error "--ksrc twice is for compare-kernels"
+	[ -z "$IR_PATCH" ] || usage_error "--patch is for compare-kernels"
+fi
+for v in IR_CPUS IR_MEM IR_TIMEOUT IR_BOOTS; do
 	n=${v#IR_}
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_error "--${n,,} takes a positive whole number, not '${!v}'"
 done
@@ -196,7 +249,7 @@ fi
 # the same hot-path numbers on every boot, or whole per-boot steps apart
 # (bench/README.md, "Repeatability").
 case $IR_ACTION in
-all | bench | explain)
+all | bench | explain | compare-kernels)
 	[ -z "$IR_WALLCLOCK" ] && [ -z "$IR_ACCEL" ] && [ -z "$IR_NATIVE" ] &&
 		IR_ICOUNT=1 ;;
 esac
@@ -288,13 +341,13 @@ bench/replace_bench -s $(printf '%q' "$IR_EXPLAIN") -m 1M,64M -w 5 --explain $ou
 echo \$? >$out/bench.rc
 EOF
 			;;
-		all | bench)
+		all | bench | compare-kernels)
 			if [ ${#IR_BENCH_ARGS[@]} -gt 0 ]; then
 				args=$(printf '%q ' "${IR_BENCH_ARGS[@]}")
 			else
 				args="--preset quick"
 			fi
-			echo "bench/replace_bench $args $(bench_meta) -o $out/bench.json >$out/bench.txt 2>&1"
+			echo "${IR_BENCH_BIN:-bench/replace_bench} $args $(bench_meta) -o $out/bench.json >$out/bench.txt 2>&1"
 			echo "echo \$? >$out/bench.rc"
 			;;
 		exec)
@@ -341,14 +394,35 @@ report_bench() {
 		cat "$IR_OUT/bench.txt"
 	fi
 	echo "- bench: bench.json ($IR_BENCH_MODE), $(tail -n 1 "$IR_OUT/bench.txt")" >>"$IR_OUT/summary.md"
-	python3 "$IR_TOP/bench/plot.py" "$IR_OUT/bench.json" "$IR_OUT/bench.svg" ||
-		return 1
-	echo "bench: $IR_OUT/bench.json, bench.svg ($IR_BENCH_MODE)"
+	bench_outputs "$IR_OUT" || return 1
+	echo "bench: $IR_OUT/bench.json, metrics.json, plots/ ($IR_BENCH_MODE)"
 	# A scenario that failed (not one this kernel lacks) fails the run.
 	[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] || {
 		printf '%s: the bench failed: %s\n' "$IR_PROG" "$(grep -m1 '^replace_bench:' "$IR_OUT/bench.txt")" >&2
 		return 1
 	}
+	# A run that delivered joins the history ./run.sh trend draws.
+	"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --history "$IR_RESULTS/history.jsonl" \
+		"$IR_OUT/bench.json"
+}
+
+# bench_outputs DIR: what trackers and people read, from DIR/bench.json
+# (validated against bench/schema on the way): metrics.json (one value per
+# record and statistic), lava-measurements.txt, and the plots, embedded
+# in DIR/summary.md.
+bench_outputs() {
+	local dir=$1 plots f
+	"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --metrics "$dir/metrics.json" \
+		--lava "$dir/lava-measurements.txt" "$dir/bench.json" || return 1
+	mkdir -p "$dir/plots" || return 1
+	plots=$("$IR_PYTHON" "$IR_TOP/bench/plot.py" run "$dir/bench.json" "$dir/plots") || return 1
+	{
+		echo
+		for f in $(grep '\.png$' <<<"$plots"); do
+			f=${f#"$dir"/}
+			printf '![%s](%s) ([SVG](%s))\n\n' "$(basename "$f" .png)" "$f" "${f%.png}.svg"
+		done
+	} >>"$dir/summary.md"
 }
 
 # The kernel log is part of every verdict, and so is kmemleak (--debug).
@@ -401,7 +475,7 @@ run_native() {
 	[ "$IR_ACTION" = shell ] && usage_error "shell needs a guest; drop --native"
 	[ -e /dev/iommu ] || [ "$IR_ACTION" = build ] ||
 		die "--native: this host's kernel ($(uname -r)) has no /dev/iommu; drop --native to boot one that has"
-	ensure_packages "${IR_SUITE_PACKAGES[@]}" rsync
+	ensure_packages "${IR_SUITE_PACKAGES[@]}" "${IR_ANALYSIS_PACKAGES[@]}" rsync
 	[ -n "${KSRC:-}" ] || die "--native needs --ksrc DIR: the source tree of the running kernel ($(uname -r))"
 	kernel_resolve_src
 	KVER=$(uname -r)
@@ -426,7 +500,7 @@ run_native() {
 }
 
 run_guest() {
-	local rc=0 pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}")
+	local rc=0 pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}" "${IR_ANALYSIS_PACKAGES[@]}")
 	lock_work_tree
 	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
 	ensure_packages "${pkgs[@]}"
@@ -477,8 +551,116 @@ run_compare() {
 	local opts=()
 	[ -n "$IR_PLOT" ] && opts=(--plot "$IR_PLOT")
 	[ -n "$IR_THRESHOLD" ] && opts+=(--threshold "$IR_THRESHOLD")
-	command -v python3 >/dev/null || ensure_packages python3
-	exec python3 "$IR_TOP/bench/compare.py" "${opts[@]}" "${IR_COMPARE[@]}"
+	[ -n "$IR_ALLOW_MISSING" ] && opts+=(--allow-missing)
+	ensure_packages "${IR_ANALYSIS_PACKAGES[@]}"
+	exec "$IR_PYTHON" "$IR_TOP/bench/compare.py" "${opts[@]}" "${IR_COMPARE[@]}"
+}
+
+run_trend() {
+	local out=$IR_RESULTS/trend-$IR_TREND
+	[ -s "$IR_RESULTS/history.jsonl" ] ||
+		die "no history in $IR_RESULTS/history.jsonl: ./run.sh bench (or the main job) adds a line per run"
+	ensure_packages "${IR_ANALYSIS_PACKAGES[@]}"
+	"$IR_PYTHON" "$IR_TOP/bench/plot.py" trend "$IR_RESULTS/history.jsonl" "$IR_TREND" "$out.png" &&
+		"$IR_PYTHON" "$IR_TOP/bench/plot.py" trend "$IR_RESULTS/history.jsonl" "$IR_TREND" "$out.svg"
+}
+
+# compare_side NAME: builds kernel NAME (a or b) and the bench against its
+# headers, into build/compare/NAME; keeps what booting it needs.
+declare -A CK_KBUILD CK_KVER
+compare_side() {
+	local name=$1 out=$IR_TOP/build/compare/$1
+	kernel_resolve_src
+	[ "$name" = b ] && [ -n "$IR_PATCH" ] && kernel_patch "$IR_PATCH"
+	kernel_build
+	# The same tree on both sides is one build: let the other side lock it.
+	exec {IR_BUILD_LOCK}>&-
+	IR_STAGE="building the bench against kernel $name ($KVER)"
+	mkdir -p "$out" || die "cannot create $out"
+	ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$KHDR" OUTPUT="$out" \
+		>"$out/build.log" 2>&1 ||
+		die "building the bench against kernel $name failed: $(grep -m1 error "$out/build.log") (log: $out/build.log)"
+	CK_KBUILD[$name]=$KBUILD CK_KVER[$name]=$KVER
+	printf '%s %s (%s)\n' "$name" "$(basename "$KBUILD")" "$KSRC" >>"$IR_RUN/kernels.txt"
+}
+
+# compare_boot NAME I: boot I of kernel NAME, its bench into NAME/boot-I.
+compare_boot() {
+	local name=$1 i=$2 rc=0
+	KBUILD=${CK_KBUILD[$name]} KVER=${CK_KVER[$name]}
+	IR_OUT=$IR_RUN/$name/boot-$i
+	mkdir -p "$IR_OUT" || die "cannot create $IR_OUT"
+	IR_BENCH_BIN=build/compare/$name/replace_bench
+	write_job "$IR_OUT/job.in" /run/ir-out
+	info "kernel $name ($KVER), boot $i of $IR_BOOTS"
+	guest_run "$IR_OUT" "$IR_OUT/job.in" || rc=$?
+	case $rc in
+	0) ;;
+	124) die "kernel $name boot $i: guest did not power off within ${IR_TIMEOUT}s; console log: $IR_OUT/console.log" ;;
+	*) die "kernel $name boot $i: guest stopped before its job finished (panic?): $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$IR_OUT/console.log" 2>/dev/null || echo 'see console log'); console log: $IR_OUT/console.log" ;;
+	esac
+	[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] && [ -s "$IR_OUT/bench.json" ] ||
+		die "kernel $name boot $i: the bench failed: $(grep -m1 '^replace_bench:' "$IR_OUT/bench.txt" 2>/dev/null || echo "see $IR_OUT/bench.txt")"
+	report_kernel_log || die "kernel $name boot $i: the kernel log has a splat ($IR_OUT/dmesg.txt)"
+}
+
+# Kernel A against kernel B: both built, then booted alternately (A B A B
+# ...) so that drift on the host falls on both, the same bench on each;
+# the verdict is compare's across the boots (bench/README.md, "Verdicts").
+run_compare_kernels() {
+	local pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}" "${IR_ANALYSIS_PACKAGES[@]}")
+	local i name rc=0 opts=() ksrc_a=${KSRC:-}
+	lock_work_tree
+	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
+	[ -n "$IR_PATCH" ] && pkgs+=(patch)
+	ensure_packages "${pkgs[@]}"
+	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	new_results_dir
+	IR_RUN=$IR_OUT
+	compare_side a
+	KSRC=${IR_KSRC_B:-$ksrc_a}
+	compare_side b
+	ir_spawn make -s -C "$IR_TOP" build/ir-poweroff >/dev/null || die "cannot build build/ir-poweroff"
+	IR_ACCEL=tcg
+	[ -n "$IR_ICOUNT" ] || [ -n "${IR_DRY_RUN:-}" ] || ! guest_kvm_usable || IR_ACCEL=kvm
+	IR_BENCH_MODE=$IR_ACCEL-wallclock
+	[ -n "$IR_ICOUNT" ] && IR_BENCH_MODE=icount
+	IR_START=$(date +%s)
+	for i in $(seq "$IR_BOOTS"); do
+		for name in a b; do
+			compare_boot "$name" "$i"
+		done
+	done
+	IR_ELAPSED=$(($(date +%s) - IR_START))
+	IR_OUT=$IR_RUN
+	for name in a b; do
+		"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --metrics "$IR_RUN/$name/metrics.json" \
+			--lava "$IR_RUN/$name/lava-measurements.txt" "$IR_RUN/$name" || exit 2
+	done
+	[ -n "$IR_THRESHOLD" ] && opts+=(--threshold "$IR_THRESHOLD")
+	[ -n "$IR_ALLOW_MISSING" ] && opts+=(--allow-missing)
+	"$IR_PYTHON" "$IR_TOP/bench/compare.py" "${opts[@]}" --json "$IR_RUN/compare.json" \
+		--plot "$IR_RUN/compare.png" --plot "$IR_RUN/compare.svg" \
+		"$IR_RUN/a" "$IR_RUN/b" >"$IR_RUN/compare.txt" || rc=$?
+	[ $rc -le 1 ] || exit "$rc"
+	{
+		echo "# iommufd-replace compare-kernels"
+		echo
+		sed 's/^/- kernel /' "$IR_RUN/kernels.txt"
+		echo "- $IR_BOOTS boots each, alternately, $IR_BENCH_MODE; run time ${IR_ELAPSED}s"
+		echo "- $(tail -n 1 "$IR_RUN/compare.txt")"
+		echo
+		echo '![compare](compare.png) ([SVG](compare.svg))'
+		echo
+		echo '```'
+		head -n 25 "$IR_RUN/compare.txt"
+		echo '```'
+	} >"$IR_RUN/summary.md"
+	if [ -z "${IR_QUIET:-}" ]; then
+		head -n 15 "$IR_RUN/compare.txt"
+	fi
+	echo "compare-kernels: $(tail -n 1 "$IR_RUN/compare.txt") ($IR_RUN)"
+	return "$rc"
 }
 
 # Compiles the suite against the uapi headers, iommufd_test.h and harness
@@ -507,6 +689,10 @@ run_compile() {
 
 if [ "$IR_ACTION" = compare ]; then
 	run_compare
+elif [ "$IR_ACTION" = trend ]; then
+	run_trend
+elif [ "$IR_ACTION" = compare-kernels ]; then
+	run_compare_kernels
 elif [ "$IR_ACTION" = compile ]; then
 	run_compile
 elif [ -n "$IR_NATIVE" ]; then

@@ -13,6 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_FILES = {
     SCHEMA: "bench.schema.json",
     "iommufd-replace-noise/2": "noise.schema.json",
+    "iommufd-replace-history/1": "history.schema.json",
 }
 
 
@@ -23,14 +24,18 @@ def fail(msg):
     sys.exit(2)
 
 
+_validators = {}
+
+
 def _validator(schema):
     try:
         import jsonschema
     except ImportError:
         fail("python3-jsonschema is not installed (./run.sh installs it)")
-    with open(os.path.join(HERE, "schema", SCHEMA_FILES[schema])) as f:
-        spec = json.load(f)
-    return jsonschema.Draft202012Validator(spec)
+    if schema not in _validators:
+        with open(os.path.join(HERE, "schema", SCHEMA_FILES[schema])) as f:
+            _validators[schema] = jsonschema.Draft202012Validator(json.load(f))
+    return _validators[schema]
 
 
 def _where(err):
@@ -53,12 +58,17 @@ def load(path, schema=SCHEMA, what="a replace_bench document"):
             fail(f"{path} is {got}, this tool reads {schema}: re-run the bench "
                  "that wrote it with this suite")
         fail(f"{path} is not {what} (schema {schema})")
+    validate(doc, schema, path)
+    return doc
+
+
+def validate(doc, schema, where):
+    """Exit 2 with one line unless doc is valid against schema."""
     err = next(iter(sorted(_validator(schema).iter_errors(doc),
                            key=lambda e: list(e.absolute_path))), None)
     if err is not None:
-        fail(f"{path} is a damaged {schema} document: at {_where(err)}: "
+        fail(f"{where} is a damaged {schema} document: at {_where(err)}: "
              f"{err.message[:160]}")
-    return doc
 
 
 def boots(path):

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Compare replace_bench runs: kernel A (old) against kernel B (new).
 
@@ -222,8 +222,9 @@ def main():
                          "(default: bench/noise-icount.json)")
     ap.add_argument("--allow-missing", action="store_true",
                     help="a record only one side has does not fail the verdict")
-    ap.add_argument("--plot", metavar="FILE.png|svg",
-                    help="draw the changes with their between-boot ranges")
+    ap.add_argument("--plot", metavar="FILE.png|svg", action="append", default=[],
+                    help="draw the changes with their between-boot ranges "
+                         "(repeatable: one file a format)")
     ap.add_argument("--json", metavar="FILE", help="write the rows and verdict as JSON")
     ap.add_argument("--all", action="store_true",
                     help="print every row, not only the changed and the p50s")
@@ -277,9 +278,9 @@ def main():
         with open(tmp, "w") as f:
             json.dump(out, f, indent=1)
         os.replace(tmp, args.json)
-    if args.plot:
+    for path in args.plot:
         import plot
-        plot.compare(rows, args.plot, old["build"], new["build"], old["n"], new["n"])
+        plot.compare(rows, path, old["build"], new["build"], old["n"], new["n"])
     print(summary)
     return 1 if regression else 0
 

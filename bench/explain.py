@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Where the time of one replace goes: reads the function_graph traces that
 `replace_bench --explain DIR` saved and prints, for each scenario, phase and

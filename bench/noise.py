@@ -1,86 +1,103 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Measure how far each record's p50 moves between boots of one kernel.
+"""Measure how far each record moves between boots of one kernel.
 
-usage: noise.py BENCH.json... > noise-icount.json
+usage: noise.py [--base TABLE.json] BENCH.json|DIR... > noise-icount.json
        noise.py --markdown noise-icount.json   (the table in bench/README.md)
 
 Every document must be a run of the same kernel in the same mode (an A/A
 set: `./run.sh bench` N times). Writes the table that `compare` takes its
-per-record thresholds from: for each record, the smallest and largest p50
-seen across the boots, and prints a summary on stderr. See bench/README.md, "Repeatability".
+thresholds from: for each record, the smallest and largest p50, p90 and
+p99 seen across the boots. --base merges an earlier table of the same
+mode in (ranges widen, boots add up), so a new campaign only adds to what
+was measured. See bench/README.md, "Repeatability".
 """
+import argparse
 import json
 import sys
 
-from benchdoc import fail, key, load, size
+from benchdoc import boots, fail, key, label, load
 
-NOISE_SCHEMA = "iommufd-replace-noise/1"
+NOISE_SCHEMA = "iommufd-replace-noise/2"
+STATS = ("p50", "p90", "p99")
 
 
 def markdown(path):
     table = load(path, NOISE_SCHEMA, "a noise table")
-    print("| record | p50 min | p50 max | move |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| record | boots | p50 min | p50 max | move |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for r in sorted(table["records"], key=lambda r: -(r["p50_max"] / max(r["p50_min"], 1))):
-        p = r["point"]
-        label = (f'{r["scenario"]}/{r["op"]} {r["phase"]} {size(p["size"])}'
-                 + (f' a{p["areas"]}' if p["areas"] != 1 else "")
-                 + (f' d{p["devices"]}' if p["devices"] != 1 else "")
-                 + (f' t{p["threads"]}' if p["threads"] != 1 else "")
-                 + (f' m{p["mem_node"]}c{p["cpu_node"]}' if p["mem_node"] >= 0 else "")
-                 + (f' {p["load"]}' if p["load"] != "none" else "")
-                 + (" thp" if p.get("pages") == "thp" else ""))
         move = r["p50_max"] / max(r["p50_min"], 1) - 1
-        print(f'| {label} | {r["p50_min"]} | {r["p50_max"]} | '
-              f'{move * 100:.2f} % ({r["p50_max"] - r["p50_min"]} ns) |')
+        print(f'| {label(r)} | {r["boots"]} | {r["p50_min"]:.0f} | {r["p50_max"]:.0f} | '
+              f'{move * 100:.2f} % ({r["p50_max"] - r["p50_min"]:.0f} ns) |')
     return 0
+
+
+def widen(entry, stat, lo, hi):
+    if stat + "_min" in entry:
+        lo, hi = min(lo, entry[stat + "_min"]), max(hi, entry[stat + "_max"])
+    entry[stat + "_min"], entry[stat + "_max"] = lo, hi
 
 
 def main():
     if sys.argv[1:2] == ["--markdown"] and len(sys.argv) == 3:
         return markdown(sys.argv[2])
-    paths = sys.argv[1:]
-    if len(paths) < 2:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", metavar="TABLE.json", help="a table to merge the boots into")
+    ap.add_argument("docs", nargs="+", help="bench.json files or directories of boots")
+    args = ap.parse_args()
+    docs = [d for p in args.docs for d in boots(p)]
+    if len(docs) < 2:
         fail("usage: noise.py BENCH.json... (two or more boots of one kernel)")
-    docs = [load(p) for p in paths]
-    kernels = {d.get("meta", {}).get("kernel_build", "unknown") for d in docs}
-    modes = {d.get("meta", {}).get("mode", "unknown") for d in docs}
+    kernels = {d["meta"].get("kernel_build", "unknown") for _, d in docs}
+    modes = {d["meta"].get("mode", "unknown") for _, d in docs}
     if len(kernels) != 1 or len(modes) != 1:
         fail(f"not an A/A set: kernels {sorted(kernels)}, modes {sorted(modes)}")
+    mode = modes.pop()
     seen = {}
-    for d in docs:
+    for _, d in docs:
         for r in d["records"]:
             seen.setdefault(key(r), []).append(r)
-    records = []
+    table = {"schema": NOISE_SCHEMA, "mode": mode, "boots": 0, "records": [],
+             "sources": [], "dates": []}
+    entries = {}
+    if args.base:
+        base = load(args.base, NOISE_SCHEMA, "a noise table")
+        if base["mode"] != mode:
+            fail(f"--base {args.base} is of mode {base['mode']}, the boots of {mode}")
+        table.update({k: v for k, v in base.items() if k != "records"})
+        table.setdefault("sources", [base.get("kernel_build", "unknown")])
+        entries = {key(r): r for r in base["records"]}
     for k, recs in seen.items():
-        if len(recs) != len(docs):
+        if len(recs) < 2:
             continue
-        p50 = [r["stats"]["p50"] for r in recs]
-        records.append({
-            "scenario": recs[0]["scenario"], "op": recs[0]["op"],
-            "phase": recs[0]["phase"], "point": recs[0]["point"],
-            "p50_min": min(p50), "p50_max": max(p50),
-        })
-    meta = docs[0].get("meta", {})
-    table = {
-        "schema": NOISE_SCHEMA,
-        "mode": modes.pop(),
-        "boots": len(docs),
-        "kernel_version": meta.get("kernel_version", "unknown"),
-        "kernel_build": kernels.pop(),
-        "dates": sorted(d.get("meta", {}).get("date", "") for d in docs)[::len(docs) - 1],
-        "records": sorted(records, key=lambda r: (r["scenario"], r["op"], r["phase"],
-                                                  r["point"]["size"], json.dumps(r["point"]))),
-    }
+        r0 = recs[0]
+        entry = entries.setdefault(k, {"scenario": r0["scenario"], "op": r0["op"],
+                                       "phase": r0["phase"], "point": r0["point"],
+                                       "boots": 0})
+        entry["boots"] += len(recs)
+        for stat in STATS:
+            values = [r["stats"][stat] for r in recs]
+            widen(entry, stat, min(values), max(values))
+    meta = docs[0][1]["meta"]
+    build = kernels.pop()
+    table["boots"] = max(e["boots"] for e in entries.values())
+    table["kernel_version"] = meta.get("kernel_version", "unknown")
+    table["kernel_build"] = build
+    table["sources"] = sorted(set(table.get("sources", [])) | {build})
+    dates = sorted(table.get("dates", []) + [d["meta"].get("date", "") for _, d in docs])
+    table["dates"] = [dates[0], dates[-1]]
+    table["records"] = sorted(entries.values(),
+                              key=lambda r: (r["scenario"], r["op"], r["phase"],
+                                             r["point"]["size"], json.dumps(r["point"])))
     # One record a line: a table a person can read and diff.
     head = {k: v for k, v in table.items() if k != "records"}
     text = json.dumps(head, indent=1)[:-2] + ',\n "records": [\n'
     text += ",\n".join("  " + json.dumps(r) for r in table["records"])
     sys.stdout.write(text + "\n ]\n}\n")
-    moved = [r for r in records if r["p50_max"] != r["p50_min"]]
-    print(f"noise: {len(docs)} boots, {len(records)} records, {len(moved)} moved "
-          f"between boots", file=sys.stderr)
+    moved = [r for r in seen.values() if len({x["stats"]["p50"] for x in r}) > 1]
+    print(f"noise: {len(docs)} boots, {len(seen)} records, {len(moved)} moved "
+          f"between boots; table of {table['boots']} boots", file=sys.stderr)
     return 0
 
 

@@ -1,102 +1,279 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Draw a replace_bench document: p50 against mapped memory, one line per
-scenario and op, log-log, one-time costs dashed. Writes an SVG, no
-dependencies."""
-import json
-import math
+"""Plots of replace_bench results, drawn with matplotlib (python3-matplotlib).
+
+usage: plot.py run BENCH.json OUTDIR       latency CDFs, scaling with memory,
+                                           devices and threads
+       plot.py trend HISTORY.jsonl SCENARIO OUT.png|svg
+                                           a scenario's p50 over runs
+
+Every figure is written as PNG and SVG (OUTDIR) or in the format OUT
+names; it prints the files it wrote, one a line. The A/B comparison is
+drawn by compare.py --plot through compare() below.
+"""
 import os
 import sys
 
-W, H, L, R, T, B = 1040, 560, 80, 360, 40, 60
-COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-           "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
+from benchdoc import fail, load, size
+
+DEFAULT = {"areas": 1, "devices": 1, "threads": 1, "load": "none",
+           "mem_node": -1, "cpu_node": -1, "pages": "small"}
 
 
-def fail(msg):
-    print(f"plot: error: {msg}", file=sys.stderr)
-    sys.exit(2)
+def pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        fail("python3-matplotlib is not installed (./run.sh installs it)")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
 
 
-def series(doc):
-    """Records on the size axis: everything else at its default."""
-    out = {}
+def ns_axis(ax, which="y"):
+    """Latency axes in ns, log scale, labelled in the unit that reads."""
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(v, _):
+        for unit, div in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+            if v >= div:
+                return f"{v / div:g} {unit}"
+        return f"{v:g} ns"
+    getattr(ax, f"set_{which}scale")("log")
+    getattr(ax, f"{which}axis").set_major_formatter(FuncFormatter(fmt))
+    getattr(ax, f"{which}axis").set_minor_formatter(FuncFormatter(lambda v, _: ""))
+
+
+def save(fig, base, exts=("png", "svg")):
+    """Writes base.<ext> whole (a temporary name, then rename)."""
+    out = []
+    for ext in exts:
+        path = f"{base}.{ext}" if not base.endswith("." + ext) else base
+        tmp = f"{path}.tmp.{ext}"
+        fig.savefig(tmp, dpi=110, bbox_inches="tight")
+        os.replace(tmp, path)
+        out.append(path)
+    return out
+
+
+def colours(n):
+    plt = pyplot()
+    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def at_default(rec, **but):
+    want = dict(DEFAULT, **but)
+    return all(rec["point"][k] == v for k, v in want.items())
+
+
+def title(doc):
+    m = doc["meta"]
+    return f'{m.get("kernel_release", "?")}, {m.get("mode", "?")}'
+
+
+def cdf(doc, base):
+    """Latency distribution of every steady op at the default point of the
+    smallest size: where the hot path sits against the alternatives."""
+    recs = [r for r in doc["records"] if r["phase"] == "steady" and at_default(r)]
+    if not recs:
+        return []
+    smallest = min(r["point"]["size"] for r in recs)
+    recs = sorted((r for r in recs if r["point"]["size"] == smallest),
+                  key=lambda r: r["stats"]["p50"])
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    styles = ["-", "--", "-.", ":"]
+    for i, (r, c) in enumerate(zip(recs, colours(len(recs)))):
+        xs = r["samples_ns"]
+        ys = [(j + 1) / len(xs) for j in range(len(xs))]
+        ax.step(xs, ys, where="post", color=c, linestyle=styles[i // 10 % 4],
+                label=f'{r["scenario"]}/{r["op"]} (p50 {r["stats"]["p50"]:.0f} ns)')
+    ns_axis(ax, "x")
+    ax.set_xlabel("latency of one operation")
+    ax.set_ylabel("fraction of samples at or below")
+    ax.set_ylim(0, 1.01)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.set_title(f"Latency CDF per scenario, {size(smallest)} mapped ({title(doc)})")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    out = save(fig, base)
+    plt.close(fig)
+    return out
+
+
+def scaling_memory(doc, base):
+    """p50 against mapped memory, one line per scenario/op, one-time dashed."""
+    lines = {}
     for r in doc["records"]:
-        p = r["point"]
-        if (p["areas"], p["devices"], p["threads"], p["load"],
-                p["mem_node"], p["cpu_node"], p.get("pages", "small")) != \
-                (1, 1, 1, "none", -1, -1, "small"):
+        if not at_default(r):
             continue
         # Leaving the auto domain costs the same in every scenario: once.
         if r["phase"] == "one_time" and r["scenario"] != "hwpt_hwpt":
             continue
         name = f'{r["scenario"]}/{r["op"]}' + (" (one time)" if r["phase"] == "one_time" else "")
-        out.setdefault(name, []).append((p["size"], r["stats"]["p50"], r["phase"]))
-    return {k: sorted(v) for k, v in out.items() if v}
+        lines.setdefault(name, []).append((r["point"]["size"], r["stats"]["p50"]))
+    lines = {k: sorted(v) for k, v in lines.items()}
+    if not lines or max(len(v) for v in lines.values()) < 2:
+        return []
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    for (name, pts), c in zip(sorted(lines.items()), colours(len(lines))):
+        ax.plot([s for s, _ in pts], [max(v, 1) for _, v in pts], marker="o", color=c,
+                linestyle="--" if "one time" in name else "-", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted({s for v in lines.values() for s, _ in v}))
+    ax.set_xticklabels([size(s) + "iB" for s in ax.get_xticks()])
+    ns_axis(ax)
+    ax.set_xlabel("memory mapped in each IOAS")
+    ax.set_ylabel("p50 latency")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.set_title(f"p50 against mapped memory ({title(doc)})")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    out = save(fig, base)
+    plt.close(fig)
+    return out
 
 
-def label_ns(v):
-    for unit, div in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
-        if v >= div:
-            return f"{v / div:g} {unit}"
-    return f"{v:g} ns"
+def scaling_dims(doc, base):
+    """p50 of the steady ops against devices and against threads, where the
+    document has more than one value of them."""
+    panels = []
+    for dim, other in (("devices", {"threads": 1}), ("threads", {})):
+        lines = {}
+        for r in doc["records"]:
+            if r["phase"] != "steady":
+                continue
+            fixed = {k: v for k, v in DEFAULT.items() if k not in (dim, "devices", "threads")}
+            if not all(r["point"][k] == v for k, v in fixed.items()):
+                continue
+            if any(r["point"][k] != v for k, v in other.items()):
+                continue
+            if dim == "threads" and r["point"]["devices"] != r["point"]["threads"] and \
+                    r["point"]["threads"] != 1:
+                continue
+            if dim == "threads" and r["point"]["threads"] == 1 and r["point"]["devices"] != 1:
+                continue
+            name = f'{r["scenario"]}/{r["op"]} {size(r["point"]["size"])}'
+            lines.setdefault(name, {})[r["point"][dim]] = r["stats"]["p50"]
+        lines = {k: sorted(v.items()) for k, v in lines.items() if len(v) > 1}
+        if lines:
+            panels.append((dim, lines))
+    if not panels:
+        return []
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.8), squeeze=False)
+    for ax, (dim, lines) in zip(axes[0], panels):
+        for (name, pts), c in zip(sorted(lines.items()), colours(len(lines))):
+            ax.plot([x for x, _ in pts], [v for _, v in pts], marker="o", color=c, label=name)
+        ns_axis(ax)
+        ax.set_xlabel(f"{dim} (each replaced in turn)" if dim == "devices"
+                      else "threads replacing at once (one device each)")
+        ax.set_xticks(sorted({x for v in lines.values() for x, _ in v}))
+        ax.set_ylabel("p50 latency")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"Scaling with devices and threads ({title(doc)})")
+    out = save(fig, base)
+    plt.close(fig)
+    return out
 
 
-def label_size(v):
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if v >= 1 << shift:
-            return f"{v / (1 << shift):g} {unit}"
-    return f"{v} B"
+def compare(rows, path, old, new, n_old, n_new):
+    """Each p50 row: the change of the median, and the range the boots of
+    the two sides allow (lowest new over highest old to the reverse)."""
+    rows = [r for r in rows if r["stat"] == "p50"]
+    rows.sort(key=lambda r: r["change"])
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(10, 0.28 * len(rows) + 1.6))
+    col = {"slower": "#c0392b", "faster": "#1e8449", "same": "#7f8c8d"}
+    for i, r in enumerate(rows):
+        lo = min(r["new"]) / max(max(r["old"]), 1) - 1
+        hi = max(r["new"]) / max(min(r["old"]), 1) - 1
+        c = col[r["verdict"]]
+        ax.plot([lo * 100, hi * 100], [i, i], color=c, linewidth=3, alpha=0.5)
+        ax.plot([r["change"] * 100], [i], "o", color=c)
+        ax.plot([-r["threshold"] * 100, r["threshold"] * 100], [i, i], "|", color="black",
+                markersize=7)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r["record"] for r in rows], fontsize=7)
+    ax.set_xscale("symlog", linthresh=1)
+    from matplotlib.ticker import FuncFormatter
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+g} %" if v else "0"))
+    ax.set_xlabel("change of the p50 median, new against old (%); bar: range over "
+                  "boots; |: threshold")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.set_title(f"B {new} ({n_new} boots) against A {old} ({n_old} boots): "
+                 "red slower, green faster, grey same", fontsize=9)
+    ext = os.path.splitext(path)[1].lstrip(".") or "png"
+    if ext not in ("png", "svg"):
+        fail(f"--plot {path}: name a .png or .svg file")
+    out = save(fig, path, (ext,))
+    plt.close(fig)
+    return out
+
+
+def trend(history, scenario, path):
+    """p50 of each of a scenario's records over the runs in history."""
+    import json
+    runs = []
+    try:
+        with open(history) as f:
+            for n, line in enumerate(f, 1):
+                try:
+                    runs.append(json.loads(line))
+                except ValueError:
+                    fail(f"{history} line {n} is not JSON")
+    except OSError as e:
+        fail(f"cannot read {history}: {e.strerror}")
+    lines = {}
+    for i, run in enumerate(runs):
+        if not isinstance(run, dict) or run.get("schema") != "iommufd-replace-history/1":
+            fail(f"{history} line {i + 1} is not an iommufd-replace-history/1 entry")
+        for name, v in run.get("p50_ns", {}).items():
+            if name.split("/")[0] == scenario:
+                lines.setdefault(name, []).append((i, v, run))
+    if not lines:
+        fail(f"no run in {history} has scenario '{scenario}'")
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(10, 5))
+    for (name, pts), c in zip(sorted(lines.items()), colours(len(lines))):
+        ax.plot([i for i, _, _ in pts], [v for _, v, _ in pts], marker="o", color=c, label=name)
+    ax.set_xticks(range(len(runs)))
+    ax.set_xticklabels([f'{r.get("date", "")[:16]}\n{r.get("kernel_release", "")}\n'
+                        f'{r.get("mode", "")}' for r in runs], fontsize=6, rotation=90)
+    ns_axis(ax)
+    ax.set_ylabel("p50 latency")
+    ax.set_xlabel("run (date, kernel, mode)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.set_title(f"{scenario}: p50 over {len(runs)} runs")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ext = os.path.splitext(path)[1].lstrip(".")
+    if ext not in ("png", "svg"):
+        fail(f"{path}: name a .png or .svg file")
+    out = save(fig, path, (ext,))
+    plt.close(fig)
+    return out
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: plot.py BENCH.json OUT.svg", file=sys.stderr)
+    args = sys.argv[1:]
+    if len(args) == 3 and args[0] == "run":
+        doc = load(args[1])
+        if not os.path.isdir(args[2]):
+            fail(f"{args[2]} is not a directory")
+        out = []
+        for name, fn in (("cdf", cdf), ("scaling-memory", scaling_memory),
+                         ("scaling-devices-threads", scaling_dims)):
+            out += fn(doc, os.path.join(args[2], name))
+        if not out:
+            fail(f"{args[1]} has no record to draw")
+    elif len(args) == 4 and args[0] == "trend":
+        out = trend(args[1], args[2], args[3])
+    else:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    try:
-        doc = json.load(open(sys.argv[1]))
-    except (OSError, ValueError) as e:
-        fail(f"cannot read {sys.argv[1]}: {e}")
-    if doc.get("schema") != "iommufd-replace-bench/1":
-        fail(f"{sys.argv[1]} is not a replace_bench document")
-    data = series(doc)
-    pts = [(s, v) for line in data.values() for s, v, _ in line if v > 0]
-    if not pts:
-        fail("no record at the default point to draw")
-    xs = [math.log10(s) for s, _ in pts]
-    ys = [math.log10(v) for _, v in pts]
-    x0, x1 = min(xs), max(xs) + 1e-9
-    y0, y1 = math.floor(min(ys)), math.ceil(max(ys))
-    px = lambda x: L + (math.log10(x) - x0) / (x1 - x0) * (W - L - R) if x1 > x0 else L
-    py = lambda y: T + (y1 - math.log10(y)) / (y1 - y0) * (H - T - B)
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
-           'font-family="sans-serif" font-size="12">',
-           f'<rect width="{W}" height="{H}" fill="white"/>',
-           f'<text x="{L}" y="22" font-size="14">p50 latency against mapped memory '
-           f'({doc["meta"].get("kernel_release", "?")}, {doc["meta"].get("mode", "?")})</text>']
-    for e in range(y0, y1 + 1):
-        y = py(10 ** e)
-        svg.append(f'<line x1="{L}" x2="{W - R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        svg.append(f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">{label_ns(10 ** e)}</text>')
-    for s in sorted({s for s, _ in pts}):
-        x = px(s)
-        svg.append(f'<text x="{x:.1f}" y="{H - B + 18}" text-anchor="middle">{label_size(s)}</text>')
-    for i, (name, line) in enumerate(sorted(data.items())):
-        c = COLOURS[i % len(COLOURS)]
-        dash = ' stroke-dasharray="5,4"' if line[0][2] == "one_time" else ""
-        coords = " ".join(f"{px(s):.1f},{py(max(v, 1)):.1f}" for s, v, _ in line)
-        svg.append(f'<polyline points="{coords}" fill="none" stroke="{c}" stroke-width="2"{dash}/>')
-        for s, v, _ in line:
-            svg.append(f'<circle cx="{px(s):.1f}" cy="{py(max(v, 1)):.1f}" r="3" fill="{c}"/>')
-        ly = T + 14 * i
-        svg.append(f'<line x1="{W - R + 10}" x2="{W - R + 30}" y1="{ly}" y2="{ly}" '
-                   f'stroke="{c}" stroke-width="2"{dash}/>')
-        svg.append(f'<text x="{W - R + 35}" y="{ly + 4}" font-size="11">{name}</text>')
-    svg.append("</svg>")
-    tmp = sys.argv[2] + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("\n".join(svg) + "\n")
-    os.replace(tmp, sys.argv[2])
+    print("\n".join(out))
     return 0
 
 

@@ -89,6 +89,28 @@ check "main job: the device-side oracle was on" \
 check "main job: quick bench wrote bench.json" \
 	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not d["records"])' \
 	"$main/bench.json"
+# What trackers and people read without the JSON: the flat metrics (one
+# value per boot), LAVA measurement lines, plots embedded in summary.md,
+# and a line of history that ./run.sh trend draws.
+main_outputs() {
+	"$IR_PYTHON" -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+v = m["iommufd-replace/hwpt_hwpt/replace/1M/p50_ns"]
+print("hwpt_hwpt/replace/1M/p50_ns", v)
+sys.exit(not (len(v) == 1 and v[0] > 0 and all(isinstance(x, list) for x in m.values())))' \
+		"$main/metrics.json" || return 1
+	grep -qE '^lava-test-case iommufd-replace_hwpt_hwpt_replace_1M_p50 --result pass --measurement [0-9]+ --units ns$' \
+		"$main/lava-measurements.txt" || { echo "no LAVA measurement of the hot path"; return 1; }
+	for f in cdf scaling-memory scaling-devices-threads; do
+		file "$main/plots/$f.png" | grep -q 'PNG image' && [ -s "$main/plots/$f.svg" ] &&
+			grep -qF "](plots/$f.png)" "$main/summary.md" ||
+			{ echo "plot $f missing from $main"; return 1; }
+	done
+	grep -qF "\"results\": \"$main\"" results/history.jsonl || { echo "no history line"; return 1; }
+	./run.sh -q trend hwpt_hwpt && file results/trend-hwpt_hwpt.png | grep -q 'PNG image'
+}
+check "main job: metrics.json, LAVA lines, plots, history and trend" main_outputs
 
 echo "== run.sh promises"
 check "bad option: one line, exit 2" \
@@ -161,24 +183,42 @@ check "SIGTERM in the guest: all stopped in 5s, exit 143" \
 	python3 scripts/interrupt.py --signal TERM "$tmp/term/*/console.log" 'ir-guest: running job' -- \
 	./run.sh -q --results "$tmp/term" exec sleep 600
 
-# Two icount boots of the same kernel must not be called different: the
-# promise that makes a regression tracker possible. compare's thresholds
-# come from the between-boot noise measured over an A/A set
-# (bench/noise-icount.json, bench/README.md "Repeatability").
-bench_repeats() {
-	local a b args=(-s hwpt_hwpt,nested_nested,make_before_break -m 1M -n 200)
-	./run.sh -q bench -- "${args[@]}" >/dev/null || return 1
-	a=$(readlink -f results/latest)
-	./run.sh -q bench -- "${args[@]}" >/dev/null || return 1
-	b=$(readlink -f results/latest)
-	./run.sh compare "$a/bench.json" "$b/bench.json" >"$tmp/compare" || {
-		cat "$tmp/compare"
+# Kernel A against kernel B, three boots each, alternately (bench/README.md,
+# "Verdicts"). The default tree against itself must not be called
+# different: the promise that makes a regression tracker possible. Against
+# a copy with bench/test-data/replace-slowdown.patch (a fixed loop on the
+# replace path, about 60 instructions) the replace scenarios must be
+# flagged slower, at the top, with exit 1, and the flows that do not go
+# through the replace (unbind+bind, an access's IOAS replace) not.
+ck_args=(-s hwpt_hwpt,cross_ioas,nested_nested,make_before_break,reattach,access_ioas -m 1M -n 200)
+default_tree=${IR_CACHE:-$IR_CACHE_DEFAULT}/src/linux-source-6.12
+compare_aa() {
+	./run.sh -q compare-kernels --ksrc "$default_tree" --ksrc "$default_tree" -- "${ck_args[@]}" ||
 		return 1
-	}
-	grep -E ' steady |^verdict' "$tmp/compare"
-	[ "$(grep -c ' steady .* same$' "$tmp/compare")" -ge 3 ]
+	cat results/latest/compare.txt
+	grep -q '^verdict: no regression: 0 slower, 0 faster' results/latest/compare.txt
 }
-check "bench: two icount boots, no record flagged" bench_repeats
+check "compare-kernels: default tree against itself, nothing flagged" compare_aa
+compare_slowdown() {
+	local rc=0 txt
+	./run.sh -q compare-kernels --patch bench/test-data/replace-slowdown.patch -- "${ck_args[@]}" ||
+		rc=$?
+	txt=results/latest/compare.txt
+	cat "$txt"
+	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
+	# The table opens with the slower rows: each replace scenario's p50.
+	awk 'NR > 1 && !/ slower$/ { exit } NR > 1' "$txt" >"$tmp/top"
+	for s in hwpt_hwpt/replace cross_ioas/replace nested_nested/replace make_before_break/; do
+		grep -qE "^$s.* p50 .* slower$" "$tmp/top" ||
+			{ echo "$s is not among the top rows, slower"; return 1; }
+	done
+	! grep -E '^(reattach|access_ioas)/.* (slower|faster)$' "$txt" ||
+		{ echo "a flow that does not replace was flagged"; return 1; }
+	grep -q '^verdict: regression' "$txt"
+}
+check "compare-kernels: the slowdown patch is flagged, replace at the top" compare_slowdown
+check "compare-kernels without kernel B: one line, exit 2" \
+	expect_error 2 "compare-kernels needs kernel B" ./run.sh compare-kernels
 
 # ...and the same thresholds still catch a hot path that really moved:
 # the main job's own document against itself with every hwpt_hwpt replace
@@ -214,6 +254,14 @@ sys.exit(not (0 <= o["residual_fraction_of_hot_p50"] <= 0.01))' "$main/bench.jso
 check "compare: a JSON not ours, one line, exit 2" \
 	expect_error 2 "is not a replace_bench document" \
 	./run.sh compare "$main/bench.json" scripts/test-data/not-ours.json
+check "compare: our schema, a damaged record: one line, exit 2" \
+	expect_error 2 "damaged iommufd-replace-bench/2 document: at records/1/point/size" \
+	./run.sh compare scripts/test-data/bench-small.json scripts/test-data/damaged.json
+check "compare: an older schema version: one line, exit 2" \
+	expect_error 2 "is iommufd-replace-bench/1, this tool reads iommufd-replace-bench/2" \
+	./run.sh compare scripts/test-data/bench-v1.json scripts/test-data/bench-small.json
+check "compare: a record one side lacks fails the verdict" \
+	expect_status 1 ./run.sh compare "$main/bench.json" scripts/test-data/bench-small.json
 
 # Off the guest, on a kernel without /dev/iommu, every test SKIPs with a
 # reason, and the run still succeeds.

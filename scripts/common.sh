@@ -42,3 +42,8 @@ ensure_packages() {
 IR_SUITE_PACKAGES=(gcc make libc6-dev perl python3 liburing-dev libnuma-dev)
 IR_KERNEL_PACKAGES=(flex bison bc libelf-dev libssl-dev rsync xz-utils cpio)
 IR_GUEST_PACKAGES=(qemu-system-x86)
+# The host's reading of bench results: statistics, plots, schema
+# validation, from Debian's maintained libraries, run by Debian's python
+# (a python of one's own on PATH does not see them).
+IR_ANALYSIS_PACKAGES=(python3-scipy python3-matplotlib python3-jsonschema)
+IR_PYTHON=/usr/bin/python3
