@@ -327,15 +327,8 @@ write_job() {
 		esac
 		case $IR_ACTION in
 		explain)
+			# The bench sets the tracer up itself (bench/explain.c).
 			cat <<EOF
-cd /sys/kernel/tracing || exit 1
-echo 0 >tracing_on
-echo 65536 >buffer_size_kb
-echo function_graph >current_tracer
-echo iommufd_fops_ioctl >set_graph_function
-echo 1 >options/funcgraph-tail
-echo 12 >max_graph_depth
-cd $(printf '%q' "$IR_TOP") || exit 1
 mkdir -p $out/explain
 bench/replace_bench -s $(printf '%q' "$IR_EXPLAIN") -m 1M,64M -w 5 --explain $out/explain >$out/bench.txt 2>&1
 echo \$? >$out/bench.rc

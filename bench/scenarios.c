@@ -214,6 +214,7 @@ static int setup_fault(struct ctx *c)
 const struct scenario ir_scenarios[] = {
 	{
 		.name = "hwpt_hwpt",
+		.tags = IR_SC_HOT,
 		.flow = "QEMU attach to an existing HWPT of the container; the hot path",
 		.ops = { "replace", "replace" },
 		.prime_op = "leave_auto_domain",
@@ -232,6 +233,7 @@ const struct scenario ir_scenarios[] = {
 	},
 	{
 		.name = "hwpt_ioas",
+		.tags = IR_SC_DOMAIN,
 		.flow = "vIOMMU disable re-attaching the IOAS (auto domain created and freed)",
 		.ops = { "to_ioas", "to_hwpt" },
 		.prime_op = "leave_auto_domain",
@@ -268,6 +270,7 @@ const struct scenario ir_scenarios[] = {
 	},
 	{
 		.name = "nested_nested",
+		.tags = IR_SC_NESTED,
 		.flow = "guest STE/PASID-table switch between two stage-1s on one parent",
 		.ops = { "replace", "replace" },
 		.prime_op = "leave_auto_domain",
@@ -277,6 +280,7 @@ const struct scenario ir_scenarios[] = {
 	},
 	{
 		.name = "make_before_break",
+		.tags = IR_SC_UNIT,
 		.flow = "QEMU vSMMU/VT-d: alloc stage-1, replace, destroy the old one",
 		.ops = { "alloc+replace+destroy" },
 		.prime_op = "leave_auto_domain",

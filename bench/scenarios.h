@@ -14,6 +14,16 @@
 #include "ir_mock.h"
 
 #define IR_MAX_OPS 2
+#define IR_MAX_SCENARIOS 32
+
+/* What a scenario is: the presets choose by it, the report reads it. */
+enum ir_scenario_tag {
+	IR_SC_HOT = 1 << 0, /* the hot path: a replace between existing HWPTs */
+	IR_SC_DOMAIN = 1 << 1, /* creates and fills a domain every round */
+	IR_SC_UNIT = 1 << 2, /* make-before-break: alloc, replace, destroy */
+	IR_SC_NESTED = 1 << 3, /* between two stage-1 HWPTs of one parent */
+};
+#define IR_SC_ALL (~0u)
 
 /* One measured point of the parameter space. */
 struct point {
@@ -62,6 +72,7 @@ struct scenario {
 	unsigned int max_iters;
 	/* Why this kernel cannot run it, probed after setup failed. */
 	const char *needs;
+	unsigned int tags; /* enum ir_scenario_tag */
 };
 
 extern const struct scenario ir_scenarios[];

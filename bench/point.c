@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One scenario at one point: memory mapped into two IOASes, the mock
+ * devices, the scenario's objects, its one-time transition, then the
+ * timed rounds on every thread, with the concurrent load running.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "explain.h"
+#include "ir_buf.h"
+#include "ir_iommufd.h"
+#include "ir_mock.h"
+#include "ir_probe.h"
+#include "load.h"
+#include "numa_place.h"
+#include "point.h"
+#include "report.h"
+
+#define IOVA ((__u64)MOCK_APERTURE_START)
+
+/* AnonHugePages of this process, in KiB: what THP really gave. */
+static long anon_huge_kib(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long kib = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/*
+ * Memory for one IOAS, placed on pt->mem_node first: small pages, or with
+ * pt->thp 2 MiB-aligned and advised for transparent huge pages. The
+ * mapping (*raw) is THP_SIZE longer than pt->size, for the alignment.
+ */
+static void *alloc_mapped(const struct point *pt, int fill, void **raw)
+{
+	size_t len = pt->size + THP_SIZE;
+	char *buf;
+
+	*raw = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*raw == MAP_FAILED) {
+		*raw = NULL;
+		return NULL;
+	}
+	buf = (char *)(((uintptr_t)*raw + THP_SIZE - 1) & ~(THP_SIZE - 1));
+	madvise(buf, pt->size, pt->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	if (pt->mem_node >= 0 &&
+	    ir_numa_bind_memory(buf, pt->size, pt->mem_node))
+		return NULL;
+	memset(buf, fill, pt->size);
+	return buf;
+}
+
+struct worker {
+	struct ctx *c;
+	const struct scenario *s;
+	unsigned int first, count; /* its devices */
+	pthread_barrier_t *start;
+	uint64_t *ns[IR_MAX_OPS];
+	size_t n[IR_MAX_OPS];
+	int rc;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	const struct point *pt = w->c->pt;
+	unsigned int i, d;
+	uint64_t ns;
+	int op;
+
+	if (pt->cpu_node >= 0)
+		ir_numa_run_on_node(pt->cpu_node);
+	for (i = 0; i < IR_MAX_OPS; i++) {
+		w->ns[i] =
+			calloc((size_t)pt->iters * w->count, sizeof(uint64_t));
+		if (!w->ns[i]) {
+			w->rc = -ENOMEM;
+			return NULL;
+		}
+	}
+	pthread_barrier_wait(w->start);
+	/* Warm-up flips are made and dropped: caches, slabs, xarray nodes. */
+	for (i = 0; i < pt->warmup + pt->iters; i++) {
+		for (d = w->first; d < w->first + w->count; d++) {
+			op = w->s->step(w->c, &w->c->devs[d], &ns);
+			if (op < 0) {
+				w->rc = op;
+				return NULL;
+			}
+			if (i >= pt->warmup)
+				w->ns[op][w->n[op]++] = ns;
+		}
+	}
+	return NULL;
+}
+
+const char *point_run(const struct scenario *s, const struct point *pt,
+		      int *err, bool *kernel_lacks)
+{
+	struct worker *w = calloc(pt->threads, sizeof(*w));
+	struct ctx c = { .pt = pt };
+	struct load *load = NULL;
+	pthread_barrier_t start;
+	pthread_t *tids = calloc(pt->threads, sizeof(*tids));
+	unsigned long load_ops;
+	long thp_before;
+	void *raw[2] = {};
+	const char *why = NULL;
+	unsigned int i, per;
+	uint64_t ns;
+	int rc = 0, k;
+
+	*kernel_lacks = false;
+	c.fault_fd[0] = c.fault_fd[1] = -1;
+	c.fd = ir_probe_open(&why);
+	if (c.fd < 0) {
+		*err = -ENODEV;
+		return why;
+	}
+	c.devs = calloc(pt->devices, sizeof(*c.devs));
+	thp_before = anon_huge_kib();
+	c.buf[0] = alloc_mapped(pt, 0xaa, &raw[0]);
+	c.buf[1] = alloc_mapped(pt, 0xbb, &raw[1]);
+	if (!w || !tids || !c.devs || !c.buf[0] || !c.buf[1]) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* A THP point backed by small pages would be a lie: say so. */
+	if (pt->thp && anon_huge_kib() - thp_before <= 0) {
+		why = "transparent huge pages (none were given)";
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (k = 0; !rc && k < 2; k++) {
+		rc = ir_ioas_alloc(c.fd, &c.ioas[k]);
+		if (!rc)
+			rc = ir_ioas_map_areas(c.fd, c.ioas[k], c.buf[k],
+					       pt->size, pt->areas, IOVA);
+	}
+	for (i = 0; !rc && i < pt->devices; i++) {
+		/* Huge IOVA pages are what THP-backed memory can use. */
+		rc = ir_mock_domain(c.fd, c.ioas[0],
+				    pt->thp ? ir_mock_huge_dev_flags() : 0,
+				    &c.devs[i].dev);
+		c.devs[i].cur = c.devs[i].dev.hwpt_id;
+		c.devs[i].access_fd = -1;
+	}
+	if (rc)
+		goto out;
+	rc = s->setup(&c);
+	if (rc) {
+		why = s->needs;
+		*kernel_lacks = !!why;
+		goto out;
+	}
+	if (explain_on()) {
+		rc = s->prime ? explain_one(&c, s, "one_time") : 0;
+		for (i = 0; !rc && i < pt->warmup; i++)
+			rc = s->step(&c, &c.devs[0], &ns) < 0 ? -EIO : 0;
+		if (!rc)
+			rc = explain_one(&c, s, "steady");
+		goto out;
+	}
+	/* One-time costs are timed on their own, never folded into a mean. */
+	for (i = 0; s->prime && !rc && i < pt->devices; i++) {
+		rc = s->prime(&c, &c.devs[i], &ns);
+		if (!rc)
+			report_sample(report_record(s, s->prime_op, "one_time",
+						    pt),
+				      ns);
+	}
+	if (rc)
+		goto out;
+
+	rc = ir_load_start(pt->load, c.fd, c.ioas[0], IOVA, c.buf[0], pt->size,
+			   &load);
+	if (rc) {
+		why = "the requested load could not start";
+		goto out;
+	}
+	per = pt->devices / pt->threads;
+	pthread_barrier_init(&start, NULL, pt->threads);
+	for (i = 0; i < pt->threads; i++) {
+		w[i] = (struct worker){ .c = &c,
+					.s = s,
+					.first = i * per,
+					.count = per,
+					.start = &start };
+		pthread_create(&tids[i], NULL, worker_run, &w[i]);
+	}
+	for (i = 0; i < pt->threads; i++) {
+		pthread_join(tids[i], NULL);
+		if (w[i].rc && !rc)
+			rc = w[i].rc;
+	}
+	pthread_barrier_destroy(&start);
+	load_ops = ir_load_stop(load);
+	/* A load that did nothing would make a "loaded" point a lie. */
+	if (load && !load_ops && !rc)
+		rc = -EIO;
+	for (i = 0; !rc && i < pt->threads; i++) {
+		for (k = 0; k < IR_MAX_OPS && s->ops[k]; k++) {
+			struct record *r =
+				report_record(s, s->ops[k], "steady", pt);
+			size_t j;
+
+			r->load_ops = load_ops;
+			for (j = 0; j < w[i].n[k]; j++)
+				report_sample(r, w[i].ns[k][j]);
+		}
+	}
+out:
+	for (i = 0; w && i < pt->threads; i++)
+		for (k = 0; k < IR_MAX_OPS; k++)
+			free(w[i].ns[k]);
+	free(w);
+	free(tids);
+	if (c.devs)
+		for (i = 0; i < pt->devices; i++)
+			if (c.devs[i].access_fd >= 0)
+				close(c.devs[i].access_fd);
+	for (k = 0; k < 2; k++)
+		if (c.fault_fd[k] >= 0)
+			close(c.fault_fd[k]);
+	free(c.devs);
+	close(c.fd);
+	for (k = 0; k < 2; k++)
+		if (raw[k])
+			munmap(raw[k], pt->size + THP_SIZE);
+	*err = rc;
+	return why;
+}
