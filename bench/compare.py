@@ -235,6 +235,10 @@ def main():
     if old["mode"] != new["mode"]:
         print(f"compare: warning: modes differ ({old['mode']} vs {new['mode']}); "
               "changes mix clocks", file=sys.stderr)
+    if "tcg-wallclock" in (old["mode"], new["mode"]):
+        print("compare: warning: wall-clock TCG timings swing between boots; its "
+              "verdicts are not reliable (bench/README.md, \"Detection power\"): "
+              "use icount", file=sys.stderr)
     rows, missing, partial, noise = compare(old, new, args)
     if not rows:
         fail("the two sides share no scenario and point")

@@ -46,7 +46,9 @@ static const struct row quick[] = {
 /* The full sweep; its run time is in bench/README.md. */
 static const struct row full[] = {
 	{ IR_SC_ALL, 4096 },
-	AT_SIZE(1 * MiB),
+	/* 64 areas from 64 pages up, THP from its own size up. */
+	{ IR_SC_ALL, 1 * MiB },
+	{ HOT_DOMAIN, 1 * MiB, .areas = 64 },
 	AT_SIZE(16 * MiB),
 	AT_SIZE(256 * MiB),
 	AT_SIZE(1024 * MiB),
