@@ -94,8 +94,7 @@ int explain_one(struct ctx *c, const struct scenario *s, const char *phase)
 		rc = trace_write("tracing_on", "1");
 	if (rc)
 		return rc;
-	rc = strcmp(phase, "steady") ? s->prime(c, d, &ns) :
-				       s->step(c, d, &ns);
+	rc = strcmp(phase, "steady") ? s->prime(c, d, &ns) : s->step(c, d, &ns);
 	trace_write("tracing_on", "0");
 	if (rc < 0)
 		return rc;

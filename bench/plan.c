@@ -37,21 +37,21 @@ static const struct row quick[] = {
 };
 
 #define HOT_DOMAIN (IR_SC_HOT | IR_SC_DOMAIN)
-#define AT_SIZE(sz)                                      \
-	{ IR_SC_ALL, sz }, { HOT_DOMAIN, sz, .areas = 64 }, \
-	{                                                \
-		HOT_DOMAIN, sz, .thp = true              \
-	}
-
 /* The full sweep; its run time is in bench/README.md. */
 static const struct row full[] = {
 	{ IR_SC_ALL, 4096 },
 	/* 64 areas from 64 pages up, THP from its own size up. */
 	{ IR_SC_ALL, 1 * MiB },
 	{ HOT_DOMAIN, 1 * MiB, .areas = 64 },
-	AT_SIZE(16 * MiB),
-	AT_SIZE(256 * MiB),
-	AT_SIZE(1024 * MiB),
+	{ IR_SC_ALL, 16 * MiB },
+	{ HOT_DOMAIN, 16 * MiB, .areas = 64 },
+	{ HOT_DOMAIN, 16 * MiB, .thp = true },
+	{ IR_SC_ALL, 256 * MiB },
+	{ HOT_DOMAIN, 256 * MiB, .areas = 64 },
+	{ HOT_DOMAIN, 256 * MiB, .thp = true },
+	{ IR_SC_ALL, 1024 * MiB },
+	{ HOT_DOMAIN, 1024 * MiB, .areas = 64 },
+	{ HOT_DOMAIN, 1024 * MiB, .thp = true },
 	{ IR_SC_HOT | IR_SC_NESTED | IR_SC_UNIT, 16 * MiB, .devices = 1 },
 	{ IR_SC_HOT | IR_SC_NESTED | IR_SC_UNIT, 16 * MiB, .devices = 4 },
 	{ IR_SC_HOT | IR_SC_NESTED | IR_SC_UNIT, 16 * MiB, .devices = 16 },
@@ -90,12 +90,12 @@ static struct point row_point(const struct row *r, const struct plan_options *o)
 	pt.threads = o->set & PLAN_THREADS ? o->pt.threads : r->threads ?: 1;
 	pt.load = o->set & PLAN_LOAD ? o->pt.load : r->load ?: "none";
 	pt.thp = o->set & PLAN_THP ? o->pt.thp : r->thp;
-	pt.mem_node = o->set & PLAN_MEM_NODE ? o->pt.mem_node :
-		      r->numa		     ? r->mem_node :
-						       -1;
-	pt.cpu_node = o->set & PLAN_CPU_NODE ? o->pt.cpu_node :
-		      r->numa		     ? r->cpu_node :
-						       -1;
+	pt.mem_node = r->numa ? r->mem_node : -1;
+	pt.cpu_node = r->numa ? r->cpu_node : -1;
+	if (o->set & PLAN_MEM_NODE)
+		pt.mem_node = o->pt.mem_node;
+	if (o->set & PLAN_CPU_NODE)
+		pt.cpu_node = o->pt.cpu_node;
 	/* Each thread replaces its own devices: as many each. */
 	if (pt.devices < pt.threads)
 		pt.devices = pt.threads;
@@ -142,7 +142,8 @@ size_t plan_build(const struct plan_options *o, struct plan_entry **entries)
 			if (!strcmp(o->preset, presets[i].name))
 				break;
 		if (i == ARRAY_SIZE(presets))
-			bench_die("unknown --preset '%s' (quick, full)", o->preset);
+			bench_die("unknown --preset '%s' (quick, full)",
+				  o->preset);
 		rows = presets[i].rows;
 		nrows = presets[i].n;
 	}
@@ -155,8 +156,9 @@ size_t plan_build(const struct plan_options *o, struct plan_entry **entries)
 		for (s = ir_scenarios; s->name; s++) {
 			size_t k = s - ir_scenarios;
 
-			e.want[k] = (r.tags == IR_SC_ALL || (s->tags & r.tags)) &&
-				    (!o->want || o->want[k]);
+			e.want[k] =
+				(r.tags == IR_SC_ALL || (s->tags & r.tags)) &&
+				(!o->want || o->want[k]);
 			any |= e.want[k];
 		}
 		/* A row for nodes this machine lacks: left out. */
@@ -168,8 +170,9 @@ size_t plan_build(const struct plan_options *o, struct plan_entry **entries)
 				r.size = o->sizes[z];
 			e.pt = row_point(&r, o);
 			if (e.pt.size / e.pt.areas % 4096)
-				bench_die("%s",
-					  "--areas must split --size into whole pages");
+				bench_die(
+					"%s",
+					"--areas must split --size into whole pages");
 			add(entries, &n, &e);
 		}
 	}

@@ -273,8 +273,9 @@ int main(int argc, char **argv)
 			if (strcmp(optarg, "none") &&
 			    strcmp(optarg, "access_rw") &&
 			    strcmp(optarg, "uring"))
-				bench_die("unknown --load '%s' (none, access_rw, uring)",
-					  optarg);
+				bench_die(
+					"unknown --load '%s' (none, access_rw, uring)",
+					optarg);
 			pt->load = optarg;
 			po.set |= PLAN_LOAD;
 			break;
@@ -318,7 +319,8 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		bench_die("unexpected argument '%s'", argv[optind]);
 	if ((pt->mem_node >= 0 || pt->cpu_node >= 0) &&
-	    (pt->mem_node >= ir_numa_nodes() || pt->cpu_node >= ir_numa_nodes()))
+	    (pt->mem_node >= ir_numa_nodes() ||
+	     pt->cpu_node >= ir_numa_nodes()))
 		bench_die("NUMA node out of range (this system has %s)",
 			  ir_numa_nodes() > 1 ? "several nodes" : "one node");
 	nplan = plan_build(&po, &plan);
@@ -334,8 +336,9 @@ int main(int argc, char **argv)
 	close(fd);
 	/* A selftest that died may have left the oracle's probes armed. */
 	if (ir_oracle_clear())
-		bench_die("%s",
-			  "kprobe events of the device-side oracle are still in use (tracefs kprobe_events): timings would include them");
+		bench_die(
+			"%s",
+			"kprobe events of the device-side oracle are still in use (tracefs kprobe_events): timings would include them");
 	if (explain && explain_start(explain))
 		return 1;
 	overhead_measure(&before);

@@ -52,8 +52,9 @@ struct record *report_record(const struct scenario *s, const char *op,
 		bench_die("%s", "out of memory");
 	rep.recs = r;
 	r = &rep.recs[rep.n++];
-	*r = (struct record){ .scenario = s, .op = op, .phase = phase,
-			      .pt = *pt };
+	*r = (struct record){
+		.scenario = s, .op = op, .phase = phase, .pt = *pt
+	};
 	return r;
 }
 
@@ -227,8 +228,8 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 			"\"p50\": %.0f, \"p90\": %.0f, \"p99\": %.0f, "
 			"\"p999\": %.0f, \"max\": %.0f, \"mean\": %.1f, "
 			"\"stddev\": %.1f},\n     \"samples_ns\": [",
-			st->count, st->min, st->p50, st->p90, st->p99,
-			st->p999, st->max, st->mean, st->stddev);
+			st->count, st->min, st->p50, st->p90, st->p99, st->p999,
+			st->max, st->mean, st->stddev);
 		/* Sorted: a compare needs the distribution, not the order. */
 		for (j = 0; j < r->n; j++)
 			fprintf(f, "%s%llu", j ? "," : "",
@@ -264,9 +265,10 @@ static void print_row(struct record *r)
 	else
 		snprintf(numa, sizeof(numa), "-");
 	printf("%-18s %-22s %-8s %5s %-3s %4u %3u %2u %-5s %-9s %6zu %10.0f %10.0f %10.0f %12.0f\n",
-	       r->scenario->name, r->op, r->phase, size, r->pt.thp ? "thp" : "4K",
-	       r->pt.areas, r->pt.devices, r->pt.threads, numa, r->pt.load,
-	       st->count, st->p50, st->p99, st->max, st->mean);
+	       r->scenario->name, r->op, r->phase, size,
+	       r->pt.thp ? "thp" : "4K", r->pt.areas, r->pt.devices,
+	       r->pt.threads, numa, r->pt.load, st->count, st->p50, st->p99,
+	       st->max, st->mean);
 }
 
 void report_table_header(void)
