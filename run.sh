@@ -554,8 +554,8 @@ run_trend() {
 	[ -s "$IR_RESULTS/history.jsonl" ] ||
 		die "no history in $IR_RESULTS/history.jsonl: ./run.sh bench (or the main job) adds a line per run"
 	ensure_packages "${IR_ANALYSIS_PACKAGES[@]}"
-	"$IR_PYTHON" "$IR_TOP/bench/plot.py" trend "$IR_RESULTS/history.jsonl" "$IR_TREND" "$out.png" &&
-		"$IR_PYTHON" "$IR_TOP/bench/plot.py" trend "$IR_RESULTS/history.jsonl" "$IR_TREND" "$out.svg"
+	# Writes $out.png and $out.svg.
+	"$IR_PYTHON" "$IR_TOP/bench/plot.py" trend "$IR_RESULTS/history.jsonl" "$IR_TREND" "$out.png"
 }
 
 # compare_side NAME: builds kernel NAME (a or b) and the bench against its

@@ -56,6 +56,18 @@ def save(fig, base, exts=("png", "svg")):
     return out
 
 
+def finish(fig, ax, base, title_text, xlabel, ylabel):
+    """Labels, grid, a legend beside the axes; saves and closes."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.set_title(title_text)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    out = save(fig, base)
+    pyplot().close(fig)
+    return out
+
+
 def colours(n):
     plt = pyplot()
     cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
@@ -94,15 +106,9 @@ def cdf(doc, base):
         ax.step(xs, ys, where="post", color=c, linestyle=styles[i // 10 % 4],
                 label=f'{r["scenario"]}/{r["op"]} (p50 {r["stats"]["p50"]:.0f} ns)')
     ns_axis(ax, "x")
-    ax.set_xlabel("latency of one operation")
-    ax.set_ylabel("fraction of samples at or below")
     ax.set_ylim(0, 1.01)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.set_title(f"Latency CDF per scenario at {name} ({title(doc)})")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    out = save(fig, base)
-    plt.close(fig)
-    return out
+    return finish(fig, ax, base, f"Latency CDF per scenario at {name} ({title(doc)})",
+                  "latency of one operation", "fraction of samples at or below")
 
 
 def scaling_memory(doc, base):
@@ -128,14 +134,8 @@ def scaling_memory(doc, base):
     ax.set_xticks(sorted({s for v in lines.values() for s, _ in v}))
     ax.set_xticklabels([size(s) + "iB" for s in ax.get_xticks()])
     ns_axis(ax)
-    ax.set_xlabel("memory mapped in each IOAS")
-    ax.set_ylabel("p50 latency")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.set_title(f"p50 against mapped memory ({title(doc)})")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    out = save(fig, base)
-    plt.close(fig)
-    return out
+    return finish(fig, ax, base, f"p50 against mapped memory ({title(doc)})",
+                  "memory mapped in each IOAS", "p50 latency")
 
 
 def scaling_dims(doc, base):
@@ -247,17 +247,11 @@ def trend(history, scenario, path):
     ax.set_xticklabels([f'{r.get("date", "")[:16]}\n{r.get("kernel_release", "")}\n'
                         f'{r.get("mode", "")}' for r in runs], fontsize=6, rotation=90)
     ns_axis(ax)
-    ax.set_ylabel("p50 latency")
-    ax.set_xlabel("run (date, kernel, mode)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.set_title(f"{scenario}: p50 over {len(runs)} runs")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     ext = os.path.splitext(path)[1].lstrip(".")
     if ext not in ("png", "svg"):
         fail(f"{path}: name a .png or .svg file")
-    out = save(fig, path, (ext,))
-    plt.close(fig)
-    return out
+    return finish(fig, ax, path[:-len(ext) - 1], f"{scenario}: p50 over {len(runs)} runs",
+                  "run (date, kernel, mode)", "p50 latency")
 
 
 def main():
