@@ -21,7 +21,8 @@ ir_trap_signals
 usage() {
 	cat <<'USAGE'
 usage: ./run.sh [options] [all | selftests | bench [-- ARGS] | compare OLD NEW
-                 | compare-kernels [-- ARGS] | trend [SCENARIO] | shell
+                 | compare-kernels [-- ARGS] | trend [SCENARIO]
+                 | kselftest [TARBALL] [-- ARGS] | shell
                  | exec CMD... | build | compile]
 
 Build a kernel with CONFIG_IOMMUFD_TEST, boot it under QEMU, run the
@@ -43,6 +44,11 @@ actions (default: all):
                    A): both built, booted alternately --boots times each,
                    the same bench on each (default ARGS: --preset quick),
                    then the verdict of compare and its exit status
+  kselftest [TARBALL] [-- ARGS]
+                   unpack a kselftest tarball (default: this suite's, from
+                   `make gen_tar`) into a fresh directory in the guest and
+                   run ./run_kselftest.sh ARGS there (default
+                   -c iommufd-replace): what a lab runs, reproduced
   trend [SCENARIO] plot SCENARIO's p50 over the runs in results/history.jsonl
                    (default hwpt_hwpt)
   shell            boot the guest with an interactive shell on the console
@@ -128,6 +134,7 @@ IR_PATCH=
 IR_BOOTS=3
 IR_ALLOW_MISSING=
 IR_TREND=hwpt_hwpt
+IR_TARBALL=
 
 set_action() {
 	[ -z "$IR_ACTION" ] || usage_error "choose one action, not '$IR_ACTION' and '$1'"
@@ -184,14 +191,22 @@ while [ $# -gt 0 ]; do
 	--)
 		# What follows is the bench's own arguments.
 		case $IR_ACTION in
-		bench | compare-kernels) ;;
-		*) usage_error "'--' (bench arguments) goes after bench or compare-kernels" ;;
+		bench | compare-kernels | kselftest) ;;
+		*) usage_error "'--' (arguments of the bench or the runner) goes after bench, compare-kernels or kselftest" ;;
 		esac
 		shift
 		IR_BENCH_ARGS=("$@")
 		break ;;
 	compare) set_action compare ;;
 	compare-kernels) set_action compare-kernels ;;
+	kselftest)
+		set_action kselftest
+		case ${2:-} in
+		'' | -*) ;;
+		*) IR_TARBALL=$(readlink -f -- "$2") && [ -f "$IR_TARBALL" ] ||
+			usage_error "kselftest: no such tarball: $2"
+			shift ;;
+		esac ;;
 	trend)
 		set_action trend
 		case ${2:-} in
@@ -343,6 +358,23 @@ EOF
 			echo "${IR_BENCH_BIN:-bench/replace_bench} $args $(bench_meta) -o $out/bench.json >$out/bench.txt 2>&1"
 			echo "echo \$? >$out/bench.rc"
 			;;
+		kselftest)
+			# A fresh directory, as a lab unpacks it: nothing of this
+			# work tree is on the runner's path.
+			echo "ks=\$(mktemp -d) && tar -C \"\$ks\" -xf $out/$(basename "$IR_TARBALL") && cd \"\$ks\" || exit 1"
+			if [ ${#IR_BENCH_ARGS[@]} -gt 0 ]; then
+				args=$(printf '%q ' "${IR_BENCH_ARGS[@]}")
+			else
+				args="-c iommufd-replace"
+			fi
+			# This work tree is hidden (an empty tmpfs over it, in a
+			# mount namespace of the runner's own), so the collection
+			# runs on nothing but the tarball, as in a lab. Through a
+			# pipe: the runner reopens /dev/stdout for every line it
+			# adds, which on a file would write over the tests' lines.
+			printf 'unshare -m sh -c %q 2>&1 | cat >%s/kselftest.tap\n' \
+				"mount -t tmpfs none $(printf '%q' "$IR_TOP") && ./run_kselftest.sh $args" "$out"
+			;;
 		exec)
 			printf '%q ' "${IR_EXEC[@]}"
 			echo ">$out/exec.log 2>&1"
@@ -355,22 +387,24 @@ EOF
 	} >"$job"
 }
 
-# Prints the selftests verdict of $IR_OUT; fails on any failure.
+# report_selftests [NAME]: the verdict of $IR_OUT/NAME.tap (selftests or
+# kselftest); fails on any failure.
 report_selftests() {
-	local pass fail skip rc=0
-	read -r pass fail skip <<<"$(tap_counts "$IR_OUT/selftests.tap")"
-	echo "- selftests: $pass passed, $fail failed, $skip skipped" >>"$IR_OUT/summary.md"
-	echo "- device-side oracle: $(tap_oracle "$IR_OUT/selftests.tap")" >>"$IR_OUT/summary.md"
+	local name=${1:-selftests} pass fail skip rc=0
+	local tap=$IR_OUT/$name.tap
+	read -r pass fail skip <<<"$(tap_counts "$tap")"
+	echo "- $name: $pass passed, $fail failed, $skip skipped" >>"$IR_OUT/summary.md"
+	echo "- device-side oracle: $(tap_oracle "$tap")" >>"$IR_OUT/summary.md"
 	if [ "$fail" -gt 0 ]; then
-		printf '%s: failed: %s\n' "$IR_PROG" "$(tap_failures "$IR_OUT/selftests.tap" | paste -sd, -)" >&2
+		printf '%s: failed: %s\n' "$IR_PROG" "$(tap_failures "$tap" | paste -sd, -)" >&2
 		rc=1
 	fi
 	if [ "$((pass + fail + skip))" -eq 0 ]; then
-		printf '%s: no test result in %s\n' "$IR_PROG" "$IR_OUT/selftests.tap" >&2
+		printf '%s: no test result in %s\n' "$IR_PROG" "$tap" >&2
 		rc=1
 	fi
-	echo "selftests: $pass passed, $fail failed, $skip skipped (${IR_ELAPSED}s, $IR_OUT)"
-	echo "device-side oracle: $(tap_oracle "$IR_OUT/selftests.tap")"
+	echo "$name: $pass passed, $fail failed, $skip skipped (${IR_ELAPSED}s, $IR_OUT)"
+	echo "device-side oracle: $(tap_oracle "$tap")"
 	return $rc
 }
 
@@ -446,6 +480,7 @@ finish() {
 	} >"$IR_OUT/summary.md"
 	case $IR_ACTION in
 	all | selftests) report_selftests || rc=1 ;;
+	kselftest) report_selftests kselftest || rc=1 ;;
 	esac
 	case $IR_ACTION in
 	all | bench) report_bench || rc=1 ;;
@@ -503,12 +538,14 @@ run_guest() {
 	write_kernel_mk
 	build_suite
 	[ "$IR_ACTION" = build ] && return 0
+	[ "$IR_ACTION" != kselftest ] || kselftest_tarball
 
 	if [ -z "$IR_ACCEL" ]; then
 		IR_ACCEL=tcg
 		[ -z "$IR_ICOUNT" ] && [ -z "${IR_DRY_RUN:-}" ] && guest_kvm_usable && IR_ACCEL=kvm
 	fi
 	new_results_dir
+	[ -z "$IR_TARBALL" ] || cp "$IR_TARBALL" "$IR_OUT/" || die "cannot copy $IR_TARBALL into $IR_OUT"
 	IR_MODE="qemu $IR_ACCEL${IR_ICOUNT:+ icount}, $IR_CPUS vCPUs, ${IR_MEM} MiB"
 	IR_BENCH_MODE=$IR_ACCEL-wallclock
 	[ -n "$IR_ICOUNT" ] && IR_BENCH_MODE=icount
@@ -528,6 +565,16 @@ run_guest() {
 	125) die "guest stopped before its job finished (panic?): $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$IR_OUT/console.log" 2>/dev/null || echo 'see console log'); console log: $IR_OUT/console.log" ;;
 	esac
 	finish
+}
+
+# The tarball the kselftest action runs: the one given, or this suite's
+# collection, made for the tree under test by `make gen_tar`.
+kselftest_tarball() {
+	[ -n "$IR_TARBALL" ] && return
+	IR_STAGE="making the kselftest tarball"
+	ir_spawn make -s -C "$IR_TOP" gen_tar >"$IR_TOP/build/gen_tar.log" 2>&1 ||
+		die "make gen_tar failed (log: build/gen_tar.log)"
+	IR_TARBALL=$IR_TOP/build/kselftest_install/kselftest-packages/kselftest.tar.gz
 }
 
 # What a hung guest had done: the TAP written so far survives on the share.

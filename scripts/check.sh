@@ -263,6 +263,50 @@ check "compare: an older schema version: one line, exit 2" \
 check "compare: a record one side lacks fails the verdict" \
 	expect_status 1 ./run.sh compare "$main/bench.json" scripts/test-data/bench-small.json
 
+# The kselftest collection as labs run it (docs/labs.md): `make gen_tar`,
+# the tarball unpacked into a fresh directory in the guest with this work
+# tree hidden, `./run_kselftest.sh -c iommufd-replace`: the same tests pass
+# and skip as under `make run_tests` in the main job, each program under
+# the timeout of the collection's settings.
+tap_results() {
+	grep -E '^# (not )?ok [0-9]+ ' "$1" | sed -E 's/^# (not ok|ok) [0-9]+ /\1 /; s/ # SKIP.*/ # SKIP/' | sort
+}
+kselftest_same() {
+	./run.sh -q kselftest || return 1
+	ks=$(readlink -f results/latest)/kselftest.tap
+	diff <(tap_results "$main/selftests.tap") <(tap_results "$ks") || return 1
+	[ "$(grep -c '^# timeout set to 120$' "$ks")" -eq "$(grep -c '^# selftests: ' "$ks")" ] ||
+		{ echo "the settings' timeout was not used for every program"; return 1; }
+}
+check "kselftest: gen_tar, run_kselftest.sh in the guest, same results" kselftest_same
+# Each program's output read by the kernel's own KTAP parser.
+ktap_parses() {
+	local ksrc
+	ksrc=$(sed -n 's/^KSRC := //p' build/kernel.mk)
+	"$IR_PYTHON" scripts/ktap_parse.py "$ksrc/tools/testing/kunit/kunit.py" "$ks"
+}
+check "kselftest: kunit.py parse counts what the TAP says" ktap_parses
+# A test made to hang, in the collection with a 10 s timeout in its
+# settings: reported as a TIMEOUT, and the next test still runs.
+kselftest_hang() {
+	local x=$tmp/hang rc=0 tap
+	mkdir -p "$x/tree" &&
+		tar -C "$x/tree" -xzf build/kselftest_install/kselftest-packages/kselftest.tar.gz &&
+		printf '#!/bin/sh\nsleep 600\n' >"$x/tree/iommufd-replace/hang_test" &&
+		chmod +x "$x/tree/iommufd-replace/hang_test" &&
+		echo timeout=10 >"$x/tree/iommufd-replace/settings" &&
+		sed -i '1i iommufd-replace:hang_test' "$x/tree/kselftest-list.txt" &&
+		tar czf "$x/hang.tar.gz" -C "$x/tree" . || return 1
+	./run.sh -q kselftest "$x/hang.tar.gz" -- -t iommufd-replace:hang_test \
+		-t iommufd-replace:replace_access || rc=$?
+	tap=results/latest/kselftest.tap
+	grep -E '^(not )?ok [0-9]+ ' "$tap"
+	[ $rc -eq 1 ] &&
+		grep -qx 'not ok 1 selftests: iommufd-replace: hang_test # TIMEOUT 10 seconds' "$tap" &&
+		grep -qx 'ok 2 selftests: iommufd-replace: replace_access' "$tap"
+}
+check "kselftest: a hanging test is a TIMEOUT, the next one runs" kselftest_hang
+
 # Off the guest, on a kernel without /dev/iommu, every test SKIPs with a
 # reason, and the run still succeeds.
 native_skips() {

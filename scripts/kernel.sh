@@ -151,6 +151,7 @@ kernel_src_identity() {
 kernel_fragments() {
 	echo "$IR_TOP/scripts/vm.config"
 	echo "$IR_TOP/selftests/config"
+	echo "$IR_TOP/selftests/config.x86_64"
 	[ -n "${IR_DEBUG:-}" ] && echo "$IR_TOP/scripts/debug.config"
 	[ -n "${IR_EXTRA_CONFIG:-}" ] && echo "$IR_EXTRA_CONFIG"
 	return 0
@@ -177,8 +178,11 @@ kernel_build() {
 	local ident key frags log nproc stamp want
 	frags=$(kernel_fragments)
 	ident=$(kernel_src_identity)
+	# The options, not the fragments' text: moving an option from one
+	# fragment to another, or rewording a comment, rebuilds nothing.
 	# shellcheck disable=SC2086
-	key=$({ echo "$ident"; cat $frags; } | sha256sum | cut -c1-12)
+	key=$({ echo "$ident"; grep -hE '^(CONFIG_|# CONFIG_)' $frags | sort; } |
+		sha256sum | cut -c1-12)
 	KVER=$(sed -n 's/^version //p' <<<"$ident")
 	KBUILD=$IR_CACHE/build/$KVER-$key
 	KHDR=$KBUILD/usr/include
