@@ -16,13 +16,15 @@ IR_PROG=run.sh
 . "$IR_TOP/scripts/verdict.sh"
 # shellcheck source=scripts/signals.sh
 . "$IR_TOP/scripts/signals.sh"
+# shellcheck source=lava/lava.sh
+. "$IR_TOP/lava/lava.sh"
 ir_trap_signals
 
 usage() {
 	cat <<'USAGE'
 usage: ./run.sh [options] [all | selftests | bench [-- ARGS] | compare OLD NEW
                  | compare-kernels [-- ARGS] | trend [SCENARIO]
-                 | kselftest [TARBALL] [-- ARGS] | shell
+                 | kselftest [TARBALL] [-- ARGS] | lava | lava-validate | shell
                  | exec CMD... | build | compile]
 
 Build a kernel with CONFIG_IOMMUFD_TEST, boot it under QEMU, run the
@@ -49,6 +51,13 @@ actions (default: all):
                    `make gen_tar`) into a fresh directory in the guest and
                    run ./run_kselftest.sh ARGS there (default
                    -c iommufd-replace): what a lab runs, reproduced
+  lava-validate    make the LAVA job of lava/qemu-x86_64.yaml runnable here
+                   (kernel with lava/initramfs.config, kselftest tarball,
+                   an initramfs from Debian packages, a device dictionary
+                   from lava-server's qemu.jinja2) and validate it with
+                   LAVA's schema (strict) and lava-run --validate
+  lava             the same, then run it with LAVA's dispatcher (lava-run,
+                   QEMU under TCG): the results LAVA recorded
   trend [SCENARIO] plot SCENARIO's p50 over the runs in results/history.jsonl
                    (default hwpt_hwpt)
   shell            boot the guest with an interactive shell on the console
@@ -207,6 +216,7 @@ while [ $# -gt 0 ]; do
 			usage_error "kselftest: no such tarball: $2"
 			shift ;;
 		esac ;;
+	lava | lava-validate) set_action "$1" ;;
 	trend)
 		set_action trend
 		case ${2:-} in
@@ -535,10 +545,12 @@ run_guest() {
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
 	kernel_resolve_src
 	kernel_build
-	write_kernel_mk
-	build_suite
+	if [ -z "${IR_DRY_RUN:-}" ]; then
+		write_kernel_mk
+		build_suite
+	fi
 	[ "$IR_ACTION" = build ] && return 0
-	[ "$IR_ACTION" != kselftest ] || kselftest_tarball
+	[ "$IR_ACTION" != kselftest ] || [ -n "${IR_DRY_RUN:-}" ] || kselftest_tarball
 
 	if [ -z "$IR_ACCEL" ]; then
 		IR_ACCEL=tcg
@@ -703,6 +715,43 @@ run_compare_kernels() {
 	return "$rc"
 }
 
+# The LAVA job, made runnable here, validated by LAVA, and (lava) run by
+# LAVA's dispatcher; what LAVA recorded is its verdict.
+run_lava() {
+	local dir pass fail skip
+	lock_work_tree
+	[ -z "$IR_EXTRA_CONFIG" ] || usage_error "$IR_ACTION builds its kernel with lava/initramfs.config; drop --kconfig"
+	ensure_packages "${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" \
+		"${IR_GUEST_PACKAGES[@]}" "${IR_LAVA_PACKAGES[@]}"
+	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || ensure_packages linux-source-6.12
+	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	IR_EXTRA_CONFIG=$IR_TOP/lava/initramfs.config
+	kernel_resolve_src
+	kernel_build
+	write_kernel_mk
+	build_suite
+	kselftest_tarball
+	lava_rootfs "$IR_TARBALL"
+	new_results_dir
+	dir=$IR_OUT
+	lava_device "$dir/device.yaml"
+	lava_job "$dir/job.yaml"
+	lava_validate "$dir/job.yaml" "$dir/device.yaml" "$dir"
+	echo "lava: $dir/job.yaml passes LAVA's schema (strict) and lava-run --validate"
+	[ "$IR_ACTION" = lava ] || return 0
+	info "running the job with LAVA's dispatcher (lava-run; QEMU under TCG, several minutes)"
+	IR_STAGE="running the LAVA job"
+	IR_START=$(date +%s)
+	ir_spawn lava-run --job-id 1 --output-dir "$dir/lava-run" --device "$dir/device.yaml" \
+		"$dir/job.yaml" >"$dir/lava-run.log" 2>&1
+	IR_ELAPSED=$(($(date +%s) - IR_START))
+	lava_results "$dir/lava-run.log" >"$dir/lava-results.txt" ||
+		die "lava-run recorded no result of ours (${IR_ELAPSED}s); see $dir/lava-run.log"
+	read -r pass fail skip <<<"$(awk '{ n[$2]++ } END { print n["pass"]+0, n["fail"]+0, n["skip"]+0 }' "$dir/lava-results.txt")"
+	echo "lava: LAVA recorded $pass passed, $fail failed, $skip skipped, $(grep -c ' ns$' "$dir/lava-results.txt") measurements (${IR_ELAPSED}s, $dir/lava-results.txt)"
+	[ "$fail" -eq 0 ] && grep -q 'job: .*complete' "$dir/lava-results.txt"
+}
+
 # Compiles the suite against the uapi headers, iommufd_test.h and harness
 # of the chosen tree, without building that kernel: binaries go to
 # build/compile/, so the suite built for the guest stays as it is.
@@ -733,6 +782,8 @@ elif [ "$IR_ACTION" = trend ]; then
 	run_trend
 elif [ "$IR_ACTION" = compare-kernels ]; then
 	run_compare_kernels
+elif [ "$IR_ACTION" = lava ] || [ "$IR_ACTION" = lava-validate ]; then
+	run_lava
 elif [ "$IR_ACTION" = compile ]; then
 	run_compile
 elif [ -n "$IR_NATIVE" ]; then

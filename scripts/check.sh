@@ -121,6 +121,15 @@ check "bad number: one line, exit 2" \
 	expect_error 2 "--cpus takes a positive whole number" ./run.sh --cpus two
 check "missing kernel tree: one line, exit !0" \
 	expect_error '!0' "'/nonexistent' does not exist" ./run.sh -q --ksrc /nonexistent
+# A tree too old for the suite (Debian's linux-source-6.1, say) is told
+# so in the suite's terms, before anything is built.
+old_tree() {
+	mkdir -p "$tmp/linux-6.1/drivers/iommu" &&
+		printf 'kernelversion:\n\t@echo 6.1.158\n' >"$tmp/linux-6.1/Makefile" &&
+		expect_error '!0' 'kernel 6.1.158 in .* cannot run this suite: it has no iommufd and its mock driver .*, no device replace' \
+			./run.sh -q --ksrc "$tmp/linux-6.1" selftests
+}
+check "tree without iommufd: the suite's needs, one line" old_tree
 check "option the tree cannot enable: named" \
 	expect_error '!0' "cannot enable CONFIG_IOMMUFD_NO_SUCH_OPTION" \
 	./run.sh -q --kconfig scripts/test-data/impossible.config build

@@ -13,6 +13,7 @@ kernel_resolve_src() {
 		[ -f "$KSRC/Makefile" ] && [ -d "$KSRC/drivers/iommu" ] ||
 			die "'$KSRC' is not a Linux kernel source tree (no Makefile or drivers/iommu)"
 		KSRC=$(cd "$KSRC" && pwd -P)
+		kernel_suite_needs
 		return
 	fi
 	case ${IR_KERNEL:-stable} in
@@ -23,6 +24,20 @@ kernel_resolve_src() {
 		kernel_fetch_sid
 		kernel_extract "$IR_SID_TARBALL" "$IR_CACHE/src-sid" ;;
 	esac
+}
+
+# What the suite needs of a tree before anything is built, said in its
+# own terms: iommufd and its mock driver (Linux 6.2 and later), and the
+# replace operation it tests (iommufd_device_replace, 6.6 and later).
+kernel_suite_needs() {
+	local v d=$KSRC/drivers/iommu/iommufd missing=()
+	v=$(make -s -C "$KSRC" kernelversion 2>/dev/null) || v=unknown
+	[ -f "$d/iommufd_test.h" ] && [ -f "$d/selftest.c" ] ||
+		missing+=("iommufd and its mock driver (drivers/iommu/iommufd/selftest.c, CONFIG_IOMMUFD_TEST; Linux 6.2 and later)")
+	grep -qs 'iommufd_device_replace' "$d/device.c" ||
+		missing+=("device replace (iommufd_device_replace; Linux 6.6 and later)")
+	[ ${#missing[@]} -eq 0 ] ||
+		die "kernel $v in $KSRC cannot run this suite: it has no $(printf '%s, no ' "${missing[@]}" | sed 's/, no $//')"
 }
 
 # kernel_extract TARBALL DIR: KSRC becomes DIR/<the tree in TARBALL>,
@@ -175,7 +190,7 @@ kernel_headers() {
 
 # Sets KVER, KBUILD (the O= directory) and KHDR (installed uapi headers).
 kernel_build() {
-	local ident key frags log nproc stamp want
+	local ident key frags log nproc stamp missing
 	frags=$(kernel_fragments)
 	ident=$(kernel_src_identity)
 	# The options, not the fragments' text: moving an option from one
@@ -188,6 +203,11 @@ kernel_build() {
 	KHDR=$KBUILD/usr/include
 	log=$KBUILD/build.log
 	stamp=$KBUILD/.iommufd-replace-built
+	if [ -n "${IR_DRY_RUN:-}" ]; then
+		# --dry-run builds nothing: it names the kernel it would boot.
+		[ -f "$stamp" ] || info "kernel $KVER: not built yet; a run would build it into $KBUILD"
+		return
+	fi
 	mkdir -p "$KBUILD" || die "cannot create $KBUILD"
 	# The cache is shared by every work tree: one build per directory at
 	# a time (two makes in one O= corrupt it); a second run waits for it.
@@ -222,12 +242,13 @@ kernel_build() {
 	} >>"$log" 2>&1 || die "kernel config failed; see $log"
 
 	# A fragment line that olddefconfig dropped is a tree that cannot run
-	# the suite (too old, or a dependency missing): say which one.
+	# the suite (too old, or a dependency missing): say every one.
 	# shellcheck disable=SC2086
-	while IFS= read -r want; do
-		grep -qx -- "$want" "$KBUILD/.config" ||
-			die "kernel $KVER cannot enable ${want%%=*} (requested by the config fragments; see $KBUILD/.config)"
-	done < <(grep -hE '^CONFIG_[A-Z0-9_]+=' $frags)
+	missing=$(grep -hE '^CONFIG_[A-Z0-9_]+=' $frags | while IFS= read -r want; do
+		grep -qx -- "$want" "$KBUILD/.config" || echo "${want%%=*}"
+	done | sort -u | paste -sd' ' -)
+	[ -z "$missing" ] ||
+		die "kernel $KVER cannot enable $missing (requested by the config fragments; see $KBUILD/.config)"
 
 	ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=x86_64 -j"$nproc" bzImage >>"$log" 2>&1 ||
 		die "kernel build failed; last lines of $log: $(tail -n 3 "$log" | tr '\n' ' ')"

@@ -1,0 +1,115 @@
+# shellcheck shell=bash
+# The LAVA job of lava/qemu-x86_64.yaml, made runnable on this machine:
+# its ramdisk built from Debian packages, a device dictionary rendered
+# from lava-server's own qemu.jinja2, the job validated by LAVA's schema
+# and `lava-run --validate`, and run by LAVA's dispatcher. Sourced by
+# run.sh (./run.sh lava).
+
+IR_LAVA_PACKAGES=(lava-dispatcher lava-common mmdebstrap cpio python3-jinja2)
+# What the guest's userland needs: the runner (bash, perl-base, coreutils
+# are in minbase), the suite's libraries, and python for metrics.py.
+IR_LAVA_ROOTFS_PACKAGES=liburing2,libnuma1,python3,python3-jsonschema
+
+# lava_rootfs TARBALL: LAVA_RAMDISK becomes an initramfs of Debian's
+# bookworm (minbase and the packages above), with TARBALL unpacked in
+# /opt/kselftest and lava/init.sh as /init; cached by what goes in.
+lava_rootfs() {
+	local tarball=$1 key dir mirror
+	key=$({ cat "$IR_TOP/lava/init.sh"; sha256sum <"$tarball"; echo "$IR_LAVA_ROOTFS_PACKAGES"; } |
+		sha256sum | cut -c1-12)
+	LAVA_RAMDISK=$IR_CACHE/lava/rootfs-$key.cpio.gz
+	[ -f "$LAVA_RAMDISK" ] && return
+	dir=$IR_CACHE/lava/rootfs-$key.d
+	mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Identifier: Packages' 2>/dev/null |
+		grep -v -- '-security' | head -n 1)
+	info "building the LAVA guest's initramfs from Debian bookworm (once, ~1 min)"
+	IR_STAGE="building the LAVA initramfs"
+	rm -rf "$dir" && mkdir -p "$dir/root" || die "cannot create $dir"
+	ir_spawn mmdebstrap --mode=root --variant=minbase \
+		--include="$IR_LAVA_ROOTFS_PACKAGES" \
+		--dpkgopt='path-exclude=/usr/share/doc/*' \
+		--dpkgopt='path-exclude=/usr/share/man/*' \
+		--dpkgopt='path-exclude=/usr/share/locale/*' \
+		bookworm "$dir/root" "deb ${mirror:-http://deb.debian.org/debian/} bookworm main" \
+		>"$dir.log" 2>&1 || die "mmdebstrap failed; see $dir.log"
+	mkdir -p "$dir/root/opt/kselftest" &&
+		tar -C "$dir/root/opt/kselftest" -xf "$tarball" &&
+		install -m 755 "$IR_TOP/lava/init.sh" "$dir/root/init" ||
+		die "cannot fill $dir/root"
+	(cd "$dir/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$LAVA_RAMDISK.part" &&
+		mv "$LAVA_RAMDISK.part" "$LAVA_RAMDISK" || die "cannot write $LAVA_RAMDISK"
+	rm -rf "$dir"
+}
+
+# lava_device OUT: a device dictionary for a QEMU device on this machine,
+# rendered from the device-type templates of Debian's lava-server (the
+# package is fetched, not installed: it would bring a database server).
+lava_device() {
+	local out=$1 dir=$IR_CACHE/lava/lava-server deb here
+	if [ ! -f "$dir/usr/share/lava-server/device-types/qemu.jinja2" ]; then
+		mkdir -p "$dir" || die "cannot create $dir"
+		IR_STAGE="fetching lava-server's device-type templates"
+		# apt-get download writes to the current directory. Not in a
+		# subshell: the trap that stops ir_spawn's groups is not there.
+		here=$PWD
+		cd "$dir" || die "cannot enter $dir"
+		ir_spawn apt-get download lava-server >"$dir.log" 2>&1 ||
+			die "apt-get download lava-server failed; see $dir.log"
+		cd "$here" || die "cannot return to $here"
+		deb=$(ls "$dir"/lava-server_*.deb | head -n 1)
+		dpkg-deb -x "$deb" "$dir" && rm -f "$deb" || die "cannot unpack $deb"
+	fi
+	"$IR_PYTHON" - "$dir/usr/share/lava-server/device-types" >"$out" <<'PY' ||
+import sys
+import jinja2
+env = jinja2.Environment(loader=jinja2.FileSystemLoader(sys.argv[1]), autoescape=False)
+print(env.from_string("{% extends 'qemu.jinja2' %}\n{% set arch = 'amd64' %}\n"
+                      "{% set no_kvm = True %}\n").render())
+PY
+		die "cannot render the QEMU device dictionary"
+}
+
+# lava_job OUT: lava/qemu-x86_64.yaml with the artifacts' file:// URLs.
+lava_job() {
+	sed -e "s#@KERNEL_URL@#file://$KBUILD/arch/x86/boot/bzImage#" \
+		-e "s#@RAMDISK_URL@#file://$LAVA_RAMDISK#" \
+		"$IR_TOP/lava/qemu-x86_64.yaml" >"$1"
+}
+
+# lava_validate JOB DEVICE DIR: LAVA's job schema in strict mode, then
+# the dispatcher's own validation of every action against the device.
+lava_validate() {
+	local job=$1 device=$2 dir=$3
+	"$IR_PYTHON" -c '
+import sys, yaml
+from lava_common.schemas import validate
+validate(yaml.safe_load(open(sys.argv[1])), strict=True)' "$job" >"$dir/schema.log" 2>&1 ||
+		die "$(basename "$job") fails LAVA's job schema: $(tail -n 1 "$dir/schema.log")"
+	ir_spawn lava-run --validate --job-id 1 --output-dir "$dir/validate" \
+		--device "$device" "$job" >"$dir/validate.log" 2>&1 ||
+		die "lava-run --validate refused $(basename "$job"): $(grep -m1 -iE 'error|invalid' "$dir/validate.log" || tail -n 1 "$dir/validate.log")"
+}
+
+# lava_results LOG: what LAVA recorded in lava-run's log, one line each:
+# "CASE RESULT [MEASUREMENT UNITS]" for the monitor's results, then
+# "job: lava complete" (or incomplete); fails if none is ours.
+lava_results() {
+	"$IR_PYTHON" - "$1" <<'PY'
+import sys
+import yaml
+ours, job = 0, "incomplete"
+for entry in yaml.safe_load(open(sys.argv[1])) or []:
+    if not isinstance(entry, dict) or entry.get("lvl") != "results":
+        continue
+    msg = entry["msg"]
+    if msg.get("definition") == "lava":
+        if msg.get("case") == "job":
+            job = "complete" if msg.get("result") == "pass" else "incomplete"
+        continue
+    ours += 1
+    extra = f' {msg["measurement"]} {msg.get("units", "")}' if "measurement" in msg else ""
+    print(f'{msg["case"]} {msg["result"]}{extra}')
+print(f"job: lava {job}")
+sys.exit(0 if ours else 1)
+PY
+}
