@@ -45,7 +45,9 @@ install: selftests
 gen_tar: install
 	mkdir -p $(dir $(TAR_PATH))
 	@# Whole or not at all; the name of the part keeps its suffix for tar -a.
+	@# The same files make the same tarball (names, owners, times fixed).
 	tar caf $(dir $(TAR_PATH)).part-$(notdir $(TAR_PATH)) \
+		--sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
 		--exclude=kselftest-packages -C $(INSTALL_PATH) .
 	mv $(dir $(TAR_PATH)).part-$(notdir $(TAR_PATH)) $(TAR_PATH)
 	@echo "Created $(TAR_PATH)"

@@ -734,8 +734,8 @@ run_lava() {
 	lava_rootfs "$IR_TARBALL"
 	new_results_dir
 	dir=$IR_OUT
-	lava_device "$dir/device.yaml"
 	lava_job "$dir/job.yaml"
+	lava_device "$dir/job.yaml" "$dir/device.yaml"
 	lava_validate "$dir/job.yaml" "$dir/device.yaml" "$dir"
 	echo "lava: $dir/job.yaml passes LAVA's schema (strict) and lava-run --validate"
 	[ "$IR_ACTION" = lava ] || return 0

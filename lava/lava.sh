@@ -41,11 +41,12 @@ lava_rootfs() {
 	rm -rf "$dir"
 }
 
-# lava_device OUT: a device dictionary for a QEMU device on this machine,
-# rendered from the device-type templates of Debian's lava-server (the
+# lava_device JOB OUT: the device dictionary of a QEMU device on this
+# machine, rendered as lava-server renders it for JOB (with the job's
+# context), from the device-type templates of Debian's lava-server (the
 # package is fetched, not installed: it would bring a database server).
 lava_device() {
-	local out=$1 dir=$IR_CACHE/lava/lava-server deb here
+	local job=$1 out=$2 dir=$IR_CACHE/lava/lava-server deb here
 	if [ ! -f "$dir/usr/share/lava-server/device-types/qemu.jinja2" ]; then
 		mkdir -p "$dir" || die "cannot create $dir"
 		IR_STAGE="fetching lava-server's device-type templates"
@@ -59,12 +60,13 @@ lava_device() {
 		deb=$(ls "$dir"/lava-server_*.deb | head -n 1)
 		dpkg-deb -x "$deb" "$dir" && rm -f "$deb" || die "cannot unpack $deb"
 	fi
-	"$IR_PYTHON" - "$dir/usr/share/lava-server/device-types" >"$out" <<'PY' ||
+	"$IR_PYTHON" - "$dir/usr/share/lava-server/device-types" "$job" >"$out" <<'PY' ||
 import sys
 import jinja2
+import yaml
 env = jinja2.Environment(loader=jinja2.FileSystemLoader(sys.argv[1]), autoescape=False)
-print(env.from_string("{% extends 'qemu.jinja2' %}\n{% set arch = 'amd64' %}\n"
-                      "{% set no_kvm = True %}\n").render())
+context = yaml.safe_load(open(sys.argv[2])).get("context", {})
+print(env.from_string("{% extends 'qemu.jinja2' %}").render(**context))
 PY
 		die "cannot render the QEMU device dictionary"
 }
@@ -90,7 +92,8 @@ validate(yaml.safe_load(open(sys.argv[1])), strict=True)' "$job" >"$dir/schema.l
 		die "lava-run --validate refused $(basename "$job"): $(grep -m1 -iE 'error|invalid' "$dir/validate.log" || tail -n 1 "$dir/validate.log")"
 }
 
-# lava_results LOG: what LAVA recorded in lava-run's log, one line each:
+# lava_results LOG: what LAVA recorded in lava-run's log (a YAML flow
+# mapping a line), one line each:
 # "CASE RESULT [MEASUREMENT UNITS]" for the monitor's results, then
 # "job: lava complete" (or incomplete); fails if none is ours.
 lava_results() {
@@ -98,7 +101,13 @@ lava_results() {
 import sys
 import yaml
 ours, job = 0, "incomplete"
-for entry in yaml.safe_load(open(sys.argv[1])) or []:
+for line in open(sys.argv[1], errors="replace"):
+    if '"lvl": "results"' not in line:
+        continue
+    try:
+        entry = yaml.safe_load(line)
+    except yaml.YAMLError:
+        continue
     if not isinstance(entry, dict) or entry.get("lvl") != "results":
         continue
     msg = entry["msg"]
@@ -107,7 +116,7 @@ for entry in yaml.safe_load(open(sys.argv[1])) or []:
             job = "complete" if msg.get("result") == "pass" else "incomplete"
         continue
     ours += 1
-    extra = f' {msg["measurement"]} {msg.get("units", "")}' if "measurement" in msg else ""
+    extra = f' {msg["measurement"]} {msg["units"]}' if msg.get("units") not in (None, "null") else ""
     print(f'{msg["case"]} {msg["result"]}{extra}')
 print(f"job: lava {job}")
 sys.exit(0 if ours else 1)

@@ -316,6 +316,26 @@ kselftest_hang() {
 }
 check "kselftest: a hanging test is a TIMEOUT, the next one runs" kselftest_hang
 
+# The LAVA job (docs/labs.md): validated by LAVA's schema (strict) and
+# lava-run --validate, then run by LAVA's own dispatcher; LAVA must record
+# every test of the collection as the runner reported it, and the bench's
+# numbers as measurements.
+lava_runs() {
+	local res skips
+	./run.sh -q lava || return 1
+	res=$(readlink -f results/latest)/lava-results.txt
+	skips=$(tap_results "$main/selftests.tap" | grep -c 'SKIP$')
+	grep -qx 'job: lava complete' "$res" &&
+		grep -qx 'replace_paging_to_paging_follows_ioas pass' "$res" &&
+		grep -qE '^iommufd_replace_hwpt_hwpt_replace_1m_p50 pass [0-9]+ ns$' "$res" &&
+		! grep -q ' fail' "$res" &&
+		[ "$(grep -c ' skip$' "$res")" -eq "$skips" ] &&
+		[ "$(awk 'NF == 2 && $2 == "pass"' "$res" | wc -l)" -eq \
+			"$(tap_results "$main/selftests.tap" | grep -vc 'SKIP$')" ] ||
+		{ echo "LAVA recorded other results than the runner's (see $res)"; return 1; }
+}
+check "LAVA: the x86 job validated, run by lava-run, every test recorded" lava_runs
+
 # Off the guest, on a kernel without /dev/iommu, every test SKIPs with a
 # reason, and the run still succeeds.
 native_skips() {
