@@ -16,6 +16,12 @@ IR_PROG=run.sh
 . "$IR_TOP/scripts/verdict.sh"
 # shellcheck source=scripts/signals.sh
 . "$IR_TOP/scripts/signals.sh"
+# shellcheck source=scripts/job.sh
+. "$IR_TOP/scripts/job.sh"
+# shellcheck source=scripts/report.sh
+. "$IR_TOP/scripts/report.sh"
+# shellcheck source=scripts/compare.sh
+. "$IR_TOP/scripts/compare.sh"
 # shellcheck source=lava/lava.sh
 . "$IR_TOP/lava/lava.sh"
 ir_trap_signals
@@ -116,6 +122,148 @@ need_arg() {
 	[ $# -ge 2 ] && [ -n "$2" ] || usage_error "$1 needs a value"
 }
 
+# The guest runs the suite built in this work tree, for one kernel at a
+# time: a second run.sh here would rebuild it under the first one's guest.
+lock_work_tree() {
+	mkdir -p "$IR_TOP/build"
+	exec {IR_LOCK}>"$IR_TOP/build/.run.lock"
+	flock -n "$IR_LOCK" ||
+		die "another run.sh is using this work tree ($IR_TOP); wait for it, or use a second checkout"
+}
+
+# Writes what the selftests Makefile needs to find the tree under test.
+write_kernel_mk() {
+	local mk=$IR_TOP/build/kernel.mk new
+	new=$(printf 'KSRC := %s\nKHDR := %s\nKBUILD := %s\nKVER := %s\n' \
+		"$KSRC" "$KHDR" "${KBUILD:-}" "$KVER")
+	# Rewritten only on change: the suite rebuilds when it is newer.
+	[ "$(cat "$mk" 2>/dev/null)" = "$new" ] || printf '%s\n' "$new" >"$mk"
+}
+
+build_suite() {
+	IR_STAGE="building the suite"
+	ir_spawn make -s -C "$IR_TOP" all >"$IR_TOP/build/suite.log" 2>&1 ||
+		die "building the suite failed: $(grep -m1 -E 'error|Error' "$IR_TOP/build/suite.log" || tail -n 1 "$IR_TOP/build/suite.log") (log: build/suite.log)"
+}
+
+new_results_dir() {
+	local stamp
+	stamp=$(date -u +%Y%m%d-%H%M%S)
+	mkdir -p "$IR_RESULTS" || die "cannot create $IR_RESULTS"
+	IR_OUT=$IR_RESULTS/$stamp
+	[ -e "$IR_OUT" ] && IR_OUT=$IR_OUT-$$
+	mkdir -p "$IR_OUT" || die "cannot create $IR_OUT"
+	# results/latest moves here when the run ends with a verdict (ir_on_exit).
+}
+
+# The steps every action that runs the suite shares, natively or in a
+# guest: the packages, the kernel tree, its kernel (the running one, or
+# one built into the cache), the suite built against that tree, and the
+# kselftest tarball where the action runs one.
+prepare_suite() {
+	local pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_ANALYSIS_PACKAGES[@]}" rsync)
+	lock_work_tree
+	if [ -n "$IR_NATIVE" ]; then
+		[ -n "${KSRC:-}" ] || die "--native needs --ksrc DIR: the source tree of the running kernel ($(uname -r))"
+	else
+		pkgs+=("${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}")
+		[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
+	fi
+	ensure_packages "${pkgs[@]}"
+	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	kernel_resolve_src
+	if [ -n "$IR_NATIVE" ]; then
+		KVER=$(uname -r) KBUILD=
+		kernel_headers
+	else
+		kernel_build
+	fi
+	[ -z "${IR_DRY_RUN:-}" ] || return 0
+	write_kernel_mk
+	build_suite
+	[ "$IR_ACTION" != kselftest ] || kselftest_tarball
+}
+
+# Runs the job on this host's kernel (--native).
+run_native() {
+	[ "$IR_ACTION" = shell ] && usage_error "shell needs a guest; drop --native"
+	[ -e /dev/iommu ] || [ "$IR_ACTION" = build ] ||
+		die "--native: this host's kernel ($(uname -r)) has no /dev/iommu; drop --native to boot one that has"
+	prepare_suite
+	[ "$IR_ACTION" = build ] && return 0
+	new_results_dir
+	[ -z "$IR_TARBALL" ] || cp "$IR_TARBALL" "$IR_OUT/" || die "cannot copy $IR_TARBALL into $IR_OUT"
+	IR_MODE=native
+	IR_BENCH_MODE=native
+	write_job "$IR_OUT/job.sh" "$IR_OUT"
+	[ "$(id -u)" -eq 0 ] && dmesg >"$IR_OUT/dmesg.before" 2>/dev/null
+	IR_START=$(date +%s)
+	IR_STAGE="running the job natively"
+	ir_spawn sh "$IR_OUT/job.sh"
+	IR_ELAPSED=$(($(date +%s) - IR_START))
+	if [ -f "$IR_OUT/dmesg.before" ]; then
+		dmesg | tail -n +"$(($(wc -l <"$IR_OUT/dmesg.before") + 1))" >"$IR_OUT/dmesg.txt"
+	fi
+	finish
+}
+
+# Runs the job in a QEMU guest of the kernel built for it.
+run_guest() {
+	local rc=0
+	prepare_suite
+	[ "$IR_ACTION" = build ] && return 0
+	if [ -z "$IR_ACCEL" ]; then
+		IR_ACCEL=tcg
+		[ -z "$IR_ICOUNT" ] && [ -z "${IR_DRY_RUN:-}" ] && guest_kvm_usable && IR_ACCEL=kvm
+	fi
+	new_results_dir
+	[ -z "$IR_TARBALL" ] || cp "$IR_TARBALL" "$IR_OUT/" || die "cannot copy $IR_TARBALL into $IR_OUT"
+	IR_MODE="qemu $IR_ACCEL${IR_ICOUNT:+ icount}, $IR_CPUS vCPUs, ${IR_MEM} MiB"
+	IR_BENCH_MODE=$IR_ACCEL-wallclock
+	[ -n "$IR_ICOUNT" ] && IR_BENCH_MODE=icount
+	# The guest mounts the results share at /run/ir-out.
+	write_job "$IR_OUT/job.in" /run/ir-out
+	info "booting $KVER ($IR_MODE); results in $IR_OUT"
+	IR_START=$(date +%s)
+	if [ "$IR_ACTION" = shell ]; then
+		guest_run "$IR_OUT" "$IR_OUT/job.in" stdio || rc=$?
+	else
+		guest_run "$IR_OUT" "$IR_OUT/job.in" || rc=$?
+	fi
+	IR_ELAPSED=$(($(date +%s) - IR_START))
+	[ -n "${IR_DRY_RUN:-}" ] && return 0
+	case $rc in
+	124) die "guest did not power off within ${IR_TIMEOUT}s (hang?); killed it$(hang_context); console log: $IR_OUT/console.log" ;;
+	125) die "guest stopped before its job finished (panic?): $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$IR_OUT/console.log" 2>/dev/null || echo 'see console log'); console log: $IR_OUT/console.log" ;;
+	esac
+	finish
+}
+
+# Compiles the suite against the uapi headers, iommufd_test.h and harness
+# of the chosen tree, without building that kernel: binaries go to
+# build/compile/, so the suite built for the guest stays as it is.
+run_compile() {
+	local out=$IR_TOP/build/compile
+	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] ||
+		ensure_packages linux-source-6.12
+	ensure_packages "${IR_SUITE_PACKAGES[@]}" rsync
+	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	kernel_resolve_src
+	KVER=$(make -s -C "$KSRC" kernelversion 2>/dev/null) || KVER=unknown
+	kernel_headers
+	IR_STAGE="compiling the suite against $KVER"
+	rm -rf "$out" && mkdir -p "$out/selftests" "$out/bench" || die "cannot create $out"
+	{
+		ir_spawn make -C "$IR_TOP/selftests" KSRC="$KSRC" KHDR="$KHDR" \
+			OUTPUT="$out/selftests" &&
+			ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$KHDR" \
+				OUTPUT="$out/bench"
+	} >"$out/compile.log" 2>&1 ||
+		die "the suite does not compile against $KVER ($KSRC): $(grep -m1 -E 'error' "$out/compile.log" || tail -n 1 "$out/compile.log") (log: $out/compile.log)"
+	echo "compile: the suite builds against $KVER ($KSRC)"
+}
+
+# Defaults, then the command line.
 IR_ACTION=
 IR_NATIVE=
 IR_CPUS=2
@@ -279,503 +427,7 @@ all | bench | explain | compare-kernels)
 		IR_ICOUNT=1 ;;
 esac
 
-# The guest runs the suite built in this work tree, for one kernel at a
-# time: a second run.sh here would rebuild it under the first one's guest.
-lock_work_tree() {
-	mkdir -p "$IR_TOP/build"
-	exec {IR_LOCK}>"$IR_TOP/build/.run.lock"
-	flock -n "$IR_LOCK" ||
-		die "another run.sh is using this work tree ($IR_TOP); wait for it, or use a second checkout"
-}
-
-# Writes what the selftests Makefile needs to find the tree under test.
-write_kernel_mk() {
-	local mk=$IR_TOP/build/kernel.mk new
-	new=$(printf 'KSRC := %s\nKHDR := %s\nKBUILD := %s\nKVER := %s\n' \
-		"$KSRC" "$KHDR" "${KBUILD:-}" "$KVER")
-	# Rewritten only on change: the suite rebuilds when it is newer.
-	[ "$(cat "$mk" 2>/dev/null)" = "$new" ] || printf '%s\n' "$new" >"$mk"
-}
-
-build_suite() {
-	IR_STAGE="building the suite"
-	ir_spawn make -s -C "$IR_TOP" all >"$IR_TOP/build/suite.log" 2>&1 ||
-		die "building the suite failed: $(grep -m1 -E 'error|Error' "$IR_TOP/build/suite.log" || tail -n 1 "$IR_TOP/build/suite.log") (log: build/suite.log)"
-}
-
-new_results_dir() {
-	local stamp
-	stamp=$(date -u +%Y%m%d-%H%M%S)
-	mkdir -p "$IR_RESULTS" || die "cannot create $IR_RESULTS"
-	IR_OUT=$IR_RESULTS/$stamp
-	[ -e "$IR_OUT" ] && IR_OUT=$IR_OUT-$$
-	mkdir -p "$IR_OUT" || die "cannot create $IR_OUT"
-	# results/latest moves here when the run ends with a verdict (ir_on_exit).
-}
-
-# What the bench records about where its numbers come from: enough to
-# reproduce them (the emulator, compilers, host CPU, the kernel's .config).
-bench_meta() {
-	local rev config qemu=none icount=off
-	rev=$(git -C "$IR_TOP" describe --always --dirty 2>/dev/null || echo unknown)
-	config=${KBUILD:+$KBUILD/.config}
-	[ -n "$config" ] || config=/boot/config-$(uname -r)
-	if [ -z "$IR_NATIVE" ]; then
-		qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
-		[ -n "$IR_ICOUNT" ] && icount=$IR_ICOUNT_OPTS
-	fi
-	printf -- '--meta %q ' "mode=$IR_BENCH_MODE" "suite_rev=$rev" \
-		"kernel_version=$KVER" "kernel_source=$KSRC" \
-		"kernel_build=$(basename "${KBUILD:-native}")" \
-		"kernel_config_sha256=$(sha256sum <"$config" 2>/dev/null | cut -c1-64)" \
-		"kernel_compiler=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$config" 2>/dev/null)" \
-		"compiler=$(${CC:-cc} --version 2>/dev/null | head -n 1)" \
-		"qemu_version=$qemu" "icount=$icount" \
-		"host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
-		"vcpus=$IR_CPUS" "guest_mem_mib=$IR_MEM" "date=$(date -u +%FT%TZ)"
-}
-
-# The job the guest (or this host) runs; its output goes to the results.
-write_job() {
-	local job=$1 out=$2 args
-	{
-		echo "#!/bin/sh"
-		echo "cd $(printf '%q' "$IR_TOP") || exit 1"
-		echo "uname -r >$out/kernel-release"
-		case $IR_ACTION in
-		all | selftests)
-			# A debug kernel (KASAN, lockdep) runs the suite several
-			# times slower: the runner's per-program limit grows too.
-			[ -n "$IR_DEBUG" ] && printf 'export kselftest_override_timeout=900\n'
-			echo "make --no-print-directory -C selftests run_tests >$out/selftests.tap 2>&1"
-			;;
-		esac
-		case $IR_ACTION in
-		explain)
-			# The bench sets the tracer up itself (bench/explain.c).
-			cat <<EOF
-mkdir -p $out/explain
-bench/replace_bench -s $(printf '%q' "$IR_EXPLAIN") -m 1M,64M -w 5 --explain $out/explain >$out/bench.txt 2>&1
-echo \$? >$out/bench.rc
-EOF
-			;;
-		all | bench | compare-kernels)
-			if [ ${#IR_BENCH_ARGS[@]} -gt 0 ]; then
-				args=$(printf '%q ' "${IR_BENCH_ARGS[@]}")
-			else
-				args="--preset quick"
-			fi
-			echo "${IR_BENCH_BIN:-bench/replace_bench} $args $(bench_meta) -o $out/bench.json >$out/bench.txt 2>&1"
-			echo "echo \$? >$out/bench.rc"
-			;;
-		kselftest)
-			# A fresh directory, as a lab unpacks it: nothing of this
-			# work tree is on the runner's path.
-			echo "ks=\$(mktemp -d) && tar -C \"\$ks\" -xf $out/$(basename "$IR_TARBALL") && cd \"\$ks\" || exit 1"
-			if [ ${#IR_BENCH_ARGS[@]} -gt 0 ]; then
-				args=$(printf '%q ' "${IR_BENCH_ARGS[@]}")
-			else
-				args="-c iommufd-replace"
-			fi
-			# This work tree is hidden (an empty tmpfs over it, in a
-			# mount namespace of the runner's own), so the collection
-			# runs on nothing but the tarball, as in a lab. Through a
-			# pipe: the runner reopens /dev/stdout for every line it
-			# adds, which on a file would write over the tests' lines.
-			printf 'unshare -m sh -c %q 2>&1 | cat >%s/kselftest.tap\n' \
-				"mount -t tmpfs none $(printf '%q' "$IR_TOP") && ./run_kselftest.sh $args" "$out"
-			;;
-		exec)
-			printf '%q ' "${IR_EXEC[@]}"
-			echo ">$out/exec.log 2>&1"
-			;;
-		shell)
-			echo "echo 'iommufd-replace guest shell: exit to power off'"
-			echo "setsid sh -c 'exec bash -i </dev/ttyS0 >/dev/ttyS0 2>&1'"
-			;;
-		esac
-	} >"$job"
-}
-
-# report_selftests [NAME]: the verdict of $IR_OUT/NAME.tap (selftests or
-# kselftest); fails on any failure.
-report_selftests() {
-	local name=${1:-selftests} pass fail skip rc=0
-	local tap=$IR_OUT/$name.tap
-	read -r pass fail skip <<<"$(tap_counts "$tap")"
-	echo "- $name: $pass passed, $fail failed, $skip skipped" >>"$IR_OUT/summary.md"
-	echo "- device-side oracle: $(tap_oracle "$tap")" >>"$IR_OUT/summary.md"
-	if [ "$fail" -gt 0 ]; then
-		printf '%s: failed: %s\n' "$IR_PROG" "$(tap_failures "$tap" | paste -sd, -)" >&2
-		rc=1
-	fi
-	if [ "$((pass + fail + skip))" -eq 0 ]; then
-		printf '%s: no test result in %s\n' "$IR_PROG" "$tap" >&2
-		rc=1
-	fi
-	echo "$name: $pass passed, $fail failed, $skip skipped (${IR_ELAPSED}s, $IR_OUT)"
-	echo "device-side oracle: $(tap_oracle "$tap")"
-	return $rc
-}
-
-report_bench() {
-	[ -s "$IR_OUT/bench.json" ] || {
-		cat "$IR_OUT/bench.txt" 2>/dev/null >&2
-		printf '%s: the bench wrote no bench.json\n' "$IR_PROG" >&2
-		return 1
-	}
-	# On a terminal the rows were shown as they came; say only the end.
-	if [ -n "${IR_PROGRESS:-}" ]; then
-		tail -n 1 "$IR_OUT/bench.txt"
-	elif [ -z "${IR_QUIET:-}" ]; then
-		cat "$IR_OUT/bench.txt"
-	fi
-	echo "- bench: bench.json ($IR_BENCH_MODE), $(tail -n 1 "$IR_OUT/bench.txt")" >>"$IR_OUT/summary.md"
-	bench_outputs "$IR_OUT" || return 1
-	echo "bench: $IR_OUT/bench.json, metrics.json, plots/ ($IR_BENCH_MODE)"
-	# A scenario that failed (not one this kernel lacks) fails the run.
-	[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] || {
-		printf '%s: the bench failed: %s\n' "$IR_PROG" "$(grep -m1 '^replace_bench:' "$IR_OUT/bench.txt")" >&2
-		return 1
-	}
-	# A run that delivered joins the history ./run.sh trend draws.
-	"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --history "$IR_RESULTS/history.jsonl" \
-		"$IR_OUT/bench.json"
-}
-
-# bench_outputs DIR: what trackers and people read, from DIR/bench.json
-# (validated against bench/schema on the way): metrics.json (one value per
-# record and statistic), lava-measurements.txt, and the plots, embedded
-# in DIR/summary.md.
-bench_outputs() {
-	local dir=$1 plots f
-	"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --metrics "$dir/metrics.json" \
-		--lava "$dir/lava-measurements.txt" "$dir/bench.json" || return 1
-	mkdir -p "$dir/plots" || return 1
-	plots=$("$IR_PYTHON" "$IR_TOP/bench/plot.py" run "$dir/bench.json" "$dir/plots") || return 1
-	{
-		echo
-		for f in $(grep '\.png$' <<<"$plots"); do
-			f=${f#"$dir"/}
-			printf '![%s](%s) ([SVG](%s))\n\n' "$(basename "$f" .png)" "$f" "${f%.png}.svg"
-		done
-	} >>"$dir/summary.md"
-}
-
-# The kernel log is part of every verdict, and so is kmemleak (--debug).
-report_kernel_log() {
-	local splat
-	if ! splat=$(kmemleak_leaks "$IR_OUT/kmemleak.txt"); then
-		printf '%s: kmemleak found objects the run leaked (kmemleak.txt):\n%s\n' \
-			"$IR_PROG" "$splat" >&2
-		echo "- kmemleak: leaks, see kmemleak.txt" >>"$IR_OUT/summary.md"
-		return 1
-	fi
-	[ -f "$IR_OUT/dmesg.txt" ] || return 0
-	if ! splat=$(dmesg_splats "$IR_OUT/dmesg.txt"); then
-		printf '%s: kernel log has a splat (dmesg.txt):\n%s\n' "$IR_PROG" "$splat" >&2
-		echo "- kernel log: splat, see dmesg.txt" >>"$IR_OUT/summary.md"
-		return 1
-	fi
-}
-
-# Reports what the job in $IR_OUT left behind and returns the verdict.
-finish() {
-	local rc=0
-	{
-		echo "# iommufd-replace $IR_ACTION"
-		echo
-		echo "- kernel: $(cat "$IR_OUT/kernel-release" 2>/dev/null || echo unknown) ($IR_MODE)"
-		echo "- date: $(date -u +%FT%TZ), run time: ${IR_ELAPSED}s"
-	} >"$IR_OUT/summary.md"
-	case $IR_ACTION in
-	all | selftests) report_selftests || rc=1 ;;
-	kselftest) report_selftests kselftest || rc=1 ;;
-	esac
-	case $IR_ACTION in
-	all | bench) report_bench || rc=1 ;;
-	explain)
-		[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] || {
-			printf '%s: --explain failed: %s\n' "$IR_PROG" "$(head -n 1 "$IR_OUT/bench.txt")" >&2
-			return 1
-		}
-		python3 "$IR_TOP/bench/explain.py" "$IR_OUT/explain" | tee "$IR_OUT/explain.txt" || rc=1 ;;
-	exec)
-		cat "$IR_OUT/exec.log"
-		rc=$(cat "$IR_OUT/job.rc" 2>/dev/null || echo 1) ;;
-	esac
-	report_kernel_log || { [ "$rc" -ne 0 ] || rc=1; }
-	return "$rc"
-}
-
-run_native() {
-	lock_work_tree
-	[ "$IR_ACTION" = shell ] && usage_error "shell needs a guest; drop --native"
-	[ -e /dev/iommu ] || [ "$IR_ACTION" = build ] ||
-		die "--native: this host's kernel ($(uname -r)) has no /dev/iommu; drop --native to boot one that has"
-	ensure_packages "${IR_SUITE_PACKAGES[@]}" "${IR_ANALYSIS_PACKAGES[@]}" rsync
-	[ -n "${KSRC:-}" ] || die "--native needs --ksrc DIR: the source tree of the running kernel ($(uname -r))"
-	kernel_resolve_src
-	KVER=$(uname -r)
-	KBUILD=
-	kernel_headers
-	write_kernel_mk
-	build_suite
-	[ "$IR_ACTION" = build ] && return 0
-	new_results_dir
-	IR_MODE=native
-	IR_BENCH_MODE=native
-	write_job "$IR_OUT/job.sh" "$IR_OUT"
-	[ "$(id -u)" -eq 0 ] && dmesg >"$IR_OUT/dmesg.before" 2>/dev/null
-	IR_START=$(date +%s)
-	IR_STAGE="running the job natively"
-	ir_spawn sh "$IR_OUT/job.sh"
-	IR_ELAPSED=$(($(date +%s) - IR_START))
-	if [ -f "$IR_OUT/dmesg.before" ]; then
-		dmesg | tail -n +"$(($(wc -l <"$IR_OUT/dmesg.before") + 1))" >"$IR_OUT/dmesg.txt"
-	fi
-	finish
-}
-
-run_guest() {
-	local rc=0 pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}" "${IR_ANALYSIS_PACKAGES[@]}")
-	lock_work_tree
-	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
-	ensure_packages "${pkgs[@]}"
-	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
-	kernel_resolve_src
-	kernel_build
-	if [ -z "${IR_DRY_RUN:-}" ]; then
-		write_kernel_mk
-		build_suite
-	fi
-	[ "$IR_ACTION" = build ] && return 0
-	[ "$IR_ACTION" != kselftest ] || [ -n "${IR_DRY_RUN:-}" ] || kselftest_tarball
-
-	if [ -z "$IR_ACCEL" ]; then
-		IR_ACCEL=tcg
-		[ -z "$IR_ICOUNT" ] && [ -z "${IR_DRY_RUN:-}" ] && guest_kvm_usable && IR_ACCEL=kvm
-	fi
-	new_results_dir
-	[ -z "$IR_TARBALL" ] || cp "$IR_TARBALL" "$IR_OUT/" || die "cannot copy $IR_TARBALL into $IR_OUT"
-	IR_MODE="qemu $IR_ACCEL${IR_ICOUNT:+ icount}, $IR_CPUS vCPUs, ${IR_MEM} MiB"
-	IR_BENCH_MODE=$IR_ACCEL-wallclock
-	[ -n "$IR_ICOUNT" ] && IR_BENCH_MODE=icount
-	# The guest mounts the results share at /run/ir-out.
-	write_job "$IR_OUT/job.in" /run/ir-out
-	info "booting $KVER ($IR_MODE); results in $IR_OUT"
-	IR_START=$(date +%s)
-	if [ "$IR_ACTION" = shell ]; then
-		guest_run "$IR_OUT" "$IR_OUT/job.in" stdio || rc=$?
-	else
-		guest_run "$IR_OUT" "$IR_OUT/job.in" || rc=$?
-	fi
-	IR_ELAPSED=$(($(date +%s) - IR_START))
-	[ -n "${IR_DRY_RUN:-}" ] && return 0
-	case $rc in
-	124) die "guest did not power off within ${IR_TIMEOUT}s (hang?); killed it$(hang_context); console log: $IR_OUT/console.log" ;;
-	125) die "guest stopped before its job finished (panic?): $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$IR_OUT/console.log" 2>/dev/null || echo 'see console log'); console log: $IR_OUT/console.log" ;;
-	esac
-	finish
-}
-
-# The tarball the kselftest action runs: the one given, or this suite's
-# collection, made for the tree under test by `make gen_tar`.
-kselftest_tarball() {
-	[ -n "$IR_TARBALL" ] && return
-	IR_STAGE="making the kselftest tarball"
-	ir_spawn make -s -C "$IR_TOP" gen_tar >"$IR_TOP/build/gen_tar.log" 2>&1 ||
-		die "make gen_tar failed (log: build/gen_tar.log)"
-	IR_TARBALL=$IR_TOP/build/kselftest_install/kselftest-packages/kselftest.tar.gz
-}
-
-# What a hung guest had done: the TAP written so far survives on the share.
-hang_context() {
-	local tap=$IR_OUT/selftests.tap last p f s
-	[ -s "$tap" ] || return 0
-	last=$(grep -E '^# #  RUN ' "$tap" | tail -n 1 | sed -E 's/^# #  RUN +//; s/ \.\.\.$//')
-	read -r p f s <<<"$(tap_counts "$tap")"
-	printf '; TAP so far: %s passed, %s failed, %s skipped%s' "$p" "$f" "$s" \
-		"${last:+; last test started: $last}"
-}
-
-run_compare() {
-	local opts=()
-	[ -n "$IR_PLOT" ] && opts=(--plot "$IR_PLOT")
-	[ -n "$IR_THRESHOLD" ] && opts+=(--threshold "$IR_THRESHOLD")
-	[ -n "$IR_ALLOW_MISSING" ] && opts+=(--allow-missing)
-	ensure_packages "${IR_ANALYSIS_PACKAGES[@]}"
-	exec "$IR_PYTHON" "$IR_TOP/bench/compare.py" "${opts[@]}" "${IR_COMPARE[@]}"
-}
-
-run_trend() {
-	local out=$IR_RESULTS/trend-$IR_TREND
-	[ -s "$IR_RESULTS/history.jsonl" ] ||
-		die "no history in $IR_RESULTS/history.jsonl: ./run.sh bench (or the main job) adds a line per run"
-	ensure_packages "${IR_ANALYSIS_PACKAGES[@]}"
-	# Writes $out.png and $out.svg.
-	"$IR_PYTHON" "$IR_TOP/bench/plot.py" trend "$IR_RESULTS/history.jsonl" "$IR_TREND" "$out.png"
-}
-
-# compare_side NAME: builds kernel NAME (a or b) and the bench against its
-# headers, into build/compare/NAME; keeps what booting it needs.
-declare -A CK_KBUILD CK_KVER
-compare_side() {
-	local name=$1 out=$IR_TOP/build/compare/$1
-	kernel_resolve_src
-	[ "$name" = b ] && [ -n "$IR_PATCH" ] && kernel_patch "$IR_PATCH"
-	kernel_build
-	# The same tree on both sides is one build: let the other side lock it.
-	exec {IR_BUILD_LOCK}>&-
-	IR_STAGE="building the bench against kernel $name ($KVER)"
-	mkdir -p "$out" || die "cannot create $out"
-	ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$KHDR" OUTPUT="$out" \
-		>"$out/build.log" 2>&1 ||
-		die "building the bench against kernel $name failed: $(grep -m1 error "$out/build.log") (log: $out/build.log)"
-	CK_KBUILD[$name]=$KBUILD CK_KVER[$name]=$KVER
-	printf '%s %s (%s)\n' "$name" "$(basename "$KBUILD")" "$KSRC" >>"$IR_RUN/kernels.txt"
-}
-
-# compare_boot NAME I: boot I of kernel NAME, its bench into NAME/boot-I.
-compare_boot() {
-	local name=$1 i=$2 rc=0
-	KBUILD=${CK_KBUILD[$name]} KVER=${CK_KVER[$name]}
-	IR_OUT=$IR_RUN/$name/boot-$i
-	mkdir -p "$IR_OUT" || die "cannot create $IR_OUT"
-	IR_BENCH_BIN=build/compare/$name/replace_bench
-	write_job "$IR_OUT/job.in" /run/ir-out
-	info "kernel $name ($KVER), boot $i of $IR_BOOTS"
-	guest_run "$IR_OUT" "$IR_OUT/job.in" || rc=$?
-	case $rc in
-	0) ;;
-	124) die "kernel $name boot $i: guest did not power off within ${IR_TIMEOUT}s; console log: $IR_OUT/console.log" ;;
-	*) die "kernel $name boot $i: guest stopped before its job finished (panic?): $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$IR_OUT/console.log" 2>/dev/null || echo 'see console log'); console log: $IR_OUT/console.log" ;;
-	esac
-	[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] && [ -s "$IR_OUT/bench.json" ] ||
-		die "kernel $name boot $i: the bench failed: $(grep -m1 '^replace_bench:' "$IR_OUT/bench.txt" 2>/dev/null || echo "see $IR_OUT/bench.txt")"
-	report_kernel_log || die "kernel $name boot $i: the kernel log has a splat ($IR_OUT/dmesg.txt)"
-}
-
-# Kernel A against kernel B: both built, then booted alternately (A B A B
-# ...) so that drift on the host falls on both, the same bench on each;
-# the verdict is compare's across the boots (bench/README.md, "Verdicts").
-run_compare_kernels() {
-	local pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}" "${IR_ANALYSIS_PACKAGES[@]}")
-	local i name rc=0 opts=() ksrc_a=${KSRC:-}
-	lock_work_tree
-	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
-	[ -n "$IR_PATCH" ] && pkgs+=(patch)
-	ensure_packages "${pkgs[@]}"
-	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
-	new_results_dir
-	IR_RUN=$IR_OUT
-	compare_side a
-	KSRC=${IR_KSRC_B:-$ksrc_a}
-	compare_side b
-	ir_spawn make -s -C "$IR_TOP" build/ir-poweroff >/dev/null || die "cannot build build/ir-poweroff"
-	IR_ACCEL=tcg
-	[ -n "$IR_ICOUNT" ] || [ -n "${IR_DRY_RUN:-}" ] || ! guest_kvm_usable || IR_ACCEL=kvm
-	IR_BENCH_MODE=$IR_ACCEL-wallclock
-	[ -n "$IR_ICOUNT" ] && IR_BENCH_MODE=icount
-	IR_START=$(date +%s)
-	for i in $(seq "$IR_BOOTS"); do
-		for name in a b; do
-			compare_boot "$name" "$i"
-		done
-	done
-	IR_ELAPSED=$(($(date +%s) - IR_START))
-	IR_OUT=$IR_RUN
-	for name in a b; do
-		"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --metrics "$IR_RUN/$name/metrics.json" \
-			--lava "$IR_RUN/$name/lava-measurements.txt" "$IR_RUN/$name" || exit 2
-	done
-	[ -n "$IR_THRESHOLD" ] && opts+=(--threshold "$IR_THRESHOLD")
-	[ -n "$IR_ALLOW_MISSING" ] && opts+=(--allow-missing)
-	"$IR_PYTHON" "$IR_TOP/bench/compare.py" "${opts[@]}" --json "$IR_RUN/compare.json" \
-		--plot "$IR_RUN/compare.png" --plot "$IR_RUN/compare.svg" \
-		"$IR_RUN/a" "$IR_RUN/b" >"$IR_RUN/compare.txt" || rc=$?
-	[ $rc -le 1 ] || exit "$rc"
-	{
-		echo "# iommufd-replace compare-kernels"
-		echo
-		sed 's/^/- kernel /' "$IR_RUN/kernels.txt"
-		echo "- $IR_BOOTS boots each, alternately, $IR_BENCH_MODE; run time ${IR_ELAPSED}s"
-		echo "- $(tail -n 1 "$IR_RUN/compare.txt")"
-		echo
-		echo '![compare](compare.png) ([SVG](compare.svg))'
-		echo
-		echo '```'
-		head -n 25 "$IR_RUN/compare.txt"
-		echo '```'
-	} >"$IR_RUN/summary.md"
-	if [ -z "${IR_QUIET:-}" ]; then
-		head -n 15 "$IR_RUN/compare.txt"
-	fi
-	echo "compare-kernels: $(tail -n 1 "$IR_RUN/compare.txt") ($IR_RUN)"
-	return "$rc"
-}
-
-# The LAVA job, made runnable here, validated by LAVA, and (lava) run by
-# LAVA's dispatcher; what LAVA recorded is its verdict.
-run_lava() {
-	local dir pass fail skip
-	lock_work_tree
-	[ -z "$IR_EXTRA_CONFIG" ] || usage_error "$IR_ACTION builds its kernel with lava/initramfs.config; drop --kconfig"
-	ensure_packages "${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" \
-		"${IR_GUEST_PACKAGES[@]}" "${IR_LAVA_PACKAGES[@]}"
-	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || ensure_packages linux-source-6.12
-	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
-	IR_EXTRA_CONFIG=$IR_TOP/lava/initramfs.config
-	kernel_resolve_src
-	kernel_build
-	write_kernel_mk
-	build_suite
-	kselftest_tarball
-	lava_rootfs "$IR_TARBALL"
-	new_results_dir
-	dir=$IR_OUT
-	lava_job "$dir/job.yaml"
-	lava_device "$dir/job.yaml" "$dir/device.yaml"
-	lava_validate "$dir/job.yaml" "$dir/device.yaml" "$dir"
-	echo "lava: $dir/job.yaml passes LAVA's schema (strict) and lava-run --validate"
-	[ "$IR_ACTION" = lava ] || return 0
-	info "running the job with LAVA's dispatcher (lava-run; QEMU under TCG, several minutes)"
-	IR_STAGE="running the LAVA job"
-	IR_START=$(date +%s)
-	ir_spawn lava-run --job-id 1 --output-dir "$dir/lava-run" --device "$dir/device.yaml" \
-		"$dir/job.yaml" >"$dir/lava-run.log" 2>&1
-	IR_ELAPSED=$(($(date +%s) - IR_START))
-	lava_results "$dir/lava-run.log" >"$dir/lava-results.txt" ||
-		die "lava-run recorded no result of ours (${IR_ELAPSED}s); see $dir/lava-run.log"
-	read -r pass fail skip <<<"$(awk '{ n[$2]++ } END { print n["pass"]+0, n["fail"]+0, n["skip"]+0 }' "$dir/lava-results.txt")"
-	echo "lava: LAVA recorded $pass passed, $fail failed, $skip skipped, $(grep -c ' ns$' "$dir/lava-results.txt") measurements (${IR_ELAPSED}s, $dir/lava-results.txt)"
-	[ "$fail" -eq 0 ] && grep -q 'job: .*complete' "$dir/lava-results.txt"
-}
-
-# Compiles the suite against the uapi headers, iommufd_test.h and harness
-# of the chosen tree, without building that kernel: binaries go to
-# build/compile/, so the suite built for the guest stays as it is.
-run_compile() {
-	local out=$IR_TOP/build/compile
-	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] ||
-		ensure_packages linux-source-6.12
-	ensure_packages "${IR_SUITE_PACKAGES[@]}" rsync
-	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
-	kernel_resolve_src
-	KVER=$(make -s -C "$KSRC" kernelversion 2>/dev/null) || KVER=unknown
-	kernel_headers
-	IR_STAGE="compiling the suite against $KVER"
-	rm -rf "$out" && mkdir -p "$out/selftests" "$out/bench" || die "cannot create $out"
-	{
-		ir_spawn make -C "$IR_TOP/selftests" KSRC="$KSRC" KHDR="$KHDR" \
-			OUTPUT="$out/selftests" &&
-			ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$KHDR" \
-				OUTPUT="$out/bench"
-	} >"$out/compile.log" 2>&1 ||
-		die "the suite does not compile against $KVER ($KSRC): $(grep -m1 -E 'error' "$out/compile.log" || tail -n 1 "$out/compile.log") (log: $out/compile.log)"
-	echo "compile: the suite builds against $KVER ($KSRC)"
-}
-
+# The steps of the action.
 if [ "$IR_ACTION" = compare ]; then
 	run_compare
 elif [ "$IR_ACTION" = trend ]; then

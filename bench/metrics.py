@@ -12,6 +12,7 @@ usage: metrics.py [--metrics FILE] [--lava FILE] [--history FILE] BENCH.json|DIR
            line per scenario that did not run:
            lava-test-case iommufd-replace_hwpt_hwpt_replace_1M_p50 --result pass --measurement 2463 --units ns
 --history  append one line per boot to a history.jsonl (./run.sh trend)
+--summary  print one line: records, what did not run, the hot path's p50
 
 Files are written whole (a temporary name, then rename); a history line
 is appended in one write.
@@ -87,6 +88,7 @@ def main():
     ap.add_argument("--metrics", metavar="FILE")
     ap.add_argument("--lava", metavar="FILE")
     ap.add_argument("--history", metavar="FILE")
+    ap.add_argument("--summary", action="store_true")
     ap.add_argument("docs", nargs="+", help="bench.json files or directories of boots")
     args = ap.parse_args()
     docs = [d for p in args.docs for d in boots(p)]
@@ -94,6 +96,11 @@ def main():
         write_whole(args.metrics, json.dumps(metrics(docs), indent=1) + "\n")
     if args.lava:
         write_whole(args.lava, lava(docs))
+    if args.summary:
+        for _, d in docs:
+            failing = sum(n["fails"] for n in d["not_run"])
+            print(f'{len(d["records"])} records, {len(d["not_run"])} not run '
+                  f'({failing} failing); hot path p50 {d["overhead"]["hot_p50_ns"]:.0f} ns')
     if args.history:
         text = "".join(history_line(p, d) for p, d in docs)
         fd = os.open(args.history, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

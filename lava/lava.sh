@@ -122,3 +122,40 @@ print(f"job: lava {job}")
 sys.exit(0 if ours else 1)
 PY
 }
+
+# The LAVA job, made runnable here, validated by LAVA, and (lava) run by
+# LAVA's dispatcher; what LAVA recorded is its verdict.
+run_lava() {
+	local dir pass fail skip
+	lock_work_tree
+	[ -z "$IR_EXTRA_CONFIG" ] || usage_error "$IR_ACTION builds its kernel with lava/initramfs.config; drop --kconfig"
+	ensure_packages "${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" \
+		"${IR_GUEST_PACKAGES[@]}" "${IR_LAVA_PACKAGES[@]}"
+	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || ensure_packages linux-source-6.12
+	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	IR_EXTRA_CONFIG=$IR_TOP/lava/initramfs.config
+	kernel_resolve_src
+	kernel_build
+	write_kernel_mk
+	build_suite
+	kselftest_tarball
+	lava_rootfs "$IR_TARBALL"
+	new_results_dir
+	dir=$IR_OUT
+	lava_job "$dir/job.yaml"
+	lava_device "$dir/job.yaml" "$dir/device.yaml"
+	lava_validate "$dir/job.yaml" "$dir/device.yaml" "$dir"
+	echo "lava: $dir/job.yaml passes LAVA's schema (strict) and lava-run --validate"
+	[ "$IR_ACTION" = lava ] || return 0
+	info "running the job with LAVA's dispatcher (lava-run; QEMU under TCG, several minutes)"
+	IR_STAGE="running the LAVA job"
+	IR_START=$(date +%s)
+	ir_spawn lava-run --job-id 1 --output-dir "$dir/lava-run" --device "$dir/device.yaml" \
+		"$dir/job.yaml" >"$dir/lava-run.log" 2>&1
+	IR_ELAPSED=$(($(date +%s) - IR_START))
+	lava_results "$dir/lava-run.log" >"$dir/lava-results.txt" ||
+		die "lava-run recorded no result of ours (${IR_ELAPSED}s); see $dir/lava-run.log"
+	read -r pass fail skip <<<"$(awk '{ n[$2]++ } END { print n["pass"]+0, n["fail"]+0, n["skip"]+0 }' "$dir/lava-results.txt")"
+	echo "lava: LAVA recorded $pass passed, $fail failed, $skip skipped, $(grep -c ' ns$' "$dir/lava-results.txt") measurements (${IR_ELAPSED}s, $dir/lava-results.txt)"
+	[ "$fail" -eq 0 ] && grep -q 'job: .*complete' "$dir/lava-results.txt"
+}

@@ -80,13 +80,14 @@ guest_qemu_cmd() {
 	fi
 }
 
-# Shows, while the guest runs, each selftest result and bench row as the
-# guest writes them to the share (on a terminal only; logs get the end).
+# Shows, while the guest runs, a line per test program, every failed
+# test, and the hot path's bench rows as the guest writes them to the
+# share (on a terminal only): the full TAP and table stay in the results.
 guest_progress() {
 	local out=$1
 	# Line-buffered all the way: mawk would wait for a block of input.
-	tail -n +1 -q -F "$out/selftests.tap" "$out/bench.txt" 2>/dev/null |
-		grep --line-buffered -E '^# (not )?ok [0-9]+ |^scenario | (steady|one_time) ' |
+	tail -n +1 -q -F "$out/selftests.tap" "$out/kselftest.tap" "$out/bench.txt" 2>/dev/null |
+		grep --line-buffered -E '^(not )?ok [0-9]+ |^# not ok [0-9]+ |^scenario |^hwpt_hwpt +replace ' |
 		sed -u -e 's/^# /  /' -e 's/^\([a-z]\)/  \1/'
 }
 

@@ -1,0 +1,119 @@
+# shellcheck shell=bash
+# Comparing bench runs and kernels, and the trend over runs: sourced by
+# run.sh (compare, compare-kernels, trend).
+
+run_compare() {
+	local opts=()
+	[ -n "$IR_PLOT" ] && opts=(--plot "$IR_PLOT")
+	[ -n "$IR_THRESHOLD" ] && opts+=(--threshold "$IR_THRESHOLD")
+	[ -n "$IR_ALLOW_MISSING" ] && opts+=(--allow-missing)
+	ensure_packages "${IR_ANALYSIS_PACKAGES[@]}"
+	exec "$IR_PYTHON" "$IR_TOP/bench/compare.py" "${opts[@]}" "${IR_COMPARE[@]}"
+}
+
+run_trend() {
+	local out=$IR_RESULTS/trend-$IR_TREND
+	[ -s "$IR_RESULTS/history.jsonl" ] ||
+		die "no history in $IR_RESULTS/history.jsonl: ./run.sh bench (or the main job) adds a line per run"
+	ensure_packages "${IR_ANALYSIS_PACKAGES[@]}"
+	# Writes $out.png and $out.svg.
+	"$IR_PYTHON" "$IR_TOP/bench/plot.py" trend "$IR_RESULTS/history.jsonl" "$IR_TREND" "$out.png"
+}
+
+# compare_side NAME: builds kernel NAME (a or b) and the bench against its
+# headers, into build/compare/NAME; keeps what booting it needs.
+declare -A CK_KBUILD CK_KVER
+compare_side() {
+	local name=$1 out=$IR_TOP/build/compare/$1
+	kernel_resolve_src
+	[ "$name" = b ] && [ -n "$IR_PATCH" ] && kernel_patch "$IR_PATCH"
+	kernel_build
+	# The same tree on both sides is one build: let the other side lock it.
+	exec {IR_BUILD_LOCK}>&-
+	IR_STAGE="building the bench against kernel $name ($KVER)"
+	mkdir -p "$out" || die "cannot create $out"
+	ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$KHDR" OUTPUT="$out" \
+		>"$out/build.log" 2>&1 ||
+		die "building the bench against kernel $name failed: $(grep -m1 error "$out/build.log") (log: $out/build.log)"
+	CK_KBUILD[$name]=$KBUILD CK_KVER[$name]=$KVER
+	printf '%s %s (%s)\n' "$name" "$(basename "$KBUILD")" "$KSRC" >>"$IR_RUN/kernels.txt"
+}
+
+# compare_boot NAME I: boot I of kernel NAME, its bench into NAME/boot-I.
+compare_boot() {
+	local name=$1 i=$2 rc=0
+	KBUILD=${CK_KBUILD[$name]} KVER=${CK_KVER[$name]}
+	IR_OUT=$IR_RUN/$name/boot-$i
+	mkdir -p "$IR_OUT" || die "cannot create $IR_OUT"
+	IR_BENCH_BIN=build/compare/$name/replace_bench
+	write_job "$IR_OUT/job.in" /run/ir-out
+	info "kernel $name ($KVER), boot $i of $IR_BOOTS"
+	guest_run "$IR_OUT" "$IR_OUT/job.in" || rc=$?
+	case $rc in
+	0) ;;
+	124) die "kernel $name boot $i: guest did not power off within ${IR_TIMEOUT}s; console log: $IR_OUT/console.log" ;;
+	*) die "kernel $name boot $i: guest stopped before its job finished (panic?): $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$IR_OUT/console.log" 2>/dev/null || echo 'see console log'); console log: $IR_OUT/console.log" ;;
+	esac
+	[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] && [ -s "$IR_OUT/bench.json" ] ||
+		die "kernel $name boot $i: the bench failed: $(grep -m1 '^replace_bench:' "$IR_OUT/bench.txt" 2>/dev/null || echo "see $IR_OUT/bench.txt")"
+	report_kernel_log || die "kernel $name boot $i: the kernel log has a splat ($IR_OUT/dmesg.txt)"
+}
+
+# Kernel A against kernel B: both built, then booted alternately (A B A B
+# ...) so that drift on the host falls on both, the same bench on each;
+# the verdict is compare's across the boots (bench/README.md, "Verdicts").
+run_compare_kernels() {
+	local pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}" "${IR_ANALYSIS_PACKAGES[@]}")
+	local i name rc=0 opts=() ksrc_a=${KSRC:-}
+	lock_work_tree
+	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
+	[ -n "$IR_PATCH" ] && pkgs+=(patch)
+	ensure_packages "${pkgs[@]}"
+	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	new_results_dir
+	IR_RUN=$IR_OUT
+	compare_side a
+	KSRC=${IR_KSRC_B:-$ksrc_a}
+	compare_side b
+	ir_spawn make -s -C "$IR_TOP" build/ir-poweroff >/dev/null || die "cannot build build/ir-poweroff"
+	IR_ACCEL=tcg
+	[ -n "$IR_ICOUNT" ] || [ -n "${IR_DRY_RUN:-}" ] || ! guest_kvm_usable || IR_ACCEL=kvm
+	IR_BENCH_MODE=$IR_ACCEL-wallclock
+	[ -n "$IR_ICOUNT" ] && IR_BENCH_MODE=icount
+	IR_START=$(date +%s)
+	for i in $(seq "$IR_BOOTS"); do
+		for name in a b; do
+			compare_boot "$name" "$i"
+		done
+	done
+	IR_ELAPSED=$(($(date +%s) - IR_START))
+	IR_OUT=$IR_RUN
+	for name in a b; do
+		"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --metrics "$IR_RUN/$name/metrics.json" \
+			--lava "$IR_RUN/$name/lava-measurements.txt" "$IR_RUN/$name" || exit 2
+	done
+	[ -n "$IR_THRESHOLD" ] && opts+=(--threshold "$IR_THRESHOLD")
+	[ -n "$IR_ALLOW_MISSING" ] && opts+=(--allow-missing)
+	"$IR_PYTHON" "$IR_TOP/bench/compare.py" "${opts[@]}" --json "$IR_RUN/compare.json" \
+		--plot "$IR_RUN/compare.png" --plot "$IR_RUN/compare.svg" \
+		"$IR_RUN/a" "$IR_RUN/b" >"$IR_RUN/compare.txt" || rc=$?
+	[ $rc -le 1 ] || exit "$rc"
+	{
+		echo "# iommufd-replace compare-kernels"
+		echo
+		sed 's/^/- kernel /' "$IR_RUN/kernels.txt"
+		echo "- $IR_BOOTS boots each, alternately, $IR_BENCH_MODE; run time ${IR_ELAPSED}s"
+		echo "- $(tail -n 1 "$IR_RUN/compare.txt")"
+		echo
+		echo '![compare](compare.png) ([SVG](compare.svg))'
+		echo
+		echo '```'
+		head -n 25 "$IR_RUN/compare.txt"
+		echo '```'
+	} >"$IR_RUN/summary.md"
+	if [ -z "${IR_QUIET:-}" ]; then
+		head -n 15 "$IR_RUN/compare.txt"
+	fi
+	echo "compare-kernels: $(tail -n 1 "$IR_RUN/compare.txt") ($IR_RUN)"
+	return "$rc"
+}

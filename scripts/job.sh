@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# The job a guest (or this host) runs, written by run.sh: sourced.
+
+# What the bench records about where its numbers come from: enough to
+# reproduce them (the emulator, compilers, host CPU, the kernel's .config).
+bench_meta() {
+	local rev config qemu=none icount=off
+	rev=$(git -C "$IR_TOP" describe --always --dirty 2>/dev/null || echo unknown)
+	config=${KBUILD:+$KBUILD/.config}
+	[ -n "$config" ] || config=/boot/config-$(uname -r)
+	if [ -z "$IR_NATIVE" ]; then
+		qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
+		[ -n "$IR_ICOUNT" ] && icount=$IR_ICOUNT_OPTS
+	fi
+	printf -- '--meta %q ' "mode=$IR_BENCH_MODE" "suite_rev=$rev" \
+		"kernel_version=$KVER" "kernel_source=$KSRC" \
+		"kernel_build=$(basename "${KBUILD:-native}")" \
+		"kernel_config_sha256=$(sha256sum <"$config" 2>/dev/null | cut -c1-64)" \
+		"kernel_compiler=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$config" 2>/dev/null)" \
+		"compiler=$(${CC:-cc} --version 2>/dev/null | head -n 1)" \
+		"qemu_version=$qemu" "icount=$icount" \
+		"host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+		"vcpus=$IR_CPUS" "guest_mem_mib=$IR_MEM" "date=$(date -u +%FT%TZ)"
+}
+
+# The job the guest (or this host) runs; its output goes to the results.
+write_job() {
+	local job=$1 out=$2 args
+	{
+		echo "#!/bin/sh"
+		echo "cd $(printf '%q' "$IR_TOP") || exit 1"
+		echo "uname -r >$out/kernel-release"
+		case $IR_ACTION in
+		all | selftests)
+			# A debug kernel (KASAN, lockdep) runs the suite several
+			# times slower: the runner's per-program limit grows too.
+			[ -n "$IR_DEBUG" ] && printf 'export kselftest_override_timeout=900\n'
+			echo "make --no-print-directory -C selftests run_tests >$out/selftests.tap 2>&1"
+			;;
+		esac
+		case $IR_ACTION in
+		explain)
+			# The bench sets the tracer up itself (bench/explain.c).
+			cat <<EOF
+mkdir -p $out/explain
+bench/replace_bench -s $(printf '%q' "$IR_EXPLAIN") -m 1M,64M -w 5 --explain $out/explain >$out/bench.txt 2>&1
+echo \$? >$out/bench.rc
+EOF
+			;;
+		all | bench | compare-kernels)
+			if [ ${#IR_BENCH_ARGS[@]} -gt 0 ]; then
+				args=$(printf '%q ' "${IR_BENCH_ARGS[@]}")
+			else
+				args="--preset quick"
+			fi
+			echo "${IR_BENCH_BIN:-bench/replace_bench} $args $(bench_meta) -o $out/bench.json >$out/bench.txt 2>&1"
+			echo "echo \$? >$out/bench.rc"
+			;;
+		kselftest)
+			# A fresh directory, as a lab unpacks it: nothing of this
+			# work tree is on the runner's path.
+			echo "ks=\$(mktemp -d) && tar -C \"\$ks\" -xf $out/$(basename "$IR_TARBALL") && cd \"\$ks\" || exit 1"
+			if [ ${#IR_BENCH_ARGS[@]} -gt 0 ]; then
+				args=$(printf '%q ' "${IR_BENCH_ARGS[@]}")
+			else
+				args="-c iommufd-replace"
+			fi
+			# This work tree is hidden (an empty tmpfs over it, in a
+			# mount namespace of the runner's own), so the collection
+			# runs on nothing but the tarball, as in a lab. Through a
+			# pipe: the runner reopens /dev/stdout for every line it
+			# adds, which on a file would write over the tests' lines.
+			printf 'unshare -m sh -c %q 2>&1 | cat >%s/kselftest.tap\n' \
+				"mount -t tmpfs none $(printf '%q' "$IR_TOP") && ./run_kselftest.sh $args" "$out"
+			;;
+		exec)
+			printf '%q ' "${IR_EXEC[@]}"
+			echo ">$out/exec.log 2>&1"
+			;;
+		shell)
+			echo "echo 'iommufd-replace guest shell: exit to power off'"
+			echo "setsid sh -c 'exec bash -i </dev/ttyS0 >/dev/ttyS0 2>&1'"
+			;;
+		esac
+	} >"$job"
+}
+
+# The tarball the kselftest action runs: the one given, or this suite's
+# collection, made for the tree under test by `make gen_tar`.
+kselftest_tarball() {
+	[ -n "$IR_TARBALL" ] && return
+	IR_STAGE="making the kselftest tarball"
+	ir_spawn make -s -C "$IR_TOP" gen_tar >"$IR_TOP/build/gen_tar.log" 2>&1 ||
+		die "make gen_tar failed (log: build/gen_tar.log)"
+	IR_TARBALL=$IR_TOP/build/kselftest_install/kselftest-packages/kselftest.tar.gz
+}

@@ -1,0 +1,119 @@
+# shellcheck shell=bash
+# What run.sh tells of a finished job, and its verdict: sourced.
+
+# report_selftests [NAME]: the verdict of $IR_OUT/NAME.tap (selftests or
+# kselftest); fails on any failure.
+report_selftests() {
+	local name=${1:-selftests} pass fail skip rc=0
+	local tap=$IR_OUT/$name.tap
+	read -r pass fail skip <<<"$(tap_counts "$tap")"
+	echo "- $name: $pass passed, $fail failed, $skip skipped" >>"$IR_OUT/summary.md"
+	echo "- device-side oracle: $(tap_oracle "$tap")" >>"$IR_OUT/summary.md"
+	if [ "$fail" -gt 0 ]; then
+		printf '%s: failed: %s\n' "$IR_PROG" "$(tap_failures "$tap" | paste -sd, -)" >&2
+		rc=1
+	fi
+	if [ "$((pass + fail + skip))" -eq 0 ]; then
+		printf '%s: no test result in %s\n' "$IR_PROG" "$tap" >&2
+		rc=1
+	fi
+	echo "$name: $pass passed, $fail failed, $skip skipped (${IR_ELAPSED}s, $IR_OUT)"
+	echo "device-side oracle: $(tap_oracle "$tap")"
+	return $rc
+}
+
+report_bench() {
+	[ -s "$IR_OUT/bench.json" ] || {
+		cat "$IR_OUT/bench.txt" 2>/dev/null >&2
+		printf '%s: the bench wrote no bench.json\n' "$IR_PROG" >&2
+		return 1
+	}
+	echo "- bench: bench.json ($IR_BENCH_MODE), $(tail -n 1 "$IR_OUT/bench.txt")" >>"$IR_OUT/summary.md"
+	bench_outputs "$IR_OUT" || return 1
+	# A short summary; the full table is in the results, not on the screen.
+	echo "bench: $("$IR_PYTHON" "$IR_TOP/bench/metrics.py" --summary "$IR_OUT/bench.json") ($IR_BENCH_MODE)"
+	echo "bench: table bench.txt, bench.json, metrics.json, plots/ in $IR_OUT"
+	# A scenario that failed (not one this kernel lacks) fails the run.
+	[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] || {
+		printf '%s: the bench failed: %s\n' "$IR_PROG" "$(grep -m1 '^replace_bench:' "$IR_OUT/bench.txt")" >&2
+		return 1
+	}
+	# A run that delivered joins the history ./run.sh trend draws.
+	"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --history "$IR_RESULTS/history.jsonl" \
+		"$IR_OUT/bench.json"
+}
+
+# bench_outputs DIR: what trackers and people read, from DIR/bench.json
+# (validated against bench/schema on the way): metrics.json (one value per
+# record and statistic), lava-measurements.txt, and the plots, embedded
+# in DIR/summary.md.
+bench_outputs() {
+	local dir=$1 plots f
+	"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --metrics "$dir/metrics.json" \
+		--lava "$dir/lava-measurements.txt" "$dir/bench.json" || return 1
+	mkdir -p "$dir/plots" || return 1
+	plots=$("$IR_PYTHON" "$IR_TOP/bench/plot.py" run "$dir/bench.json" "$dir/plots") || return 1
+	{
+		echo
+		for f in $(grep '\.png$' <<<"$plots"); do
+			f=${f#"$dir"/}
+			printf '![%s](%s) ([SVG](%s))\n\n' "$(basename "$f" .png)" "$f" "${f%.png}.svg"
+		done
+	} >>"$dir/summary.md"
+}
+
+# The kernel log is part of every verdict, and so is kmemleak (--debug).
+report_kernel_log() {
+	local splat
+	if ! splat=$(kmemleak_leaks "$IR_OUT/kmemleak.txt"); then
+		printf '%s: kmemleak found objects the run leaked (kmemleak.txt):\n%s\n' \
+			"$IR_PROG" "$splat" >&2
+		echo "- kmemleak: leaks, see kmemleak.txt" >>"$IR_OUT/summary.md"
+		return 1
+	fi
+	[ -f "$IR_OUT/dmesg.txt" ] || return 0
+	if ! splat=$(dmesg_splats "$IR_OUT/dmesg.txt"); then
+		printf '%s: kernel log has a splat (dmesg.txt):\n%s\n' "$IR_PROG" "$splat" >&2
+		echo "- kernel log: splat, see dmesg.txt" >>"$IR_OUT/summary.md"
+		return 1
+	fi
+}
+
+# Reports what the job in $IR_OUT left behind and returns the verdict.
+finish() {
+	local rc=0
+	{
+		echo "# iommufd-replace $IR_ACTION"
+		echo
+		echo "- kernel: $(cat "$IR_OUT/kernel-release" 2>/dev/null || echo unknown) ($IR_MODE)"
+		echo "- date: $(date -u +%FT%TZ), run time: ${IR_ELAPSED}s"
+	} >"$IR_OUT/summary.md"
+	case $IR_ACTION in
+	all | selftests) report_selftests || rc=1 ;;
+	kselftest) report_selftests kselftest || rc=1 ;;
+	esac
+	case $IR_ACTION in
+	all | bench) report_bench || rc=1 ;;
+	explain)
+		[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] || {
+			printf '%s: --explain failed: %s\n' "$IR_PROG" "$(head -n 1 "$IR_OUT/bench.txt")" >&2
+			return 1
+		}
+		python3 "$IR_TOP/bench/explain.py" "$IR_OUT/explain" | tee "$IR_OUT/explain.txt" || rc=1 ;;
+	exec)
+		cat "$IR_OUT/exec.log"
+		rc=$(cat "$IR_OUT/job.rc" 2>/dev/null || echo 1) ;;
+	esac
+	report_kernel_log || { [ "$rc" -ne 0 ] || rc=1; }
+	return "$rc"
+}
+
+# What a hung guest had done: the TAP written so far survives on the share.
+hang_context() {
+	local tap=$IR_OUT/selftests.tap last p f s
+	[ -s "$tap" ] || return 0
+	last=$(grep -E '^# #  RUN ' "$tap" | tail -n 1 | sed -E 's/^# #  RUN +//; s/ \.\.\.$//')
+	read -r p f s <<<"$(tap_counts "$tap")"
+	printf '; TAP so far: %s passed, %s failed, %s skipped%s' "$p" "$f" "$s" \
+		"${last:+; last test started: $last}"
+}
