@@ -39,7 +39,7 @@ static const struct row quick[] = {
 #define HOT_DOMAIN (IR_SC_HOT | IR_SC_DOMAIN)
 /* The full sweep; its run time is in bench/README.md. */
 static const struct row full[] = {
-	{ IR_SC_ALL, 4096 },
+	{ IR_SC_ALL, 0 }, /* one page of the running kernel */
 	/* 64 areas from 64 pages up, THP from its own size up. */
 	{ IR_SC_ALL, 1 * MiB },
 	{ HOT_DOMAIN, 1 * MiB, .areas = 64 },
@@ -84,7 +84,7 @@ static struct point row_point(const struct row *r, const struct plan_options *o)
 {
 	struct point pt = o->pt;
 
-	pt.size = r->size;
+	pt.size = r->size ?: ir_page_size();
 	pt.areas = o->set & PLAN_AREAS ? o->pt.areas : r->areas ?: 1;
 	pt.devices = o->set & PLAN_DEVICES ? o->pt.devices : r->devices ?: 1;
 	pt.threads = o->set & PLAN_THREADS ? o->pt.threads : r->threads ?: 1;
@@ -169,7 +169,7 @@ size_t plan_build(const struct plan_options *o, struct plan_entry **entries)
 			if (o->sizes)
 				r.size = o->sizes[z];
 			e.pt = row_point(&r, o);
-			if (e.pt.size / e.pt.areas % 4096)
+			if (e.pt.size / e.pt.areas % ir_page_size())
 				bench_die(
 					"%s",
 					"--areas must split --size into whole pages");

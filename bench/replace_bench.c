@@ -23,6 +23,7 @@
 #include "explain.h"
 #include "ir_oracle.h"
 #include "ir_probe.h"
+#include "ir_util.h"
 #include "numa_place.h"
 #include "overhead.h"
 #include "plan.h"
@@ -66,8 +67,9 @@ static size_t parse_size(const char *s)
 	default:
 		bench_die("bad size '%s' (a number with K, M or G)", s);
 	}
-	if (*end || !v || v % 4096)
-		bench_die("bad size '%s' (a positive multiple of 4K)", s);
+	if (*end || !v || v % ir_page_size())
+		bench_die("bad size '%s' (a positive multiple of the page size)",
+			  s);
 	return v;
 }
 

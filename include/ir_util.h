@@ -3,6 +3,8 @@
 #ifndef IR_UTIL_H
 #define IR_UTIL_H
 
+#include <stddef.h>
+
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
@@ -13,5 +15,11 @@
  * O_TRUNC). 0 or -errno (-EIO: written short).
  */
 int ir_write_file(const char *path, const char *text, int flags);
+
+/*
+ * The kernel's page size (4 KiB, 16 KiB or 64 KiB): every size and offset
+ * of the suite is a multiple of it, never a literal.
+ */
+size_t ir_page_size(void);
 
 #endif /* IR_UTIL_H */

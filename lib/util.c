@@ -21,3 +21,12 @@ int ir_write_file(const char *path, const char *text, int flags)
 	close(fd);
 	return rc;
 }
+
+size_t ir_page_size(void)
+{
+	static size_t size;
+
+	if (!size)
+		size = sysconf(_SC_PAGESIZE);
+	return size;
+}

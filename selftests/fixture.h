@@ -24,6 +24,7 @@
 #include "ir_mock.h"
 #include "ir_oracle.h"
 #include "ir_probe.h"
+#include "ir_util.h"
 
 /* Where tests map: the start of the mock domain's aperture. */
 #define IOVA ((__u64)MOCK_APERTURE_START)

@@ -17,7 +17,7 @@
 
 #include "fixture.h"
 
-#define BUF_SIZE (16 * 4096UL)
+#define BUF_SIZE (16 * ir_page_size())
 #define RW_LEN 256UL
 
 FIXTURE(replace_access)
@@ -80,7 +80,7 @@ static int dma_write(int fd, int access_fd, __u64 iova, int fill, __u32 flags)
 
 TEST_F(replace_access, writes_land_in_new_ioas)
 {
-	__u64 off = 4096 + 64;
+	__u64 off = ir_page_size() + 64;
 
 	ASSERT_EQ(0, dma_write(self->fx.fd, self->access_fd, IOVA + off, 0x11,
 			       variant->rw_flags));

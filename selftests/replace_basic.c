@@ -11,7 +11,7 @@
  */
 #include "fixture.h"
 
-#define BUF_SIZE (64 * 4096UL)
+#define BUF_SIZE (64 * ir_page_size())
 
 FIXTURE(replace)
 {

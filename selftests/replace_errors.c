@@ -12,7 +12,7 @@
  */
 #include "fixture.h"
 
-#define BUF_SIZE (16 * 4096UL)
+#define BUF_SIZE (16 * ir_page_size())
 /* Below the mock aperture: no mock domain can map it. */
 #define IOVA_OUTSIDE 0x100000ULL
 

@@ -20,7 +20,7 @@
 #include "fixture.h"
 #include "ir_failnth.h"
 
-#define BUF_SIZE (16 * 4096UL)
+#define BUF_SIZE (16 * ir_page_size())
 /* A bound, not an expectation: 6.12's longest walk here is far shorter. */
 #define MAX_NTH 400
 #define FAULT_ADDR 0xdeadb000ULL

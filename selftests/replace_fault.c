@@ -13,7 +13,7 @@
  */
 #include "fixture.h"
 
-#define BUF_SIZE (4 * 4096UL)
+#define BUF_SIZE (4 * ir_page_size())
 #define FAULT_ADDR 0xdeadb000ULL
 /* Long enough for a fault that will come, short for one that must not. */
 #define WAIT_MS 2000

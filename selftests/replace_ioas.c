@@ -21,7 +21,10 @@ FIXTURE(replace_ioas)
 	__u32 hwpt_a, hwpt_b;
 };
 
-/* Mapped memory, how many IOAS areas it is split into, huge IO pages. */
+/*
+ * Mapped memory (0: one page of the running kernel), how many IOAS areas
+ * it is split into, huge IO pages.
+ */
 FIXTURE_VARIANT(replace_ioas)
 {
 	size_t size;
@@ -30,7 +33,7 @@ FIXTURE_VARIANT(replace_ioas)
 };
 
 FIXTURE_VARIANT_ADD(replace_ioas, one_page){
-	.size = 4096,
+	.size = 0,
 	.areas = 1,
 };
 
@@ -56,6 +59,11 @@ FIXTURE_VARIANT_ADD(replace_ioas, mib_32_huge_iova){
 	.huge_iova = true,
 };
 
+static size_t mapped(const FIXTURE_VARIANT(replace_ioas) * variant)
+{
+	return variant->size ?: ir_page_size();
+}
+
 FIXTURE_SETUP(replace_ioas)
 {
 	struct ir_fx *fx = &self->fx;
@@ -63,8 +71,8 @@ FIXTURE_SETUP(replace_ioas)
 
 	if (!fx_open(_metadata, fx))
 		return;
-	self->buf_a = ir_buf_alloc(variant->size, 0xaa);
-	self->buf_b = ir_buf_alloc(variant->size, 0xbb);
+	self->buf_a = ir_buf_alloc(mapped(variant), 0xaa);
+	self->buf_b = ir_buf_alloc(mapped(variant), 0xbb);
 	ASSERT_NE(NULL, self->buf_a);
 	ASSERT_NE(NULL, self->buf_b);
 
@@ -72,9 +80,9 @@ FIXTURE_SETUP(replace_ioas)
 	ASSERT_EQ(0, ir_ioas_alloc(fx->fd, &self->ioas_a));
 	ASSERT_EQ(0, ir_ioas_alloc(fx->fd, &self->ioas_b));
 	ASSERT_EQ(0, ir_ioas_map_areas(fx->fd, self->ioas_a, self->buf_a,
-				       variant->size, variant->areas, IOVA));
+				       mapped(variant), variant->areas, IOVA));
 	ASSERT_EQ(0, ir_ioas_map_areas(fx->fd, self->ioas_b, self->buf_b,
-				       variant->size, variant->areas, IOVA));
+				       mapped(variant), variant->areas, IOVA));
 	fx_dev(_metadata, fx, self->ioas_a, dev_flags, &self->dev);
 	ASSERT_EQ(0,
 		  fx_named_hwpt(&self->hwpt_a,
@@ -93,9 +101,9 @@ FIXTURE_TEARDOWN(replace_ioas)
 	fx_teardown(_metadata, &self->fx);
 	/* Their IOASes went with the iommufd: nothing may pin them now. */
 	if (self->buf_a)
-		EXPECT_EQ(0, ir_buf_release(self->buf_a, variant->size));
+		EXPECT_EQ(0, ir_buf_release(self->buf_a, mapped(variant)));
 	if (self->buf_b)
-		EXPECT_EQ(0, ir_buf_release(self->buf_b, variant->size));
+		EXPECT_EQ(0, ir_buf_release(self->buf_b, mapped(variant)));
 }
 
 /*
@@ -107,7 +115,7 @@ TEST_F(replace_ioas, across_ioas_maps_new_memory)
 {
 	struct ir_fx *fx = &self->fx;
 	__u32 dev = self->dev.stdev_id;
-	size_t size = variant->size;
+	size_t size = mapped(variant);
 	size_t page = getpagesize(), off;
 
 	fx_replace(_metadata, fx, dev, self->hwpt_a, NULL);
@@ -158,7 +166,7 @@ TEST_F(replace_ioas, to_ioas_id_creates_then_reuses_auto_domain)
 	ASSERT_NE(self->hwpt_a, auto_a)
 	TH_LOG("an IOAS id must get an auto domain, not a user HWPT");
 	ASSERT_EQ(0, ir_md_check_map(fx->fd, auto_a, IOVA, self->buf_a,
-				     variant->size));
+				     mapped(variant)));
 	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, auto_a));
 	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_b));
 
@@ -171,10 +179,10 @@ TEST_F(replace_ioas, to_ioas_id_creates_then_reuses_auto_domain)
 	/* It lives while any device is on it, and not a moment longer. */
 	fx_replace(_metadata, fx, dev, self->hwpt_a, NULL);
 	ASSERT_EQ(0, ir_md_check_map(fx->fd, auto_a, IOVA, self->buf_a,
-				     variant->size));
+				     mapped(variant)));
 	fx_replace(_metadata, fx, dev2.stdev_id, self->hwpt_a, NULL);
 	ASSERT_EQ(-ENOENT, ir_md_check_map(fx->fd, auto_a, IOVA, self->buf_a,
-					   variant->size));
+					   mapped(variant)));
 }
 
 TEST_F(replace_ioas, hwpt_to_other_ioas_id_and_back)
@@ -186,14 +194,14 @@ TEST_F(replace_ioas, hwpt_to_other_ioas_id_and_back)
 	fx_replace(_metadata, fx, dev, self->hwpt_a, NULL);
 	fx_replace(_metadata, fx, dev, self->ioas_b, &auto_b);
 	ASSERT_EQ(0, ir_md_check_map(fx->fd, auto_b, IOVA, self->buf_b,
-				     variant->size));
+				     mapped(variant)));
 	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_a));
-	ASSERT_EQ(0, ir_md_check_refs(fx->fd, self->buf_a, variant->size, 0));
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, self->buf_a, mapped(variant), 0));
 
 	fx_replace(_metadata, fx, dev, self->hwpt_b, NULL);
 	ASSERT_EQ(-ENOENT, ir_destroy(fx->fd, auto_b));
 	ASSERT_EQ(0, ir_md_check_map(fx->fd, self->hwpt_b, IOVA, self->buf_b,
-				     variant->size));
+				     mapped(variant)));
 }
 
 TEST_HARNESS_MAIN

@@ -11,7 +11,7 @@
 #include "fixture.h"
 
 #define NDEV 4
-#define BUF_SIZE (16 * 4096UL)
+#define BUF_SIZE (16 * ir_page_size())
 
 FIXTURE(replace_multi)
 {

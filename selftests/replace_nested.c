@@ -12,7 +12,7 @@
  */
 #include "fixture.h"
 
-#define BUF_SIZE (16 * 4096UL)
+#define BUF_SIZE (16 * ir_page_size())
 #define IOTLB_1 0x1111
 #define IOTLB_2 0x2222
 

@@ -23,7 +23,7 @@ TEST(pasid_replace)
 }
 #else
 
-#define BUF_SIZE (16 * 4096UL)
+#define BUF_SIZE (16 * ir_page_size())
 #define PASID 100
 
 FIXTURE(replace_pasid)

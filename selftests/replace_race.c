@@ -29,9 +29,9 @@
 #include "fixture.h"
 
 #define NPAGES 64
-#define BUF_SIZE (NPAGES * 4096UL)
+#define BUF_SIZE (NPAGES * ir_page_size())
 /* Each map/unmap thread's own page, after the shared area. */
-#define IOVA_CHURN(k) (IOVA + 16 * BUF_SIZE + (k)*2 * 4096UL)
+#define IOVA_CHURN(k) (IOVA + 16 * BUF_SIZE + (k)*2 * ir_page_size())
 /* Threads per map, access and fault role: at most this many. */
 #define MAX_PER_ROLE 8
 #define MAX_WORKERS (3 + 3 * MAX_PER_ROLE)
@@ -124,11 +124,11 @@ static void map_unmap(struct worker *w)
 	struct storm *st = w->st;
 	int rc;
 
-	rc = ir_ioas_map_fixed(st->fx.fd, st->fx.ioas_id, st->churn_buf, 4096,
+	rc = ir_ioas_map_fixed(st->fx.fd, st->fx.ioas_id, st->churn_buf, ir_page_size(),
 			       IOVA_CHURN(w->k));
 	if (!rc)
 		rc = ir_ioas_unmap(st->fx.fd, st->fx.ioas_id, IOVA_CHURN(w->k),
-				   4096, NULL);
+				   ir_page_size(), NULL);
 	if (rc)
 		report(st, w->role, rc);
 	w->hits++;
@@ -266,7 +266,7 @@ FIXTURE_SETUP(replace_race)
 		return;
 	st->seed = seed ? strtoul(seed, NULL, 0) : (unsigned int)time(NULL);
 	fx_ioas(_metadata, fx, BUF_SIZE, 0x3e);
-	st->churn_buf = ir_buf_alloc(4096, 0x4f);
+	st->churn_buf = ir_buf_alloc(ir_page_size(), 0x4f);
 	ASSERT_NE(NULL, st->churn_buf);
 	fx_dev(_metadata, fx, fx->ioas_id, 0, &st->dev_a);
 	fx_dev(_metadata, fx, fx->ioas_id, 0, &st->dev_b);
@@ -290,7 +290,7 @@ FIXTURE_TEARDOWN(replace_race)
 		close(st->queue_fd);
 	fx_teardown(_metadata, &st->fx);
 	if (st->churn_buf)
-		EXPECT_EQ(0, ir_buf_release(st->churn_buf, 4096));
+		EXPECT_EQ(0, ir_buf_release(st->churn_buf, ir_page_size()));
 }
 
 /* Seconds each storm lasts: IR_RACE_SECONDS, default 3. */
@@ -395,12 +395,12 @@ TEST_F_TIMEOUT(replace_race, storm, 300)
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(-EINVAL,
 			  ir_md_check_map(fx->fd, st->pool[0], IOVA_CHURN(i),
-					  st->churn_buf, 4096));
+					  st->churn_buf, ir_page_size()));
 	}
 	ASSERT_EQ(0,
 		  ir_md_check_map(fx->fd, st->parent, IOVA, fx->buf, BUF_SIZE));
 	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, BUF_SIZE, 1));
-	ASSERT_EQ(0, ir_md_check_refs(fx->fd, st->churn_buf, 4096, 0));
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, st->churn_buf, ir_page_size(), 0));
 	/* The HWPT device A is on is busy; a spare one would go. */
 	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, st->last_a));
 }

@@ -22,7 +22,7 @@
 #include "fixture.h"
 
 #define NPAGES 64
-#define BUF_SIZE (NPAGES * 4096UL)
+#define BUF_SIZE (NPAGES * ir_page_size())
 #define ROUNDS 16
 
 FIXTURE(replace_uring)
@@ -69,7 +69,7 @@ FIXTURE_SETUP(replace_uring)
 	data = malloc(BUF_SIZE);
 	ASSERT_NE(NULL, data);
 	for (p = 0; p < NPAGES; p++)
-		memset(data + p * 4096UL, p + 1, 4096);
+		memset(data + p * ir_page_size(), p + 1, ir_page_size());
 	ASSERT_EQ((ssize_t)BUF_SIZE, write(self->file_fd, data, BUF_SIZE));
 	free(data);
 }
@@ -109,7 +109,7 @@ TEST_F(replace_uring, reads_and_pins_survive_replace)
 		ASSERT_EQ((int)BUF_SIZE, cqe->res);
 		io_uring_cqe_seen(&self->ring, cqe);
 		for (p = 0; p < NPAGES; p++) {
-			ASSERT_EQ(0, ir_buf_differs(fx->buf + p * 4096UL, 4096,
+			ASSERT_EQ(0, ir_buf_differs(fx->buf + p * ir_page_size(), ir_page_size(),
 						    p + 1))
 			TH_LOG("round %u: page %u read wrong", round, p);
 		}

@@ -26,7 +26,7 @@ TEST(viommu_replace)
 }
 #else
 
-#define BUF_SIZE (16 * 4096UL)
+#define BUF_SIZE (16 * ir_page_size())
 
 FIXTURE(replace_viommu)
 {
