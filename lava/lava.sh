@@ -15,7 +15,7 @@ IR_LAVA_ROOTFS_PACKAGES=liburing2,libnuma1,python3,python3-jsonschema
 # /opt/kselftest and lava/init.sh as /init; cached by what goes in.
 lava_rootfs() {
 	local tarball=$1 key dir mirror
-	key=$({ cat "$IR_TOP/lava/init.sh"; sha256sum <"$tarball"; echo "$IR_LAVA_ROOTFS_PACKAGES"; } |
+	key=$({ cat "$IR_TOP/lava/init.sh" "$IR_TOP/scripts/guest-mounts.sh"; sha256sum <"$tarball"; echo "$IR_LAVA_ROOTFS_PACKAGES"; } |
 		sha256sum | cut -c1-12)
 	LAVA_RAMDISK=$IR_CACHE/lava/rootfs-$key.cpio.gz
 	[ -f "$LAVA_RAMDISK" ] && return
@@ -32,9 +32,10 @@ lava_rootfs() {
 		--dpkgopt='path-exclude=/usr/share/locale/*' \
 		bookworm "$dir/root" "deb ${mirror:-http://deb.debian.org/debian/} bookworm main" \
 		>"$dir.log" 2>&1 || die "mmdebstrap failed; see $dir.log"
-	mkdir -p "$dir/root/opt/kselftest" &&
+	mkdir -p "$dir/root/opt/kselftest" "$dir/root/etc/iommufd-replace" &&
 		tar -C "$dir/root/opt/kselftest" -xf "$tarball" &&
-		install -m 755 "$IR_TOP/lava/init.sh" "$dir/root/init" ||
+		install -m 755 "$IR_TOP/lava/init.sh" "$dir/root/init" &&
+		install -m 644 "$IR_TOP/scripts/guest-mounts.sh" "$dir/root/etc/iommufd-replace/" ||
 		die "cannot fill $dir/root"
 	(cd "$dir/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$LAVA_RAMDISK.part" &&
 		mv "$LAVA_RAMDISK.part" "$LAVA_RAMDISK" || die "cannot write $LAVA_RAMDISK"

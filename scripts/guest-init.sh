@@ -7,25 +7,8 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/run LANG=C.UTF-8
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
-# devtmpfs has none of these, and the kselftest runner writes every
-# result to /dev/stdout.
-ln -sf /proc/self/fd /dev/fd
-ln -sf /proc/self/fd/0 /dev/stdin
-ln -sf /proc/self/fd/1 /dev/stdout
-ln -sf /proc/self/fd/2 /dev/stderr
-mkdir -p /dev/pts /dev/shm
-mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /dev/shm
-# Scratch space goes on /run, not /tmp: the work tree itself may live
-# under the host's /tmp, and it must stay visible at the same path.
-mount -t tmpfs tmpfs /run
-mkdir -p /run/tmp
-export TMPDIR=/run/tmp
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# shellcheck source=scripts/guest-mounts.sh
+. "$top/scripts/guest-mounts.sh"
 
 out=/run/ir-out
 mkdir -p $out
