@@ -158,5 +158,8 @@ run_lava() {
 		die "lava-run recorded no result of ours (${IR_ELAPSED}s); see $dir/lava-run.log"
 	read -r pass fail skip <<<"$(awk '{ n[$2]++ } END { print n["pass"]+0, n["fail"]+0, n["skip"]+0 }' "$dir/lava-results.txt")"
 	echo "lava: LAVA recorded $pass passed, $fail failed, $skip skipped, $(grep -c ' ns$' "$dir/lava-results.txt") measurements (${IR_ELAPSED}s, $dir/lava-results.txt)"
-	[ "$fail" -eq 0 ] && grep -q 'job: .*complete' "$dir/lava-results.txt"
+	grep -qx 'job: lava complete' "$dir/lava-results.txt" ||
+		die "LAVA reports the job incomplete; see $dir/lava-run.log"
+	[ "$fail" -eq 0 ] ||
+		die "LAVA recorded failures: $(awk '$2 == "fail" { print $1 }' "$dir/lava-results.txt" | paste -sd, -)"
 }
