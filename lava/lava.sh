@@ -20,8 +20,7 @@ lava_rootfs() {
 	LAVA_RAMDISK=$IR_CACHE/lava/rootfs-$key.cpio.gz
 	[ -f "$LAVA_RAMDISK" ] && return
 	dir=$IR_CACHE/lava/rootfs-$key.d
-	mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Identifier: Packages' 2>/dev/null |
-		grep -v -- '-security' | head -n 1)
+	mirror=$(debian_mirror)
 	info "building the LAVA guest's initramfs from Debian bookworm (once, ~1 min)"
 	IR_STAGE="building the LAVA initramfs"
 	rm -rf "$dir" && mkdir -p "$dir/root" || die "cannot create $dir"
@@ -47,17 +46,12 @@ lava_rootfs() {
 # context), from the device-type templates of Debian's lava-server (the
 # package is fetched, not installed: it would bring a database server).
 lava_device() {
-	local job=$1 out=$2 dir=$IR_CACHE/lava/lava-server deb here
+	local job=$1 out=$2 dir=$IR_CACHE/lava/lava-server deb
 	if [ ! -f "$dir/usr/share/lava-server/device-types/qemu.jinja2" ]; then
 		mkdir -p "$dir" || die "cannot create $dir"
 		IR_STAGE="fetching lava-server's device-type templates"
-		# apt-get download writes to the current directory. Not in a
-		# subshell: the trap that stops ir_spawn's groups is not there.
-		here=$PWD
-		cd "$dir" || die "cannot enter $dir"
-		ir_spawn apt-get download lava-server >"$dir.log" 2>&1 ||
+		apt_download "$dir" "$dir.log" lava-server ||
 			die "apt-get download lava-server failed; see $dir.log"
-		cd "$here" || die "cannot return to $here"
 		deb=$(ls "$dir"/lava-server_*.deb | head -n 1)
 		dpkg-deb -x "$deb" "$dir" && rm -f "$deb" || die "cannot unpack $deb"
 	fi
@@ -128,17 +122,12 @@ PY
 # LAVA's dispatcher; what LAVA recorded is its verdict.
 run_lava() {
 	local dir pass fail skip
-	lock_work_tree
 	[ -z "$IR_EXTRA_CONFIG" ] || usage_error "$IR_ACTION builds its kernel with lava/initramfs.config; drop --kconfig"
-	ensure_packages "${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" \
-		"${IR_GUEST_PACKAGES[@]}" "${IR_LAVA_PACKAGES[@]}"
-	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || ensure_packages linux-source-6.12
-	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	[ -z "$IR_NATIVE" ] || usage_error "$IR_ACTION boots its own kernel; drop --native"
+	ensure_packages "${IR_LAVA_PACKAGES[@]}"
 	IR_EXTRA_CONFIG=$IR_TOP/lava/initramfs.config
-	kernel_resolve_src
-	kernel_build
-	write_kernel_mk
-	build_suite
+	prepare_suite
+	[ -z "${IR_DRY_RUN:-}" ] || return 0
 	kselftest_tarball
 	lava_rootfs "$IR_TARBALL"
 	new_results_dir

@@ -38,6 +38,24 @@ ensure_packages() {
 		die "apt-get install ${missing[*]} failed; see $log"
 }
 
+# The Debian mirror this host's apt fetches from (empty if it names none).
+debian_mirror() {
+	apt-get indextargets --format '$(REPO_URI)' 'Identifier: Packages' 2>/dev/null |
+		grep -v -- '-security' | head -n 1
+}
+
+# apt_download DIR LOG PKG [APT-GET OPTIONS...]: PKG's .deb into DIR, its
+# output into LOG. apt-get download writes to the current directory. Not
+# in a subshell: the trap that stops ir_spawn's groups does not run in one.
+apt_download() {
+	local dir=$1 log=$2 pkg=$3 here=$PWD rc=0
+	shift 3
+	cd "$dir" || die "cannot enter $dir"
+	ir_spawn apt-get "$@" download "$pkg" >"$log" 2>&1 || rc=$?
+	cd "$here" || die "cannot return to $here"
+	return "$rc"
+}
+
 # What building the suite needs, and what building a kernel needs on top.
 IR_SUITE_PACKAGES=(gcc make libc6-dev perl python3 liburing-dev libnuma-dev)
 IR_KERNEL_PACKAGES=(flex bison bc libelf-dev libssl-dev rsync xz-utils cpio)

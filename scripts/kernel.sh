@@ -64,7 +64,7 @@ kernel_extract() {
 # not touched. The package lists are refreshed once a day; a version
 # fetched once is reused, also offline.
 kernel_fetch_sid() {
-	local dir=$IR_CACHE/debian-sid mirror pkg deb apt_opts here
+	local dir=$IR_CACHE/debian-sid mirror pkg deb apt_opts
 	apt_opts=(-o "Dir::Etc::SourceList=$dir/sources.list"
 		-o Dir::Etc::SourceParts=/dev/null
 		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
@@ -73,8 +73,7 @@ kernel_fetch_sid() {
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" || die "cannot create $dir"
 	: >>"$dir/status"
 	if [ -z "$(find "$dir/lists" -name '*_sid_*Packages*' -mmin -1440 2>/dev/null)" ]; then
-		mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Identifier: Packages' 2>/dev/null |
-			grep -v -- '-security' | head -n 1)
+		mirror=$(debian_mirror)
 		[ -n "$mirror" ] || die "--kernel sid: this host's apt names no Debian mirror to fetch unstable from"
 		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main" \
 			>"$dir/sources.list"
@@ -97,13 +96,8 @@ kernel_fetch_sid() {
 	info "fetching $pkg from Debian unstable (once, ~160 MB)"
 	IR_STAGE="fetching $pkg"
 	rm -f "$dir"/*.deb
-	# apt-get download writes to the current directory. Not in a subshell:
-	# the trap that stops ir_spawn's groups does not run in one.
-	here=$PWD
-	cd "$dir" || die "cannot enter $dir"
-	ir_spawn apt-get "${apt_opts[@]}" download "$pkg" >"$dir/download.log" 2>&1 ||
+	apt_download "$dir" "$dir/download.log" "$pkg" "${apt_opts[@]}" ||
 		die "--kernel sid: apt-get download $pkg failed; see $dir/download.log"
-	cd "$here" || die "cannot return to $here"
 	deb=$(ls "$dir"/"$pkg"_*.deb 2>/dev/null | head -n 1)
 	[ -n "$deb" ] || die "--kernel sid: apt-get download left no $pkg .deb in $dir"
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$pkg.tar.xz" >"$IR_SID_TARBALL.tmp" &&
