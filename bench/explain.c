@@ -1,24 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --explain: where one replace spends its time, by function_graph. */
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "explain.h"
+#include "ir_tracefs.h"
 #include "ir_util.h"
-
-#define TRACEFS "/sys/kernel/tracing/"
 
 /* Where the traces go, or NULL: the bench times instead. */
 static const char *explain_dir;
 
 static int trace_write(const char *file, const char *val)
 {
-	char path[256];
-
-	snprintf(path, sizeof(path), TRACEFS "%s", file);
-	return ir_write_file(path, val, O_TRUNC);
+	return ir_tracefs_write(file, val, false);
 }
 
 int explain_start(const char *dir)
@@ -42,8 +38,7 @@ int explain_start(const char *dir)
 		rc = trace_write(setup[i][0], setup[i][1]);
 		if (rc) {
 			fprintf(stderr,
-				"replace_bench: --explain: cannot write %s into " TRACEFS
-				"%s: %s\n",
+				"replace_bench: --explain: cannot write %s into tracefs %s: %s\n",
 				setup[i][1], setup[i][0], strerror(-rc));
 			return rc;
 		}
@@ -60,13 +55,17 @@ bool explain_on(void)
 /* Moves what the tracer holds to DIR/<scenario>-<size>-<phase>.trace. */
 static int trace_save(const char *scenario, size_t size, const char *phase)
 {
-	char path[4096], buf[65536];
+	char path[PATH_MAX], buf[65536];
+	const char *root = ir_tracefs_root();
 	FILE *in, *o;
 	size_t n;
 
+	if (!root)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/trace", root);
+	in = fopen(path, "r");
 	snprintf(path, sizeof(path), "%s/%s-%zu-%s.trace", explain_dir,
 		 scenario, size, phase);
-	in = fopen(TRACEFS "trace", "r");
 	o = fopen(path, "w");
 	if (!in || !o) {
 		if (in)
