@@ -126,14 +126,19 @@ def mann_whitney_p(a, b):
 
 
 def side(path, name):
-    """The boots of one side: their records by key, and their mode."""
-    docs = boots(path)
+    """The boots of one side, read from path (a bench.json or a directory)."""
+    return side_of(boots(path), f"{name} side {path}")
+
+
+def side_of(docs, what):
+    """The boots of one side, [(path, document)]: their records by key, and
+    their mode and kernel, which must be one each."""
     modes = {d["meta"].get("mode", "unknown") for _, d in docs}
     if len(modes) > 1:
-        fail(f"{name} side {path} mixes modes {sorted(modes)}")
+        fail(f"{what} mixes modes {sorted(modes)}")
     builds = {d["meta"].get("kernel_build", "unknown") for _, d in docs}
     if len(builds) > 1:
-        fail(f"{name} side {path} mixes kernels {sorted(builds)}")
+        fail(f"{what} mixes kernels {sorted(builds)}")
     recs = {}
     for _, d in docs:
         for r in d["records"]:

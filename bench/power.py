@@ -21,7 +21,7 @@ import sys
 from types import SimpleNamespace
 
 import compare
-from benchdoc import boots, fail, key
+from benchdoc import boots, fail
 
 
 def shifted(doc, target, frac):
@@ -35,15 +35,6 @@ def shifted(doc, target, frac):
                             for k, v in r["stats"].items()})
         out["records"].append(r)
     return out
-
-
-def side_of(docs):
-    recs = {}
-    for d in docs:
-        for r in d["records"]:
-            recs.setdefault(key(r), []).append(r)
-    return {"docs": [(None, d) for d in docs], "mode": docs[0]["meta"].get("mode"),
-            "recs": recs, "build": docs[0]["meta"].get("kernel_build"), "n": len(docs)}
 
 
 def main():
@@ -74,8 +65,9 @@ def main():
         hits, flagged_by = 0, {}
         for _ in range(args.trials):
             pick = rng.sample(range(len(docs)), 2 * args.per_side)
-            a = side_of([docs[i] for i in pick[:args.per_side]])
-            b = side_of([shifted(docs[i], target, frac) for i in pick[args.per_side:]])
+            a = compare.side_of([(None, docs[i]) for i in pick[:args.per_side]], "side A")
+            b = compare.side_of([(None, shifted(docs[i], target, frac))
+                                 for i in pick[args.per_side:]], "side B")
             rows, missing, partial, _ = compare.compare(a, b, opts)
             if frac:
                 hot = [r for r in rows if r["stat"] == "p50" and
