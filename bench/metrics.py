@@ -57,9 +57,9 @@ def metrics(docs):
     return out
 
 
-def lava(docs):
+def lava(docs, series):
     lines = []
-    for name, values in metrics(docs).items():
+    for name, values in series.items():
         short = name[len(PREFIX) + 1:].removesuffix("_ns")
         lines.append(f"lava-test-case {lava_name(short)} --result pass "
                      f"--measurement {statistics.median(values):.0f} --units ns")
@@ -92,10 +92,11 @@ def main():
     ap.add_argument("docs", nargs="+", help="bench.json files or directories of boots")
     args = ap.parse_args()
     docs = [d for p in args.docs for d in boots(p)]
+    series = metrics(docs)
     if args.metrics:
-        write_whole(args.metrics, json.dumps(metrics(docs), indent=1) + "\n")
+        write_whole(args.metrics, json.dumps(series, indent=1) + "\n")
     if args.lava:
-        write_whole(args.lava, lava(docs))
+        write_whole(args.lava, lava(docs, series))
     if args.summary:
         for _, d in docs:
             failing = sum(n["fails"] for n in d["not_run"])

@@ -14,7 +14,7 @@ drawn by compare.py --plot through compare() below.
 import os
 import sys
 
-from benchdoc import fail, load, point_name, size
+from benchdoc import fail, load, point_name, size, validate
 
 DEFAULT = {"areas": 1, "devices": 1, "threads": 1, "load": "none",
            "mem_node": -1, "cpu_node": -1, "pages": "small"}
@@ -54,6 +54,14 @@ def save(fig, base, exts=("png", "svg")):
         os.replace(tmp, path)
         out.append(path)
     return out
+
+
+def image_format(path, what, default=None):
+    """The format a file name asks for, png or svg; exit 2 on another."""
+    ext = os.path.splitext(path)[1].lstrip(".") or default
+    if ext not in ("png", "svg"):
+        fail(f"{what}{path}: name a .png or .svg file")
+    return ext
 
 
 def finish(fig, ax, base, title_text, xlabel, ylabel):
@@ -185,6 +193,7 @@ def scaling_dims(doc, base):
 def compare(rows, path, old, new, n_old, n_new):
     """Each p50 row: the change of the median, and the range the boots of
     the two sides allow (lowest new over highest old to the reverse)."""
+    ext = image_format(path, "--plot ", "png")
     rows = [r for r in rows if r["stat"] == "p50"]
     rows.sort(key=lambda r: r["change"])
     plt = pyplot()
@@ -209,9 +218,6 @@ def compare(rows, path, old, new, n_old, n_new):
     ax.grid(True, axis="x", alpha=0.3)
     ax.set_title(f"B {new} ({n_new} boots) against A {old} ({n_old} boots): "
                  "red slower, green faster, grey same", fontsize=9)
-    ext = os.path.splitext(path)[1].lstrip(".") or "png"
-    if ext not in ("png", "svg"):
-        fail(f"--plot {path}: name a .png or .svg file")
     out = save(fig, path, (ext,))
     plt.close(fig)
     return out
@@ -220,6 +226,7 @@ def compare(rows, path, old, new, n_old, n_new):
 def trend(history, scenario, path):
     """p50 of each of a scenario's records over the runs in history."""
     import json
+    ext = image_format(path, "")
     runs = []
     try:
         with open(history) as f:
@@ -234,7 +241,8 @@ def trend(history, scenario, path):
     for i, run in enumerate(runs):
         if not isinstance(run, dict) or run.get("schema") != "iommufd-replace-history/1":
             fail(f"{history} line {i + 1} is not an iommufd-replace-history/1 entry")
-        for name, v in run.get("p50_ns", {}).items():
+        validate(run, "iommufd-replace-history/1", f"{history} line {i + 1}")
+        for name, v in run["p50_ns"].items():
             if name.split("/")[0] == scenario:
                 lines.setdefault(name, []).append((i, v, run))
     if not lines:
@@ -247,9 +255,6 @@ def trend(history, scenario, path):
     ax.set_xticklabels([f'{r.get("date", "")[:16]}\n{r.get("kernel_release", "")}\n'
                         f'{r.get("mode", "")}' for r in runs], fontsize=6, rotation=90)
     ns_axis(ax)
-    ext = os.path.splitext(path)[1].lstrip(".")
-    if ext not in ("png", "svg"):
-        fail(f"{path}: name a .png or .svg file")
     return finish(fig, ax, path[:-len(ext) - 1], f"{scenario}: p50 over {len(runs)} runs",
                   "run (date, kernel, mode)", "p50 latency")
 
