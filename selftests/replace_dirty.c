@@ -22,7 +22,6 @@
 FIXTURE(replace_dirty)
 {
 	struct ir_fx fx;
-	size_t page;
 	struct ir_mock_dev dev, dev_nd;
 	__u32 fault_id;
 	int fault_fd;
@@ -36,7 +35,6 @@ FIXTURE_SETUP(replace_dirty)
 	self->fault_fd = -1;
 	if (!fx_open(_metadata, fx))
 		return;
-	self->page = getpagesize();
 	/*
 	 * One area per page. Trees whose mock uses the generic page table
 	 * (7.x) map a physically contiguous run with one larger PTE and
@@ -44,7 +42,7 @@ FIXTURE_SETUP(replace_dirty)
 	 * pages 0-1 and 4-5, or all 16, for pages 0 and 5. Separate areas
 	 * keep every PTE one page, so a dirty bit names its page.
 	 */
-	fx->size = NPAGES * self->page;
+	fx->size = NPAGES * ir_page_size();
 	fx->buf = ir_buf_alloc(fx->size, 0);
 	ASSERT_NE(NULL, fx->buf);
 	ASSERT_EQ(0, ir_ioas_alloc(fx->fd, &fx->ioas_id));
@@ -123,7 +121,7 @@ static bool test_bit64(const __u64 *bitmap, unsigned int bit)
 TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 {
 	/* The mock's IO page is half a CPU page; mark pages 0 and 5 dirty. */
-	__u64 io_page = self->page / 2, mark[2] = {}, bitmap[2];
+	__u64 io_page = ir_page_size() / 2, mark[2] = {}, bitmap[2];
 	__u64 nr = 0;
 	unsigned int i;
 
@@ -142,8 +140,8 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 		   NULL);
 	memset(bitmap, 0, sizeof(bitmap));
 	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty2,
-					      IOVA, self->fx.size, self->page,
-					      bitmap, 0));
+					      IOVA, self->fx.size,
+					      ir_page_size(), bitmap, 0));
 	/* Braces: an ASSERT is two statements (its check, then its bail). */
 	for (i = 0; i < NPAGES; i++) {
 		ASSERT_FALSE(test_bit64(bitmap, i))
@@ -153,8 +151,8 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 
 	memset(bitmap, 0, sizeof(bitmap));
 	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty,
-					      IOVA, self->fx.size, self->page,
-					      bitmap, 0));
+					      IOVA, self->fx.size,
+					      ir_page_size(), bitmap, 0));
 	for (i = 0; i < NPAGES; i++) {
 		ASSERT_EQ(i == 0 || i == 5, test_bit64(bitmap, i))
 		TH_LOG("old hwpt %u: page %u dirty bit wrong (bitmap %#llx)",
@@ -163,8 +161,8 @@ TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 	/* Reading cleared them. */
 	memset(bitmap, 0, sizeof(bitmap));
 	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty,
-					      IOVA, self->fx.size, self->page,
-					      bitmap, 0));
+					      IOVA, self->fx.size,
+					      ir_page_size(), bitmap, 0));
 	ASSERT_EQ(0, bitmap[0]);
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_dirty));
 }

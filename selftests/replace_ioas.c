@@ -116,7 +116,7 @@ TEST_F(replace_ioas, across_ioas_maps_new_memory)
 	struct ir_fx *fx = &self->fx;
 	__u32 dev = self->dev.stdev_id;
 	size_t size = mapped(variant);
-	size_t page = getpagesize(), off;
+	size_t page = ir_page_size(), off;
 
 	fx_replace(_metadata, fx, dev, self->hwpt_a, NULL);
 	ASSERT_EQ(0, ir_md_check_map(fx->fd, self->hwpt_a, IOVA, self->buf_a,
