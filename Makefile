@@ -10,10 +10,12 @@ selftests:
 bench:
 	$(MAKE) -C bench
 
-# PID 1 of the guest needs a poweroff that does not ask systemd.
-build/ir-poweroff: scripts/poweroff.c
+# PID 1 of the guest needs a poweroff that does not ask systemd; built
+# for the guest's architecture (CROSS_COMPILE from build/kernel.mk).
+-include build/kernel.mk
+build/ir-poweroff: scripts/poweroff.c $(wildcard build/kernel.mk)
 	@mkdir -p build
-	$(CC) -O2 -Wall -static -o $@ $<
+	$(CROSS_COMPILE)$(if $(CROSS_COMPILE),gcc,$(CC)) -O2 -Wall -static -o $@ $<
 
 # The kselftest collection, laid out as the kernel's selftests `make
 # install` and `gen_tar` lay theirs out: the tree's runner, our collection

@@ -12,6 +12,8 @@ IR_PROG=run.sh
 . "$IR_TOP/scripts/kernel.sh"
 # shellcheck source=scripts/guest.sh
 . "$IR_TOP/scripts/guest.sh"
+# shellcheck source=scripts/target-root.sh
+. "$IR_TOP/scripts/target-root.sh"
 # shellcheck source=scripts/verdict.sh
 . "$IR_TOP/scripts/verdict.sh"
 # shellcheck source=scripts/signals.sh
@@ -73,6 +75,11 @@ actions (default: all):
                    kernel build, into build/compile/): catches a build break
 
 kernel:
+  --arch ARCH      the guest's architecture: x86_64 (the default) or arm64
+                   (cross-built kernel and suite, qemu-system-aarch64 -M
+                   virt under TCG, an initramfs of Debian's arm64 packages)
+  --page-size SIZE the kernel's page size: 4k (the default), or 16k or 64k
+                   with --arch arm64
   --ksrc DIR       test the kernel tree DIR (also KSRC=DIR)
   --kernel NAME    a Debian kernel source instead: stable (the default,
                    linux-source-6.12) or sid (the newest linux-source-X.Y
@@ -136,6 +143,9 @@ write_kernel_mk() {
 	local mk=$IR_TOP/build/kernel.mk new
 	new=$(printf 'KSRC := %s\nKHDR := %s\nKBUILD := %s\nKVER := %s\n' \
 		"$KSRC" "$KHDR" "${KBUILD:-}" "$KVER")
+	# A foreign architecture: its compiler, and the tree it links against.
+	[ -z "$IR_CROSS" ] ||
+		new+=$(printf '\nCROSS_COMPILE := %s\nIR_SYSROOT := %s' "$IR_CROSS" "$IR_SYSROOT")
 	# Rewritten only on change: the suite rebuilds when it is newer.
 	[ "$(cat "$mk" 2>/dev/null)" = "$new" ] || printf '%s\n' "$new" >"$mk"
 }
@@ -165,8 +175,9 @@ prepare_suite() {
 	lock_work_tree
 	if [ -n "$IR_NATIVE" ]; then
 		[ -n "${KSRC:-}" ] || die "--native needs --ksrc DIR: the source tree of the running kernel ($(uname -r))"
+		[ "$IR_ARCH" = "$(uname -m)" ] || die "--native runs on this host, which is $(uname -m), not $IR_ARCH"
 	else
-		pkgs+=("${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}")
+		pkgs+=("${IR_KERNEL_PACKAGES[@]}" "${IR_ARCH_PACKAGES[@]}")
 		[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
 	fi
 	ensure_packages "${pkgs[@]}"
@@ -178,10 +189,18 @@ prepare_suite() {
 	else
 		kernel_build
 	fi
+	[ "$IR_ARCH" = x86_64 ] || target_root
 	[ -z "${IR_DRY_RUN:-}" ] || return 0
 	write_kernel_mk
 	build_suite
-	[ "$IR_ACTION" != kselftest ] || kselftest_tarball
+	if [ "$IR_ACTION" = kselftest ]; then
+		kselftest_tarball
+	elif [ "$IR_ARCH" != x86_64 ]; then
+		# A foreign guest has no make: it runs the installed collection.
+		IR_STAGE="installing the kselftest collection"
+		ir_spawn make -s -C "$IR_TOP" install >"$IR_TOP/build/install.log" 2>&1 ||
+			die "make install failed (log: build/install.log)"
+	fi
 }
 
 # Runs the job on this host's kernel (--native).
@@ -223,6 +242,7 @@ run_guest() {
 	[ -n "$IR_ICOUNT" ] && IR_BENCH_MODE=icount
 	# The guest mounts the results share at /run/ir-out.
 	write_job "$IR_OUT/job.in" /run/ir-out
+	[ "$IR_ARCH" = x86_64 ] || IR_MODE="$IR_ARCH $IR_PAGE_SIZE pages, $IR_MODE"
 	info "booting $KVER ($IR_MODE); results in $IR_OUT"
 	IR_START=$(date +%s)
 	if [ "$IR_ACTION" = shell ]; then
@@ -292,6 +312,8 @@ IR_BOOTS=3
 IR_ALLOW_MISSING=
 IR_TREND=hwpt_hwpt
 IR_TARBALL=
+IR_ARCH=x86_64
+IR_PAGE_SIZE=4k
 
 set_action() {
 	[ -z "$IR_ACTION" ] || usage_error "choose one action, not '$IR_ACTION' and '$1'"
@@ -325,6 +347,8 @@ while [ $# -gt 0 ]; do
 			usage_error "--kconfig: no such file: $2"
 		[ -f "$IR_EXTRA_CONFIG" ] || usage_error "--kconfig: no such file: $2"
 		shift ;;
+	--arch) need_arg "$@"; IR_ARCH=$2; shift ;;
+	--page-size) need_arg "$@"; IR_PAGE_SIZE=${2,,}; shift ;;
 	--native) IR_NATIVE=1 ;;
 	--debug) IR_DEBUG=1 ;;
 	--cpus) need_arg "$@"; IR_CPUS=$2; shift ;;
@@ -387,6 +411,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 IR_ACTION=${IR_ACTION:-all}
+kernel_arch
 # KASAN and lockdep under TCG: the suite takes several times longer.
 [ -n "$IR_TIMEOUT" ] || IR_TIMEOUT=$([ -n "$IR_DEBUG" ] && echo 3600 || echo 900)
 # Live results while the guest runs: on a terminal, unless told not to.
@@ -412,6 +437,9 @@ for v in IR_CPUS IR_MEM IR_TIMEOUT IR_BOOTS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_error "--${n,,} takes a positive whole number, not '${!v}'"
 done
 [[ $IR_TOP =~ [[:space:]] ]] && die "the work tree path '$IR_TOP' has white space; the guest's init= cannot name it"
+if [ "$IR_ACCEL" = kvm ] && [ "$IR_ARCH" != "$(uname -m)" ]; then
+	usage_error "--kvm runs guests of this host's architecture ($(uname -m)), not $IR_ARCH"
+fi
 if [ -n "$IR_ICOUNT" ] && [ "$IR_ACCEL" = kvm ]; then
 	usage_error "--icount needs TCG; it cannot go with --kvm"
 fi

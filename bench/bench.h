@@ -4,7 +4,6 @@
 #define IR_BENCH_H
 
 #define MiB (1UL << 20)
-#define THP_SIZE (2UL << 20)
 
 /* Bad input or no memory: "replace_bench: error: " @fmt with @arg, exit 1. */
 void bench_die(const char *fmt, const char *arg) __attribute__((noreturn));

@@ -169,7 +169,13 @@ size_t plan_build(const struct plan_options *o, struct plan_entry **entries)
 			if (o->sizes)
 				r.size = o->sizes[z];
 			e.pt = row_point(&r, o);
-			if (e.pt.size / e.pt.areas % ir_page_size())
+			/*
+			 * Options that do not fit the kernel's pages are bad
+			 * input; a preset's row that does not is a point this
+			 * kernel cannot run, and point_run says so.
+			 */
+			if ((o->set & PLAN_AREAS || o->sizes) &&
+			    e.pt.size / e.pt.areas % ir_page_size())
 				bench_die(
 					"%s",
 					"--areas must split --size into whole pages");

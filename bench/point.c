@@ -18,6 +18,7 @@
 #include "ir_iommufd.h"
 #include "ir_mock.h"
 #include "ir_probe.h"
+#include "ir_util.h"
 #include "load.h"
 #include "numa_place.h"
 #include "point.h"
@@ -42,13 +43,28 @@ static long anon_huge_kib(void)
 }
 
 /*
+ * Why a point cannot run with this kernel's page size (point_run's
+ * answer): its THP or its areas do not fit the kernel's pages.
+ */
+static char geometry_why[128];
+
+/*
+ * How much longer than a point's memory its mapping is, so that the memory
+ * can start on a transparent huge page (whose size is the kernel's).
+ */
+static size_t align_slack(void)
+{
+	return ir_thp_size() > ir_page_size() ? ir_thp_size() : ir_page_size();
+}
+
+/*
  * Memory for one IOAS, placed on pt->mem_node first: small pages, or with
- * pt->thp 2 MiB-aligned and advised for transparent huge pages. The
- * mapping (*raw) is THP_SIZE longer than pt->size, for the alignment.
+ * pt->thp aligned to and advised for transparent huge pages. The mapping
+ * (*raw) is align_slack() longer than pt->size, for the alignment.
  */
 static void *alloc_mapped(const struct point *pt, int fill, void **raw)
 {
-	size_t len = pt->size + THP_SIZE;
+	size_t slack = align_slack(), len = pt->size + slack;
 	char *buf;
 
 	*raw = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -57,7 +73,7 @@ static void *alloc_mapped(const struct point *pt, int fill, void **raw)
 		*raw = NULL;
 		return NULL;
 	}
-	buf = (char *)(((uintptr_t)*raw + THP_SIZE - 1) & ~(THP_SIZE - 1));
+	buf = (char *)(((uintptr_t)*raw + slack - 1) & ~(slack - 1));
 	madvise(buf, pt->size, pt->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	if (pt->mem_node >= 0 &&
 	    ir_numa_bind_memory(buf, pt->size, pt->mem_node))
@@ -134,6 +150,32 @@ const char *point_run(const struct scenario *s, const struct point *pt,
 		return why;
 	}
 	c.devs = calloc(pt->devices, sizeof(*c.devs));
+	/*
+	 * A THP point backed by small pages would be a lie: say so, and say
+	 * why where the kernel's huge page is larger than the point (512 MiB
+	 * with 64 KiB pages).
+	 */
+	if (pt->thp && pt->size < ir_thp_size()) {
+		snprintf(
+			geometry_why, sizeof(geometry_why),
+			"transparent huge pages of at most %zu KiB (this kernel's are %zu KiB)",
+			pt->size >> 10, ir_thp_size() >> 10);
+		why = geometry_why;
+		*kernel_lacks = true;
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
+	/* A preset's areas of 16 KiB are less than a page at 64 KiB. */
+	if ((pt->size / pt->areas) % ir_page_size()) {
+		snprintf(
+			geometry_why, sizeof(geometry_why),
+			"pages of at most %zu KiB, the size of each area (this kernel's are %zu KiB)",
+			(pt->size / pt->areas) >> 10, ir_page_size() >> 10);
+		why = geometry_why;
+		*kernel_lacks = true;
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
 	thp_before = anon_huge_kib();
 	c.buf[0] = alloc_mapped(pt, 0xaa, &raw[0]);
 	c.buf[1] = alloc_mapped(pt, 0xbb, &raw[1]);
@@ -141,7 +183,6 @@ const char *point_run(const struct scenario *s, const struct point *pt,
 		rc = -ENOMEM;
 		goto out;
 	}
-	/* A THP point backed by small pages would be a lie: say so. */
 	if (pt->thp && anon_huge_kib() - thp_before <= 0) {
 		why = "transparent huge pages (none were given)";
 		rc = -ENOMEM;
@@ -242,7 +283,7 @@ out:
 	close(c.fd);
 	for (k = 0; k < 2; k++)
 		if (raw[k])
-			munmap(raw[k], pt->size + THP_SIZE);
+			munmap(raw[k], pt->size + align_slack());
 	*err = rc;
 	return why;
 }

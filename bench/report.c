@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "ir_util.h"
 #include "numa_place.h"
 #include "report.h"
 
@@ -104,11 +105,15 @@ void report_not_run(const struct scenario *s, const struct point *pt, int err,
 	if (!n)
 		bench_die("%s", "out of memory");
 	rep.skipped = n;
+	/* A copy: a caller may build its reason in a buffer it reuses. */
+	reason = strdup(reason ? reason : strerror(-err));
+	if (!reason)
+		bench_die("%s", "out of memory");
 	rep.skipped[rep.nskipped++] = (struct not_run){
 		.scenario = s,
 		.pt = *pt,
 		.err = -err,
-		.reason = reason ? reason : strerror(-err),
+		.reason = reason,
 		.fails = fails,
 	};
 }
@@ -253,8 +258,9 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 static void print_row(struct record *r)
 {
 	const struct ir_stats *st = record_done(r);
-	char size[32], numa[16];
+	char size[32], numa[16], page[24];
 
+	snprintf(page, sizeof(page), "%zuK", ir_page_size() >> 10);
 	if (r->pt.size >= (1UL << 20))
 		snprintf(size, sizeof(size), "%zuM", r->pt.size >> 20);
 	else
@@ -266,7 +272,7 @@ static void print_row(struct record *r)
 		snprintf(numa, sizeof(numa), "-");
 	printf("%-18s %-22s %-8s %5s %-3s %4u %3u %2u %-5s %-9s %6zu %10.0f %10.0f %10.0f %12.0f\n",
 	       r->scenario->name, r->op, r->phase, size,
-	       r->pt.thp ? "thp" : "4K", r->pt.areas, r->pt.devices,
+	       r->pt.thp ? "thp" : page, r->pt.areas, r->pt.devices,
 	       r->pt.threads, numa, r->pt.load, st->count, st->p50, st->p99,
 	       st->max, st->mean);
 }

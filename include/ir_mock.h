@@ -19,6 +19,15 @@ struct ir_mock_dev {
 	__u32 hwpt_id; /* the HWPT it is attached to when created */
 };
 
+/*
+ * The mock driver's IO page and huge IO page (selftest.c's MOCK_IO_PAGE_SIZE,
+ * PAGE_SIZE / 2, and MOCK_HUGE_PAGE_SIZE, 512 of those; not in the uapi):
+ * 2 KiB and 1 MiB on a 4 KiB kernel, 32 KiB and 16 MiB on a 64 KiB one. An
+ * IOAS area that is not a multiple of the IO page cannot take a mock domain.
+ */
+size_t ir_mock_io_page_size(void);
+size_t ir_mock_huge_page_size(void);
+
 int ir_mock_domain(int fd, __u32 pt_id, __u32 dev_flags,
 		   struct ir_mock_dev *dev);
 int ir_mock_domain_replace(int fd, __u32 stdev_id, __u32 pt_id,

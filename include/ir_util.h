@@ -22,4 +22,10 @@ int ir_write_file(const char *path, const char *text, int flags);
  */
 size_t ir_page_size(void);
 
+/*
+ * The size of the kernel's transparent huge page (its PMD: 2 MiB with 4 KiB
+ * pages, 512 MiB with 64 KiB), from sysfs; 0 without THP.
+ */
+size_t ir_thp_size(void);
+
 #endif /* IR_UTIL_H */

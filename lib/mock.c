@@ -5,6 +5,17 @@
 
 #include "ir_iommufd.h"
 #include "ir_mock.h"
+#include "ir_util.h"
+
+size_t ir_mock_io_page_size(void)
+{
+	return ir_page_size() / 2;
+}
+
+size_t ir_mock_huge_page_size(void)
+{
+	return 512 * ir_mock_io_page_size();
+}
 
 static int ir_test_cmd(int fd, struct iommu_test_cmd *cmd)
 {

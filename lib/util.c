@@ -2,6 +2,8 @@
 /* Small helpers every part of the suite may use; see include/ir_util.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,5 +30,26 @@ size_t ir_page_size(void)
 
 	if (!size)
 		size = sysconf(_SC_PAGESIZE);
+	return size;
+}
+
+size_t ir_thp_size(void)
+{
+	static const char path[] =
+		"/sys/kernel/mm/transparent_hugepage/hpage_pmd_size";
+	static size_t size;
+	static bool read;
+	unsigned long long bytes;
+	FILE *f;
+
+	if (read)
+		return size;
+	read = true;
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &bytes) == 1)
+		size = bytes;
+	fclose(f);
 	return size;
 }

@@ -56,10 +56,10 @@ apt_download() {
 	return "$rc"
 }
 
-# What building the suite needs, and what building a kernel needs on top.
+# What building the suite needs, and what building a kernel needs on top
+# (the emulator and cross compiler of each architecture: kernel_arch).
 IR_SUITE_PACKAGES=(gcc make libc6-dev perl python3 liburing-dev libnuma-dev)
 IR_KERNEL_PACKAGES=(flex bison bc libelf-dev libssl-dev rsync xz-utils cpio)
-IR_GUEST_PACKAGES=(qemu-system-x86)
 # The host's reading of bench results: statistics, plots, schema
 # validation, from Debian's maintained libraries, run by Debian's python
 # (a python of one's own on PATH does not see them).

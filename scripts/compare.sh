@@ -63,7 +63,7 @@ compare_boot() {
 # ...) so that drift on the host falls on both, the same bench on each;
 # the verdict is compare's across the boots (bench/README.md, "Verdicts").
 run_compare_kernels() {
-	local pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_GUEST_PACKAGES[@]}" "${IR_ANALYSIS_PACKAGES[@]}")
+	local pkgs=("${IR_SUITE_PACKAGES[@]}" "${IR_KERNEL_PACKAGES[@]}" "${IR_ARCH_PACKAGES[@]}" "${IR_ANALYSIS_PACKAGES[@]}")
 	local i name rc=0 opts=() ksrc_a=${KSRC:-}
 	lock_work_tree
 	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)

@@ -3,7 +3,9 @@
 # It prepares what the kernel does not give init, runs the job the host
 # wrote into the results share, saves dmesg and powers off. It never
 # exits: an init that exits panics the kernel.
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# The kernel gives init no PATH; an init before this one may have (the
+# busybox tools of a foreign-architecture root: scripts/guest-root-init.sh).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}
 export HOME=/run LANG=C.UTF-8
 top=$(cd "$(dirname "$0")/.." && pwd)
 

@@ -8,7 +8,7 @@
 # rejects MSRs, or hangs). The answer is cached per host boot.
 guest_kvm_usable() {
 	local boot cache
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	[ "$IR_ARCH" = "$(uname -m)" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
 	boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || boot=unknown
 	cache=$IR_CACHE/kvm-usable-$boot
 	if [ ! -f "$cache" ]; then
@@ -16,7 +16,7 @@ guest_kvm_usable() {
 		IR_STAGE="probing KVM"
 		ir_spawn timeout -k 2 20 qemu-system-x86_64 -nodefaults -no-reboot \
 			-display none -accel kvm -cpu host -m 256 -serial stdio \
-			-kernel "$KBUILD/arch/x86/boot/bzImage" \
+			-kernel "$KIMAGE" \
 			-append "console=ttyS0 panic=-1 root=/dev/nonexistent" \
 			>"$cache.log" 2>&1
 		if grep -q 'Kernel panic' "$cache.log"; then
@@ -30,35 +30,50 @@ guest_kvm_usable() {
 }
 
 # Fills QEMU_CMD (an array) for results directory $1 and console mode $2
-# ("file" or "stdio").
+# ("file" or "stdio"). An x86_64 guest's root is the host's, work tree
+# included; an arm64 guest's is the Debian tree of scripts/target-root.sh,
+# and the work tree is a share of its own, mounted at the same path.
 guest_qemu_cmd() {
-	local out=$1 console=$2 accel cpu half i
-	local kimg=$KBUILD/arch/x86/boot/bzImage
-	local append="console=ttyS0 root=/dev/root rootfstype=9p"
+	local out=$1 console=$2 accel cpu half i machine=() root=/ init
+	local append="console=$IR_CONSOLE root=/dev/root rootfstype=9p"
 
+	if [ "$IR_ARCH" = x86_64 ]; then
+		init=$IR_TOP/scripts/guest-init.sh
+	else
+		root=$IR_SYSROOT init="/sbin/ir-init irtop=$IR_TOP"
+		# virt's GICv3 takes more than 8 vCPUs; pauth-impdef: QEMU's
+		# own pointer-authentication hash, many times cheaper to emulate
+		# than the architected QARMA.
+		machine=(-M virt,gic-version=3) cpu=max,pauth-impdef=on
+	fi
 	append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
-	append+=" init=$IR_TOP/scripts/guest-init.sh panic=-1 quiet"
+	append+=" init=$init panic=-1 quiet"
 	if [ "$IR_ACCEL" = kvm ]; then
 		accel=(-accel kvm) cpu=host
 	else
-		accel=(-accel tcg,thread=multi) cpu=max
+		accel=(-accel tcg,thread=multi) cpu=${cpu:-max}
 		if [ -n "${IR_ICOUNT:-}" ]; then
 			accel=(-accel tcg -icount "$IR_ICOUNT_OPTS")
 			# Under icount the TSC follows the one virtual clock, so it
 			# is synchronous: reading it costs 63 instruction-ns in the
 			# vDSO at 1 ns resolution, against 376 ns at 10 ns for HPET.
-			append+=" clocksource=tsc tsc=reliable"
+			# (arm64's generic timer follows it without being asked.)
+			[ "$IR_ARCH" != x86_64 ] || append+=" clocksource=tsc tsc=reliable"
 		fi
 	fi
 	# The user's arguments come last, so they can override ours.
 	append+=" ${IR_KERNEL_ARGS:-}"
-	QEMU_CMD=(qemu-system-x86_64 -nodefaults -no-reboot -display none
+	QEMU_CMD=("$IR_QEMU" -nodefaults -no-reboot -display none "${machine[@]}"
 		"${accel[@]}" -cpu "$cpu" -m "${IR_MEM}M"
-		-kernel "$kimg" -append "$append"
-		-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
+		-kernel "$KIMAGE" -append "$append"
+		-fsdev "local,id=rootfs,path=$root,security_model=none,readonly=on,multidevs=remap"
 		-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root
 		-fsdev "local,id=results,path=$out,security_model=none"
 		-device virtio-9p-pci,fsdev=results,mount_tag=results)
+	if [ "$IR_ARCH" != x86_64 ]; then
+		QEMU_CMD+=(-fsdev "local,id=worktree,path=$IR_TOP,security_model=none,readonly=on,multidevs=remap"
+			-device virtio-9p-pci,fsdev=worktree,mount_tag=worktree)
+	fi
 	# One NUMA node per vCPU pair, two at least when there are two vCPUs,
 	# so NUMA placement is testable.
 	if [ "$IR_CPUS" -ge 2 ]; then

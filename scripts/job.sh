@@ -4,12 +4,13 @@
 # What the bench records about where its numbers come from: enough to
 # reproduce them (the emulator, compilers, host CPU, the kernel's .config).
 bench_meta() {
-	local rev config qemu=none icount=off
+	local rev config qemu=none icount=off cc=${CC:-cc}
+	[ -z "$IR_CROSS" ] || cc=${IR_CROSS}gcc
 	rev=$(git -C "$IR_TOP" describe --always --dirty 2>/dev/null || echo unknown)
 	config=${KBUILD:+$KBUILD/.config}
 	[ -n "$config" ] || config=/boot/config-$(uname -r)
 	if [ -z "$IR_NATIVE" ]; then
-		qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
+		qemu=$("$IR_QEMU" --version 2>/dev/null | head -n 1)
 		[ -n "$IR_ICOUNT" ] && icount=$IR_ICOUNT_OPTS
 	fi
 	printf -- '--meta %q ' "mode=$IR_BENCH_MODE" "suite_rev=$rev" \
@@ -17,10 +18,11 @@ bench_meta() {
 		"kernel_build=$(basename "${KBUILD:-native}")" \
 		"kernel_config_sha256=$(sha256sum <"$config" 2>/dev/null | cut -c1-64)" \
 		"kernel_compiler=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$config" 2>/dev/null)" \
-		"compiler=$(${CC:-cc} --version 2>/dev/null | head -n 1)" \
+		"compiler=$($cc --version 2>/dev/null | head -n 1)" \
 		"qemu_version=$qemu" "icount=$icount" \
 		"host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
-		"vcpus=$IR_CPUS" "guest_mem_mib=$IR_MEM" "date=$(date -u +%FT%TZ)"
+		"vcpus=$IR_CPUS" "guest_mem_mib=$IR_MEM" "arch=$IR_ARCH" \
+		"page_size=$IR_PAGE_SIZE" "date=$(date -u +%FT%TZ)"
 }
 
 # The job the guest (or this host) runs; its output goes to the results.
@@ -35,7 +37,14 @@ write_job() {
 			# A debug kernel (KASAN, lockdep) runs the suite several
 			# times slower: the runner's per-program limit grows too.
 			[ -n "$IR_DEBUG" ] && printf 'export kselftest_override_timeout=900\n'
-			echo "make --no-print-directory -C selftests run_tests >$out/selftests.tap 2>&1"
+			if [ "$IR_ARCH" = x86_64 ]; then
+				echo "make --no-print-directory -C selftests run_tests >$out/selftests.tap 2>&1"
+			else
+				# A foreign guest has no make: the collection `make
+				# install` laid out, run as a lab runs it (the same
+				# run_many, the same TAP); through a pipe, as below.
+				echo "(cd build/kselftest_install && ./run_kselftest.sh -c iommufd-replace) 2>&1 | cat >$out/selftests.tap"
+			fi
 			;;
 		esac
 		case $IR_ACTION in
@@ -79,7 +88,8 @@ EOF
 			;;
 		shell)
 			echo "echo 'iommufd-replace guest shell: exit to power off'"
-			echo "setsid sh -c 'exec bash -i </dev/ttyS0 >/dev/ttyS0 2>&1'"
+			# A foreign guest's root has busybox's sh, not bash.
+			echo "setsid sh -c 'exec \$(command -v bash || echo sh) -i </dev/$IR_CONSOLE >/dev/$IR_CONSOLE 2>&1'"
 			;;
 		esac
 	} >"$job"

@@ -156,11 +156,49 @@ kernel_src_identity() {
 	fi
 }
 
+# The target architecture (--arch) and page size (--page-size), and what
+# follows from them: the kernel's ARCH and image, the cross compiler, the
+# emulator, its console, and the packages that bring them.
+kernel_arch() {
+	case $IR_ARCH in
+	x86_64)
+		[ "$IR_PAGE_SIZE" = 4k ] ||
+			usage_error "--page-size $IR_PAGE_SIZE: x86_64 has 4k pages only (arm64 has 4k, 16k and 64k)"
+		IR_CROSS= IR_KIMAGE=arch/x86/boot/bzImage IR_KTARGET=bzImage
+		IR_QEMU=qemu-system-x86_64 IR_CONSOLE=ttyS0
+		IR_ARCH_PACKAGES=(qemu-system-x86) ;;
+	arm64)
+		IR_CROSS=aarch64-linux-gnu- IR_KIMAGE=arch/arm64/boot/Image IR_KTARGET=Image
+		IR_QEMU=qemu-system-aarch64 IR_CONSOLE=ttyAMA0
+		IR_ARCH_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebstrap) ;;
+	*) usage_error "--arch takes x86_64 or arm64, not '$IR_ARCH'" ;;
+	esac
+	case $IR_PAGE_SIZE in
+	4k | 16k | 64k) ;;
+	*) usage_error "--page-size takes 4k, 16k or 64k, not '$IR_PAGE_SIZE'" ;;
+	esac
+}
+
+# The page-size fragment of an arm64 kernel (its CONFIG_ARM64_*_PAGES
+# choice), written into the cache; x86_64 has one page size and none.
+kernel_page_fragment() {
+	local f=$IR_CACHE/fragments/arm64-$IR_PAGE_SIZE.config
+	[ "$IR_ARCH" = arm64 ] || return 0
+	if [ ! -f "$f" ]; then
+		mkdir -p "${f%/*}" &&
+			printf '# arm64 with %s pages (--page-size)\nCONFIG_ARM64_%s_PAGES=y\n' \
+				"$IR_PAGE_SIZE" "${IR_PAGE_SIZE^^}" >"$f" || die "cannot write $f"
+	fi
+	echo "$f"
+}
+
 # The config fragments, in merge order on top of tinyconfig.
 kernel_fragments() {
 	echo "$IR_TOP/scripts/vm.config"
+	echo "$IR_TOP/scripts/vm.config.$IR_ARCH"
+	kernel_page_fragment
 	echo "$IR_TOP/selftests/config"
-	echo "$IR_TOP/selftests/config.x86_64"
+	echo "$IR_TOP/selftests/config.$IR_ARCH"
 	[ -n "${IR_DEBUG:-}" ] && echo "$IR_TOP/scripts/debug.config"
 	[ -n "${IR_EXTRA_CONFIG:-}" ] && echo "$IR_EXTRA_CONFIG"
 	return 0
@@ -193,7 +231,13 @@ kernel_build() {
 	key=$({ echo "$ident"; grep -hE '^(CONFIG_|# CONFIG_)' $frags | sort; } |
 		sha256sum | cut -c1-12)
 	KVER=$(sed -n 's/^version //p' <<<"$ident")
-	KBUILD=$IR_CACHE/build/$KVER-$key
+	# x86_64 builds keep the names they had before arm64 came.
+	if [ "$IR_ARCH" = x86_64 ]; then
+		KBUILD=$IR_CACHE/build/$KVER-$key
+	else
+		KBUILD=$IR_CACHE/build/$KVER-$IR_ARCH-$IR_PAGE_SIZE-$key
+	fi
+	KIMAGE=$KBUILD/$IR_KIMAGE
 	KHDR=$KBUILD/usr/include
 	log=$KBUILD/build.log
 	stamp=$KBUILD/.iommufd-replace-built
@@ -212,15 +256,15 @@ kernel_build() {
 		ir_spawn flock "$IR_BUILD_LOCK" || die "cannot lock $KBUILD"
 	fi
 
-	if [ -f "$stamp" ] && [ -f "$KBUILD/arch/x86/boot/bzImage" ] &&
+	if [ -f "$stamp" ] && [ -f "$KIMAGE" ] &&
 		! grep -qx untracked <<<"$ident"; then
 		info "kernel $KVER: cached in $KBUILD"
 		return
 	fi
-	if [ -f "$KBUILD/arch/x86/boot/bzImage" ]; then
+	if [ -f "$KIMAGE" ]; then
 		info "kernel $KVER: incremental build in $KBUILD (log: $log)"
 	else
-		info "building kernel $KVER — first run, ~4-8 min on $(nproc) cores (log: $log)"
+		info "building kernel $KVER ($IR_ARCH, $IR_PAGE_SIZE pages) — first run, ~4-8 min on $(nproc) cores (log: $log)"
 	fi
 	nproc=$(nproc)
 	# Only a build that ran to its end may be taken for a finished one.
@@ -229,10 +273,10 @@ kernel_build() {
 	: >"$log"
 	# shellcheck disable=SC2086
 	{
-		ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=x86_64 tinyconfig &&
+		ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=$IR_ARCH CROSS_COMPILE=$IR_CROSS tinyconfig &&
 			ir_spawn "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" \
 				"$KBUILD/.config" $frags &&
-			ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=x86_64 olddefconfig
+			ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=$IR_ARCH CROSS_COMPILE=$IR_CROSS olddefconfig
 	} >>"$log" 2>&1 || die "kernel config failed; see $log"
 
 	# A fragment line that olddefconfig dropped is a tree that cannot run
@@ -244,10 +288,10 @@ kernel_build() {
 	[ -z "$missing" ] ||
 		die "kernel $KVER cannot enable $missing (requested by the config fragments; see $KBUILD/.config)"
 
-	ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=x86_64 -j"$nproc" bzImage >>"$log" 2>&1 ||
+	ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=$IR_ARCH CROSS_COMPILE=$IR_CROSS -j"$nproc" "$IR_KTARGET" >>"$log" 2>&1 ||
 		die "kernel build failed; last lines of $log: $(tail -n 3 "$log" | tr '\n' ' ')"
-	ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=x86_64 headers_install >>"$log" 2>&1 ||
+	ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=$IR_ARCH CROSS_COMPILE=$IR_CROSS headers_install >>"$log" 2>&1 ||
 		die "make headers_install failed (is rsync installed?); see $log"
 	date -u +%FT%TZ >"$stamp"
-	info "kernel $KVER built: $KBUILD/arch/x86/boot/bzImage"
+	info "kernel $KVER built: $KIMAGE"
 }

@@ -39,13 +39,18 @@ struct ir_fx {
 };
 
 /*
- * One line per test program, before its tests: whether their driver-level
- * checks can run here, so a TAP reader (and run.sh's summary) sees it.
+ * Lines per test program, before its tests, so a TAP reader (and run.sh's
+ * summary) sees them: the page sizes every size of the tests derives from
+ * (what a 64 KiB kernel changes), and whether driver-level checks can run.
  */
-static void __attribute__((constructor)) fx_report_oracle(void)
+static void __attribute__((constructor)) fx_report(void)
 {
 	const char *why;
 
+	ksft_print_msg(
+		"page size: %zu KiB (mock IO page %zu KiB, huge IO page %zu KiB)\n",
+		ir_page_size() >> 10, ir_mock_io_page_size() >> 10,
+		ir_mock_huge_page_size() >> 10);
 	if (ir_oracle_start(&why))
 		ksft_print_msg("device-side oracle: off (%s)\n", why);
 	else

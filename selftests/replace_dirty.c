@@ -121,7 +121,7 @@ static bool test_bit64(const __u64 *bitmap, unsigned int bit)
 TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
 {
 	/* The mock's IO page is half a CPU page; mark pages 0 and 5 dirty. */
-	__u64 io_page = ir_page_size() / 2, mark[2] = {}, bitmap[2];
+	__u64 io_page = ir_mock_io_page_size(), mark[2] = {}, bitmap[2];
 	__u64 nr = 0;
 	unsigned int i;
 

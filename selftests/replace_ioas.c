@@ -22,18 +22,19 @@ FIXTURE(replace_ioas)
 };
 
 /*
- * Mapped memory (0: one page of the running kernel), how many IOAS areas
- * it is split into, huge IO pages.
+ * Mapped memory, in bytes or in pages of the running kernel, how many IOAS
+ * areas it is split into, huge IO pages.
  */
 FIXTURE_VARIANT(replace_ioas)
 {
 	size_t size;
+	size_t pages;
 	unsigned int areas;
 	bool huge_iova;
 };
 
 FIXTURE_VARIANT_ADD(replace_ioas, one_page){
-	.size = 0,
+	.pages = 1,
 	.areas = 1,
 };
 
@@ -42,8 +43,13 @@ FIXTURE_VARIANT_ADD(replace_ioas, mib_1){
 	.areas = 1,
 };
 
-FIXTURE_VARIANT_ADD(replace_ioas, mib_1_in_64_areas){
-	.size = 1UL << 20,
+/*
+ * Areas of 4 pages each (1 MiB on a 4 KiB kernel, 16 MiB on a 64 KiB one):
+ * counted in pages, because an area smaller than the mock's IO page (half
+ * a page: 32 KiB at 64 KiB) cannot take a mock domain (-EADDRINUSE).
+ */
+FIXTURE_VARIANT_ADD(replace_ioas, pages_256_in_64_areas){
+	.pages = 256,
 	.areas = 64,
 };
 
@@ -61,7 +67,7 @@ FIXTURE_VARIANT_ADD(replace_ioas, mib_32_huge_iova){
 
 static size_t mapped(const FIXTURE_VARIANT(replace_ioas) * variant)
 {
-	return variant->size ?: ir_page_size();
+	return variant->size ?: variant->pages * ir_page_size();
 }
 
 FIXTURE_SETUP(replace_ioas)

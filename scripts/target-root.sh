@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# The userland of a guest whose architecture is not the host's (--arch
+# arm64): the host's root cannot serve it over 9p as it serves an x86_64
+# guest. A tree of Debian bookworm packages for the target, extracted
+# (no maintainer script runs, so no emulator is needed), kept in the
+# cache; it is both the guest's root over 9p and the sysroot the suite
+# is cross-linked against. Sourced by run.sh.
+
+# What the guest runs (busybox for the shell and tools, coreutils for the
+# kselftest runner's `timeout --foreground`), and what the suite links
+# statically (liburing-dev, libnuma-dev, and with them libc6-dev).
+IR_TARGET_ROOT_PACKAGES=busybox-static,coreutils,liburing-dev,libnuma-dev
+
+# target_root: IR_SYSROOT becomes the tree for $IR_ARCH, made once per
+# package list and init script (mmdebstrap --variant=extract, ~10 s).
+target_root() {
+	local key
+	key=$({ echo "$IR_ARCH $IR_TARGET_ROOT_PACKAGES"; cat "$IR_TOP/scripts/guest-root-init.sh"; } |
+		sha256sum | cut -c1-12)
+	IR_SYSROOT=$IR_CACHE/target-root/$IR_ARCH-$key
+	[ -z "${IR_DRY_RUN:-}" ] || return 0
+	[ -f "$IR_SYSROOT/.complete" ] || target_root_make
+	# The work tree is mounted at its own path in the guest: its mount
+	# point (a tree under /tmp gets one from ir-init, on a tmpfs).
+	mkdir -p "$IR_SYSROOT$IR_TOP" || die "cannot create $IR_SYSROOT$IR_TOP"
+}
+
+target_root_make() {
+	local dir mirror
+	mirror=$(debian_mirror)
+	info "extracting Debian bookworm's $IR_ARCH packages for the guest's root (once, ~10 s)"
+	IR_STAGE="extracting the $IR_ARCH guest root"
+	dir=$IR_SYSROOT.part
+	rm -rf "$dir" "$IR_SYSROOT" && mkdir -p "${dir%/*}" || die "cannot create ${dir%/*}"
+	ir_spawn mmdebstrap --mode=root --variant=extract --architectures="$IR_ARCH" \
+		--include="$IR_TARGET_ROOT_PACKAGES" \
+		--dpkgopt='path-exclude=/usr/share/doc/*' \
+		--dpkgopt='path-exclude=/usr/share/man/*' \
+		--dpkgopt='path-exclude=/usr/share/locale/*' \
+		bookworm "$dir" "deb ${mirror:-http://deb.debian.org/debian/} bookworm main" \
+		>"$dir.log" 2>&1 || die "mmdebstrap of $IR_ARCH packages failed; see $dir.log"
+	# What no maintainer script made: the shell, the mount points, and
+	# the init that mounts the work tree (scripts/guest-root-init.sh).
+	ln -sf busybox "$dir/bin/sh" &&
+		mkdir -p "$dir/proc" "$dir/sys" "$dir/run" "$dir/dev" "$dir/opt/busybox" &&
+		install -D -m 755 "$IR_TOP/scripts/guest-root-init.sh" "$dir/sbin/ir-init" &&
+		touch "$dir/.complete" && mv "$dir" "$IR_SYSROOT" ||
+		die "cannot finish the $IR_ARCH guest root in $dir"
+	rm -f "$dir.log"
+}
+
