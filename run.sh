@@ -267,20 +267,24 @@ run_compile() {
 	[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] ||
 		ensure_packages linux-source-6.12
 	ensure_packages "${IR_SUITE_PACKAGES[@]}" rsync
+	[ "$IR_ARCH" = x86_64 ] || ensure_packages "${IR_ARCH_PACKAGES[@]}"
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
 	kernel_resolve_src
 	KVER=$(make -s -C "$KSRC" kernelversion 2>/dev/null) || KVER=unknown
 	kernel_headers
+	[ "$IR_ARCH" = x86_64 ] || target_root
 	IR_STAGE="compiling the suite against $KVER"
 	rm -rf "$out" && mkdir -p "$out/selftests" "$out/bench" || die "cannot create $out"
 	{
 		ir_spawn make -C "$IR_TOP/selftests" KSRC="$KSRC" KHDR="$KHDR" \
+			CROSS_COMPILE="$IR_CROSS" IR_SYSROOT="${IR_SYSROOT:-}" \
 			OUTPUT="$out/selftests" &&
 			ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$KHDR" \
+				CROSS_COMPILE="$IR_CROSS" IR_SYSROOT="${IR_SYSROOT:-}" \
 				OUTPUT="$out/bench"
 	} >"$out/compile.log" 2>&1 ||
 		die "the suite does not compile against $KVER ($KSRC): $(grep -m1 -E 'error' "$out/compile.log" || tail -n 1 "$out/compile.log") (log: $out/compile.log)"
-	echo "compile: the suite builds against $KVER ($KSRC)"
+	echo "compile: the suite builds against $KVER ($KSRC) for $IR_ARCH"
 }
 
 # Defaults, then the command line.

@@ -84,6 +84,13 @@ def boots(path):
     return [(path, load(path))]
 
 
+def platform(doc):
+    """The architecture and page size a document was measured on (run.sh
+    --arch, --page-size); a document from before arm64 is x86_64 4k."""
+    meta = doc.get("meta", {})
+    return meta.get("arch", "x86_64"), meta.get("page_size", "4k")
+
+
 def key(rec):
     """What identifies a record across documents: scenario, op, phase, point."""
     p = rec["point"]

@@ -18,10 +18,18 @@ import os
 import statistics
 import sys
 
-from benchdoc import boots, fail, key, label, load
+from benchdoc import boots, fail, key, label, load, platform
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOISE_TABLE = os.path.join(HERE, "noise-icount.json")
+
+
+def noise_table(plat):
+    """The measured noise of a platform: bench/noise-icount.json for
+    x86_64 with 4k pages, noise-icount-ARCH-PAGESIZE.json for others."""
+    if plat == ("x86_64", "4k"):
+        return NOISE_TABLE
+    return os.path.join(HERE, f"noise-icount-{plat[0]}-{plat[1]}.json")
 NOISE_SCHEMA = "iommufd-replace-noise/2"
 # Wall-clock documents: the host's load moves everything by far more than
 # icount's per-boot steps (bench/README.md, "Modes and the clock").
@@ -59,8 +67,11 @@ class Noise:
     HOT_NS = 20000
     SHORT_ONE_TIME_NS = 1000000
 
-    def __init__(self, path):
+    def __init__(self, path, plat):
         table = load(path, NOISE_SCHEMA, "a noise table")
+        measured = (table.get("arch", "x86_64"), table.get("page_size", "4k"))
+        if measured != plat:
+            fail(f"{path} was measured on {' '.join(measured)}, the runs on {' '.join(plat)}")
         self.boots = table["boots"]
         self.moves = {}
         self.step = {s: 0.0 for s in ("p50", "p90", "p99")}
@@ -139,12 +150,15 @@ def side_of(docs, what):
     builds = {d["meta"].get("kernel_build", "unknown") for _, d in docs}
     if len(builds) > 1:
         fail(f"{what} mixes kernels {sorted(builds)}")
+    plats = {platform(d) for _, d in docs}
+    if len(plats) > 1:
+        fail(f"{what} mixes platforms {sorted(' '.join(p) for p in plats)}")
     recs = {}
     for _, d in docs:
         for r in d["records"]:
             recs.setdefault(key(r), []).append(r)
     return {"docs": docs, "mode": modes.pop(), "recs": recs,
-            "build": builds.pop(), "n": len(docs)}
+            "build": builds.pop(), "platform": plats.pop(), "n": len(docs)}
 
 
 def judge(rec, stat, a_recs, b_recs, thr_of, wallclock):
@@ -180,7 +194,17 @@ def compare(old, new, args):
     wallclock = not icount
     noise = None
     if icount and args.threshold is None:
-        noise = Noise(args.noise)
+        path = args.noise or noise_table(old["platform"])
+        if not os.path.exists(path):
+            # Another platform's steps are not this one's; the default
+            # table's classes are still a better guess than none.
+            print(f"compare: warning: no noise measured on {' '.join(old['platform'])} "
+                  f"({os.path.basename(path)}); thresholds from the x86_64 4k table",
+                  file=sys.stderr)
+            path = NOISE_TABLE
+            noise = Noise(path, ("x86_64", "4k"))
+        else:
+            noise = Noise(path, old["platform"])
 
     def thr_of(rec, stat, value, multi):
         if args.threshold is not None:
@@ -222,9 +246,10 @@ def main():
     ap.add_argument("--threshold", type=float,
                     help="relative change that counts, for every record "
                          "(default: per record, from the measured noise)")
-    ap.add_argument("--noise", metavar="TABLE.json", default=NOISE_TABLE,
+    ap.add_argument("--noise", metavar="TABLE.json",
                     help="icount between-boot noise measured by noise.py "
-                         "(default: bench/noise-icount.json)")
+                         "(default: bench/noise-icount.json, or for another "
+                         "architecture and page size noise-icount-ARCH-SIZE.json)")
     ap.add_argument("--allow-missing", action="store_true",
                     help="a record only one side has does not fail the verdict")
     ap.add_argument("--plot", metavar="FILE.png|svg", action="append", default=[],
@@ -237,6 +262,9 @@ def main():
     if args.threshold is not None and not 0 <= args.threshold < 10:
         fail(f"--threshold {args.threshold}: give a fraction, e.g. 0.005 for 0.5 %")
     old, new = side(args.old, "old"), side(args.new, "new")
+    if old["platform"] != new["platform"]:
+        fail(f"old ran on {' '.join(old['platform'])}, new on {' '.join(new['platform'])}: "
+             "compare runs of one architecture and page size")
     if old["mode"] != new["mode"]:
         print(f"compare: warning: modes differ ({old['mode']} vs {new['mode']}); "
               "changes mix clocks", file=sys.stderr)

@@ -24,7 +24,7 @@ import re
 import statistics
 import sys
 
-from benchdoc import boots, fail, point_name, validate
+from benchdoc import boots, fail, platform, point_name, validate
 
 PREFIX = "iommufd-replace"
 STATS = ("p50", "p90", "p99")
@@ -77,6 +77,7 @@ def history_line(path, doc):
              "date": m.get("date", ""), "kernel_release": m["kernel_release"],
              "kernel_build": m.get("kernel_build", "unknown"),
              "mode": m.get("mode", "unknown"), "suite_rev": m.get("suite_rev", "unknown"),
+             "arch": platform(doc)[0], "page_size": platform(doc)[1],
              "results": os.path.dirname(os.path.abspath(path)),
              "p50_ns": {record_name(r): r["stats"]["p50"] for r in doc["records"]}}
     validate(entry, "iommufd-replace-history/1", "the history entry")

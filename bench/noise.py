@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 
-from benchdoc import boots, fail, key, label, load
+from benchdoc import boots, fail, key, label, load, platform
 
 NOISE_SCHEMA = "iommufd-replace-noise/2"
 STATS = ("p50", "p90", "p99")
@@ -54,17 +54,23 @@ def main():
     if len(kernels) != 1 or len(modes) != 1:
         fail(f"not an A/A set: kernels {sorted(kernels)}, modes {sorted(modes)}")
     mode = modes.pop()
+    plats = {platform(d) for _, d in docs}
+    if len(plats) != 1:
+        fail(f"not an A/A set: platforms {sorted(' '.join(p) for p in plats)}")
+    arch, page_size = plats.pop()
     seen = {}
     for _, d in docs:
         for r in d["records"]:
             seen.setdefault(key(r), []).append(r)
-    table = {"schema": NOISE_SCHEMA, "mode": mode, "boots": 0, "records": [],
-             "sources": [], "dates": []}
+    table = {"schema": NOISE_SCHEMA, "mode": mode, "arch": arch, "page_size": page_size,
+             "boots": 0, "records": [], "sources": [], "dates": []}
     entries = {}
     if args.base:
         base = load(args.base, NOISE_SCHEMA, "a noise table")
         if base["mode"] != mode:
             fail(f"--base {args.base} is of mode {base['mode']}, the boots of {mode}")
+        if (base.get("arch", "x86_64"), base.get("page_size", "4k")) != (arch, page_size):
+            fail(f"--base {args.base} was measured on another platform than {arch} {page_size}")
         table.update({k: v for k, v in base.items() if k != "records"})
         table.setdefault("sources", [base.get("kernel_build", "unknown")])
         entries = {key(r): r for r in base["records"]}

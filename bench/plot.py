@@ -4,8 +4,10 @@
 
 usage: plot.py run BENCH.json OUTDIR       latency CDFs, scaling with memory,
                                            devices and threads
-       plot.py trend HISTORY.jsonl SCENARIO OUT.png|svg
-                                           a scenario's p50 over runs
+       plot.py trend HISTORY.jsonl SCENARIO OUT.png|svg [ARCH PAGE_SIZE]
+                                           a scenario's p50 over the runs of
+                                           one architecture and page size
+                                           (default x86_64 4k)
 
 Every figure is written as PNG and SVG (OUTDIR) or in the format OUT
 names; it prints the files it wrote, one a line. The A/B comparison is
@@ -223,8 +225,9 @@ def compare(rows, path, old, new, n_old, n_new):
     return out
 
 
-def trend(history, scenario, path):
-    """p50 of each of a scenario's records over the runs in history."""
+def trend(history, scenario, path, plat=("x86_64", "4k")):
+    """p50 of each of a scenario's records over the runs in history of one
+    architecture and page size (a line without them is x86_64 4k)."""
     import json
     ext = image_format(path, "")
     runs = []
@@ -242,11 +245,13 @@ def trend(history, scenario, path):
         if not isinstance(run, dict) or run.get("schema") != "iommufd-replace-history/1":
             fail(f"{history} line {i + 1} is not an iommufd-replace-history/1 entry")
         validate(run, "iommufd-replace-history/1", f"{history} line {i + 1}")
+    runs = [r for r in runs if (r.get("arch", "x86_64"), r.get("page_size", "4k")) == plat]
+    for i, run in enumerate(runs):
         for name, v in run["p50_ns"].items():
             if name.split("/")[0] == scenario:
                 lines.setdefault(name, []).append((i, v, run))
     if not lines:
-        fail(f"no run in {history} has scenario '{scenario}'")
+        fail(f"no {' '.join(plat)} run in {history} has scenario '{scenario}'")
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(10, 5))
     for (name, pts), c in zip(sorted(lines.items()), colours(len(lines))):
@@ -271,8 +276,8 @@ def main():
             out += fn(doc, os.path.join(args[2], name))
         if not out:
             fail(f"{args[1]} has no record to draw")
-    elif len(args) == 4 and args[0] == "trend":
-        out = trend(args[1], args[2], args[3])
+    elif len(args) in (4, 6) and args[0] == "trend":
+        out = trend(args[1], args[2], args[3], tuple(args[4:]) or ("x86_64", "4k"))
     else:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2

@@ -68,7 +68,7 @@ PY
 
 # lava_job OUT: lava/qemu-x86_64.yaml with the artifacts' file:// URLs.
 lava_job() {
-	sed -e "s#@KERNEL_URL@#file://$KBUILD/arch/x86/boot/bzImage#" \
+	sed -e "s#@KERNEL_URL@#file://$KBUILD/$IR_KIMAGE#" \
 		-e "s#@RAMDISK_URL@#file://$LAVA_RAMDISK#" \
 		"$IR_TOP/lava/qemu-x86_64.yaml" >"$1"
 }
@@ -124,6 +124,8 @@ run_lava() {
 	local dir pass fail skip
 	[ -z "$IR_EXTRA_CONFIG" ] || usage_error "$IR_ACTION builds its kernel with lava/initramfs.config; drop --kconfig"
 	[ -z "$IR_NATIVE" ] || usage_error "$IR_ACTION boots its own kernel; drop --native"
+	[ "$IR_ARCH" = x86_64 ] ||
+		usage_error "$IR_ACTION runs lava/qemu-x86_64.yaml, an x86_64 job; drop --arch $IR_ARCH"
 	ensure_packages "${IR_LAVA_PACKAGES[@]}"
 	IR_EXTRA_CONFIG=$IR_TOP/lava/initramfs.config
 	prepare_suite

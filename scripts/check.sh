@@ -371,6 +371,60 @@ oracle_off_skips() {
 }
 check "oracle off: driver-level checks SKIP with the reason" oracle_off_skips
 
+# arm64 (README, "arm64 and page sizes"): a cross-built kernel and suite
+# in a qemu-system-aarch64 guest, at 64 KiB pages (the selftests and the
+# quick bench) and at 4 KiB (the selftests). Every test counts on its own,
+# as in the main job, and each page size must pass and skip exactly the
+# tests the x86_64 guest passed and skipped.
+arm64_case() {
+	local page=$1 action=$2 rc=0 out tap p f s
+	./run.sh -q --arch arm64 --page-size "$page" "$action" >"$tmp/arm64.out" 2>&1 || rc=$?
+	cat "$tmp/arm64.out"
+	out=$(readlink -f results/latest)
+	tap=$out/selftests.tap
+	if [ -f "$tap" ] && grep -q "^# # page size: ${page%k} KiB " "$tap"; then
+		read -r p f s <<<"$(tap_counts "$tap")"
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+		[ "$f" -gt 0 ] && failed+=($(tap_failures "$tap" | sed "s/^/arm64-$page:/" | tr ' ' _))
+		[ $rc -eq 0 ] || [ "$f" -gt 0 ] || { fail=$((fail + 1)) failed+=("arm64-$page-verdict"); }
+		echo "arm64 $page: $p passed, $f failed, $s skipped (counted above as tests)"
+	else
+		fail=$((fail + 1)) failed+=("arm64-$page-selftests")
+		echo "arm64 $page: no selftests of a $page kernel in $out"
+	fi
+	arm64_out=$out
+}
+arm64_case 64k all
+check "arm64 64k: the same tests pass and skip as on x86_64" \
+	diff <(tap_results "$main/selftests.tap") <(tap_results "$arm64_out/selftests.tap")
+# The bench at 64 KiB: the hot path measured under icount, and the THP
+# points, smaller than this kernel's 512 MiB huge page, not run with that
+# reason, failing nothing.
+arm64_bench() {
+	"$IR_PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+meta = d["meta"]
+assert (meta["arch"], meta["page_size"], meta["mode"]) == ("arm64", "64k", "icount"), meta
+hot = [r["stats"]["p50"] for r in d["records"]
+       if r["scenario"] == "hwpt_hwpt" and r["op"] == "replace"]
+assert hot and min(hot) > 0, "no hot path"
+thp = [n for n in d["not_run"] if n["point"]["pages"] == "thp"]
+assert thp, "no THP point reported"
+for n in thp:
+    assert n["reason"].endswith("are 524288 KiB)") and not n["fails"], n
+print("hot path p50", hot[0], "ns;", len(thp), "THP points not run:", thp[0]["reason"])' \
+		"$arm64_out/bench.json"
+}
+check "arm64 64k: quick bench under icount, THP points not run with the reason" arm64_bench
+arm64_case 4k selftests
+check "arm64 4k: the same tests pass and skip as on x86_64" \
+	diff <(tap_results "$main/selftests.tap") <(tap_results "$arm64_out/selftests.tap")
+check "--page-size 64k on x86_64: one line, exit 2" \
+	expect_error 2 "x86_64 has 4k pages only" ./run.sh --page-size 64k selftests
+check "--arch the suite does not know: one line, exit 2" \
+	expect_error 2 "--arch takes x86_64 or arm64, not 'riscv64'" ./run.sh --arch riscv64 selftests
+
 # Debian unstable's newest kernel (README, "Kernels"): the suite must
 # compile against it and pass on it. On the version the suite was last
 # validated on (scripts/sid-validated) a failure fails make check. A newer

@@ -13,11 +13,14 @@ run_compare() {
 
 run_trend() {
 	local out=$IR_RESULTS/trend-$IR_TREND
+	# One architecture and page size a plot (--arch, --page-size).
+	[ "$IR_ARCH" = x86_64 ] || out+=-$IR_ARCH-$IR_PAGE_SIZE
 	[ -s "$IR_RESULTS/history.jsonl" ] ||
 		die "no history in $IR_RESULTS/history.jsonl: ./run.sh bench (or the main job) adds a line per run"
 	ensure_packages "${IR_ANALYSIS_PACKAGES[@]}"
 	# Writes $out.png and $out.svg.
-	"$IR_PYTHON" "$IR_TOP/bench/plot.py" trend "$IR_RESULTS/history.jsonl" "$IR_TREND" "$out.png"
+	"$IR_PYTHON" "$IR_TOP/bench/plot.py" trend "$IR_RESULTS/history.jsonl" "$IR_TREND" "$out.png" \
+		"$IR_ARCH" "$IR_PAGE_SIZE"
 }
 
 # compare_side NAME: builds kernel NAME (a or b) and the bench against its
@@ -33,6 +36,7 @@ compare_side() {
 	IR_STAGE="building the bench against kernel $name ($KVER)"
 	mkdir -p "$out" || die "cannot create $out"
 	ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$KHDR" OUTPUT="$out" \
+		CROSS_COMPILE="$IR_CROSS" IR_SYSROOT="${IR_SYSROOT:-}" \
 		>"$out/build.log" 2>&1 ||
 		die "building the bench against kernel $name failed: $(grep -m1 error "$out/build.log") (log: $out/build.log)"
 	CK_KBUILD[$name]=$KBUILD CK_KVER[$name]=$KVER
@@ -70,12 +74,15 @@ run_compare_kernels() {
 	[ -n "$IR_PATCH" ] && pkgs+=(patch)
 	ensure_packages "${pkgs[@]}"
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	[ "$IR_ARCH" = x86_64 ] || target_root
 	new_results_dir
 	IR_RUN=$IR_OUT
 	compare_side a
 	KSRC=${IR_KSRC_B:-$ksrc_a}
 	compare_side b
-	ir_spawn make -s -C "$IR_TOP" build/ir-poweroff >/dev/null || die "cannot build build/ir-poweroff"
+	# For this guest's architecture, whatever build/kernel.mk last named.
+	ir_spawn make -s -B -C "$IR_TOP" CROSS_COMPILE="$IR_CROSS" build/ir-poweroff >/dev/null ||
+		die "cannot build build/ir-poweroff"
 	IR_ACCEL=tcg
 	[ -n "$IR_ICOUNT" ] || [ -n "${IR_DRY_RUN:-}" ] || ! guest_kvm_usable || IR_ACCEL=kvm
 	IR_BENCH_MODE=$IR_ACCEL-wallclock

@@ -4,7 +4,8 @@
 # /init (lava/init.sh, which finds it in its initramfs). POSIX sh.
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+# Not mountpoint(1): the busybox of a foreign-architecture root lacks it.
+grep -q '^[^ ]* /dev ' /proc/mounts || mount -t devtmpfs devtmpfs /dev
 # devtmpfs has none of these, and the kselftest runner writes every
 # result to /dev/stdout.
 ln -sf /proc/self/fd /dev/fd

@@ -3,7 +3,7 @@
 # (scripts/target-root.sh), copied into that tree as /sbin/ir-init. It
 # gives busybox's tools their names, mounts the work tree at the path it
 # has on the host (irtop= on the kernel command line), and hands over to
-# the init every guest runs. POSIX sh (busybox).
+# the init every guest runs. POSIX sh (dash).
 /bin/busybox mount -t tmpfs tmpfs /opt/busybox &&
 	/bin/busybox --install -s /opt/busybox
 # coreutils first: the kselftest runner needs GNU timeout's --foreground.

@@ -16,7 +16,7 @@ guest_kvm_usable() {
 		IR_STAGE="probing KVM"
 		ir_spawn timeout -k 2 20 qemu-system-x86_64 -nodefaults -no-reboot \
 			-display none -accel kvm -cpu host -m 256 -serial stdio \
-			-kernel "$KIMAGE" \
+			-kernel "$KBUILD/$IR_KIMAGE" \
 			-append "console=ttyS0 panic=-1 root=/dev/nonexistent" \
 			>"$cache.log" 2>&1
 		if grep -q 'Kernel panic' "$cache.log"; then
@@ -65,7 +65,7 @@ guest_qemu_cmd() {
 	append+=" ${IR_KERNEL_ARGS:-}"
 	QEMU_CMD=("$IR_QEMU" -nodefaults -no-reboot -display none "${machine[@]}"
 		"${accel[@]}" -cpu "$cpu" -m "${IR_MEM}M"
-		-kernel "$KIMAGE" -append "$append"
+		-kernel "$KBUILD/$IR_KIMAGE" -append "$append"
 		-fsdev "local,id=rootfs,path=$root,security_model=none,readonly=on,multidevs=remap"
 		-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root
 		-fsdev "local,id=results,path=$out,security_model=none"

@@ -210,13 +210,14 @@ kernel_fragments() {
 kernel_headers() {
 	local dir
 	dir=$IR_CACHE/headers/$(printf '%s' "$KSRC" | sha256sum | cut -c1-12)
+	[ "$IR_ARCH" = x86_64 ] || dir+=-$IR_ARCH
 	KHDR=$dir/usr/include
 	[ -f "$KHDR/linux/iommufd.h" ] && ! [ "$KSRC/Makefile" -nt "$KHDR/linux/iommufd.h" ] &&
 		return
 	info "installing the uapi headers of $KSRC into $dir"
 	IR_STAGE="installing the uapi headers of $KSRC"
 	mkdir -p "$dir" || die "cannot create $dir"
-	ir_spawn make -s -C "$KSRC" O="$dir" headers_install >"$dir.log" 2>&1 ||
+	ir_spawn make -s -C "$KSRC" O="$dir" ARCH="$IR_ARCH" headers_install >"$dir.log" 2>&1 ||
 		die "make headers_install in $KSRC failed; see $dir.log"
 }
 
@@ -237,7 +238,6 @@ kernel_build() {
 	else
 		KBUILD=$IR_CACHE/build/$KVER-$IR_ARCH-$IR_PAGE_SIZE-$key
 	fi
-	KIMAGE=$KBUILD/$IR_KIMAGE
 	KHDR=$KBUILD/usr/include
 	log=$KBUILD/build.log
 	stamp=$KBUILD/.iommufd-replace-built
@@ -256,12 +256,12 @@ kernel_build() {
 		ir_spawn flock "$IR_BUILD_LOCK" || die "cannot lock $KBUILD"
 	fi
 
-	if [ -f "$stamp" ] && [ -f "$KIMAGE" ] &&
+	if [ -f "$stamp" ] && [ -f "$KBUILD/$IR_KIMAGE" ] &&
 		! grep -qx untracked <<<"$ident"; then
 		info "kernel $KVER: cached in $KBUILD"
 		return
 	fi
-	if [ -f "$KIMAGE" ]; then
+	if [ -f "$KBUILD/$IR_KIMAGE" ]; then
 		info "kernel $KVER: incremental build in $KBUILD (log: $log)"
 	else
 		info "building kernel $KVER ($IR_ARCH, $IR_PAGE_SIZE pages) — first run, ~4-8 min on $(nproc) cores (log: $log)"
@@ -293,5 +293,5 @@ kernel_build() {
 	ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=$IR_ARCH CROSS_COMPILE=$IR_CROSS headers_install >>"$log" 2>&1 ||
 		die "make headers_install failed (is rsync installed?); see $log"
 	date -u +%FT%TZ >"$stamp"
-	info "kernel $KVER built: $KIMAGE"
+	info "kernel $KVER built: $KBUILD/$IR_KIMAGE"
 }

@@ -6,10 +6,13 @@
 # cache; it is both the guest's root over 9p and the sysroot the suite
 # is cross-linked against. Sourced by run.sh.
 
-# What the guest runs (busybox for the shell and tools, coreutils for the
-# kselftest runner's `timeout --foreground`), and what the suite links
-# statically (liburing-dev, libnuma-dev, and with them libc6-dev).
-IR_TARGET_ROOT_PACKAGES=busybox-static,coreutils,liburing-dev,libnuma-dev
+# What the guest runs: dash as /bin/sh (busybox's sh runs its own applets
+# before any program on PATH), busybox for the tools no package here has,
+# coreutils for the kselftest runner's `timeout --foreground`, GNU tar,
+# gzip and xz for a kselftest tarball (busybox's tar here cannot
+# decompress one); and what the suite links statically: liburing-dev and
+# libnuma-dev, with libc6-dev.
+IR_TARGET_ROOT_PACKAGES=dash,busybox-static,coreutils,tar,gzip,xz-utils,liburing-dev,libnuma-dev
 
 # target_root: IR_SYSROOT becomes the tree for $IR_ARCH, made once per
 # package list and init script (mmdebstrap --variant=extract, ~10 s).
@@ -41,7 +44,7 @@ target_root_make() {
 		>"$dir.log" 2>&1 || die "mmdebstrap of $IR_ARCH packages failed; see $dir.log"
 	# What no maintainer script made: the shell, the mount points, and
 	# the init that mounts the work tree (scripts/guest-root-init.sh).
-	ln -sf busybox "$dir/bin/sh" &&
+	ln -sf dash "$dir/bin/sh" &&
 		mkdir -p "$dir/proc" "$dir/sys" "$dir/run" "$dir/dev" "$dir/opt/busybox" &&
 		install -D -m 755 "$IR_TOP/scripts/guest-root-init.sh" "$dir/sbin/ir-init" &&
 		touch "$dir/.complete" && mv "$dir" "$IR_SYSROOT" ||
