@@ -377,7 +377,7 @@ check "oracle off: driver-level checks SKIP with the reason" oracle_off_skips
 # as in the main job, and each page size must pass and skip exactly the
 # tests the x86_64 guest passed and skipped.
 arm64_case() {
-	local page=$1 action=$2 rc=0 out tap p f s
+	local page=$1 action=$2 rc=0 out tap p f s t0=$SECONDS
 	./run.sh -q --arch arm64 --page-size "$page" "$action" >"$tmp/arm64.out" 2>&1 || rc=$?
 	cat "$tmp/arm64.out"
 	out=$(readlink -f results/latest)
@@ -387,7 +387,7 @@ arm64_case() {
 		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 		[ "$f" -gt 0 ] && failed+=($(tap_failures "$tap" | sed "s/^/arm64-$page:/" | tr ' ' _))
 		[ $rc -eq 0 ] || [ "$f" -gt 0 ] || { fail=$((fail + 1)) failed+=("arm64-$page-verdict"); }
-		echo "arm64 $page: $p passed, $f failed, $s skipped (counted above as tests)"
+		echo "arm64 $page: $p passed, $f failed, $s skipped, counted as tests ($((SECONDS - t0))s)"
 	else
 		fail=$((fail + 1)) failed+=("arm64-$page-selftests")
 		echo "arm64 $page: no selftests of a $page kernel in $out"
