@@ -14,23 +14,17 @@ IR_LAVA_ROOTFS_PACKAGES=liburing2,libnuma1,python3,python3-jsonschema
 # bookworm (minbase and the packages above), with TARBALL unpacked in
 # /opt/kselftest and lava/init.sh as /init; cached by what goes in.
 lava_rootfs() {
-	local tarball=$1 key dir mirror
+	local tarball=$1 key dir
 	key=$({ cat "$IR_TOP/lava/init.sh" "$IR_TOP/scripts/guest-mounts.sh"; sha256sum <"$tarball"; echo "$IR_LAVA_ROOTFS_PACKAGES"; } |
 		sha256sum | cut -c1-12)
 	LAVA_RAMDISK=$IR_CACHE/lava/rootfs-$key.cpio.gz
 	[ -f "$LAVA_RAMDISK" ] && return
 	dir=$IR_CACHE/lava/rootfs-$key.d
-	mirror=$(debian_mirror)
 	info "building the LAVA guest's initramfs from Debian bookworm (once, ~1 min)"
 	IR_STAGE="building the LAVA initramfs"
 	rm -rf "$dir" && mkdir -p "$dir/root" || die "cannot create $dir"
-	ir_spawn mmdebstrap --mode=root --variant=minbase \
-		--include="$IR_LAVA_ROOTFS_PACKAGES" \
-		--dpkgopt='path-exclude=/usr/share/doc/*' \
-		--dpkgopt='path-exclude=/usr/share/man/*' \
-		--dpkgopt='path-exclude=/usr/share/locale/*' \
-		bookworm "$dir/root" "deb ${mirror:-http://deb.debian.org/debian/} bookworm main" \
-		>"$dir.log" 2>&1 || die "mmdebstrap failed; see $dir.log"
+	debian_bootstrap "$dir/root" "$dir.log" amd64 minbase "$IR_LAVA_ROOTFS_PACKAGES" ||
+		die "mmdebstrap failed; see $dir.log"
 	mkdir -p "$dir/root/opt/kselftest" "$dir/root/etc/iommufd-replace" &&
 		tar -C "$dir/root/opt/kselftest" -xf "$tarball" &&
 		install -m 755 "$IR_TOP/lava/init.sh" "$dir/root/init" &&

@@ -44,6 +44,24 @@ debian_mirror() {
 		grep -v -- '-security' | head -n 1
 }
 
+# debian_bootstrap DIR LOG ARCH VARIANT PACKAGES: Debian bookworm for ARCH
+# (Debian's name: amd64, arm64) into DIR with mmdebstrap, from the mirror
+# this host's apt uses, without documentation, manual pages or
+# translations; its output into LOG. VARIANT minbase installs; extract
+# only unpacks PACKAGES and what they depend on (no maintainer script
+# runs, so it works for any architecture without an emulator).
+debian_bootstrap() {
+	local dir=$1 log=$2 arch=$3 variant=$4 pkgs=$5 mirror
+	mirror=$(debian_mirror)
+	ir_spawn mmdebstrap --mode=root --variant="$variant" --architectures="$arch" \
+		--include="$pkgs" \
+		--dpkgopt='path-exclude=/usr/share/doc/*' \
+		--dpkgopt='path-exclude=/usr/share/man/*' \
+		--dpkgopt='path-exclude=/usr/share/locale/*' \
+		bookworm "$dir" "deb ${mirror:-http://deb.debian.org/debian/} bookworm main" \
+		>"$log" 2>&1
+}
+
 # apt_download DIR LOG PKG [APT-GET OPTIONS...]: PKG's .deb into DIR, its
 # output into LOG. apt-get download writes to the current directory. Not
 # in a subshell: the trap that stops ir_spawn's groups does not run in one.

@@ -29,19 +29,13 @@ target_root() {
 }
 
 target_root_make() {
-	local dir mirror
-	mirror=$(debian_mirror)
+	local dir
 	info "extracting Debian bookworm's $IR_ARCH packages for the guest's root (once, ~10 s)"
 	IR_STAGE="extracting the $IR_ARCH guest root"
 	dir=$IR_SYSROOT.part
 	rm -rf "$dir" "$IR_SYSROOT" && mkdir -p "${dir%/*}" || die "cannot create ${dir%/*}"
-	ir_spawn mmdebstrap --mode=root --variant=extract --architectures="$IR_ARCH" \
-		--include="$IR_TARGET_ROOT_PACKAGES" \
-		--dpkgopt='path-exclude=/usr/share/doc/*' \
-		--dpkgopt='path-exclude=/usr/share/man/*' \
-		--dpkgopt='path-exclude=/usr/share/locale/*' \
-		bookworm "$dir" "deb ${mirror:-http://deb.debian.org/debian/} bookworm main" \
-		>"$dir.log" 2>&1 || die "mmdebstrap of $IR_ARCH packages failed; see $dir.log"
+	debian_bootstrap "$dir" "$dir.log" "$IR_ARCH" extract "$IR_TARGET_ROOT_PACKAGES" ||
+		die "mmdebstrap of $IR_ARCH packages failed; see $dir.log"
 	# What no maintainer script made: the shell, the mount points, and
 	# the init that mounts the work tree (scripts/guest-root-init.sh).
 	ln -sf dash "$dir/bin/sh" &&
