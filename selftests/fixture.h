@@ -28,6 +28,8 @@
 
 /* Where tests map: the start of the mock domain's aperture. */
 #define IOVA ((__u64)MOCK_APERTURE_START)
+/* The address a test's mock device faults on: any, and easy to spot. */
+#define FAULT_ADDR 0xdeadb000ULL
 
 struct ir_fx {
 	int fd;

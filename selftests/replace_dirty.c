@@ -105,7 +105,7 @@ TEST_F(replace_dirty, incapable_device_refused_and_unchanged)
 					   self->fx.buf, self->fx.size));
 	/* ...and its faults still routed to the old queue. */
 	ASSERT_EQ(0, ir_trigger_iopf(self->fx.fd, self->dev_nd.idev_id, 0, 7,
-				     0x1000));
+				     FAULT_ADDR));
 	ASSERT_EQ(0, ir_fault_read(self->fault_fd, &f, 2000));
 	ASSERT_EQ(self->dev_nd.idev_id, f.dev_id);
 	ASSERT_EQ(7, f.grpid);

@@ -23,7 +23,6 @@
 #define BUF_SIZE (16 * ir_page_size())
 /* A bound, not an expectation: 6.12's longest walk here is far shorter. */
 #define MAX_NTH 400
-#define FAULT_ADDR 0xdeadb000ULL
 
 enum flavour {
 	PAGING, /* paging -> paging, one IOAS */

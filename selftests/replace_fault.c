@@ -14,7 +14,6 @@
 #include "fixture.h"
 
 #define BUF_SIZE (4 * ir_page_size())
-#define FAULT_ADDR 0xdeadb000ULL
 /* Long enough for a fault that will come, short for one that must not. */
 #define WAIT_MS 2000
 #define NONE_MS 100

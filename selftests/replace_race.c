@@ -36,7 +36,6 @@
 #define MAX_PER_ROLE 8
 #define MAX_WORKERS (3 + 3 * MAX_PER_ROLE)
 #define NPOOL 4 /* HWPTs the devices move among; the last one nested */
-#define FAULT_ADDR 0xdeadb000ULL
 
 enum role { MOVE_A, MOVE_B, MAP, ACCESS, FAULT, DESTROY, NROLES };
 
