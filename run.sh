@@ -77,7 +77,7 @@ actions (default: all):
 kernel:
   --arch ARCH      the guest's architecture: x86_64 (the default) or arm64
                    (cross-built kernel and suite, qemu-system-aarch64 -M
-                   virt under TCG, an initramfs of Debian's arm64 packages)
+                   virt under TCG, a root of Debian's arm64 packages)
   --page-size SIZE the kernel's page size: 4k (the default), or 16k or 64k
                    with --arch arm64
   --ksrc DIR       test the kernel tree DIR (also KSRC=DIR)
@@ -175,7 +175,7 @@ prepare_suite() {
 	lock_work_tree
 	if [ -n "$IR_NATIVE" ]; then
 		[ -n "${KSRC:-}" ] || die "--native needs --ksrc DIR: the source tree of the running kernel ($(uname -r))"
-		[ "$IR_ARCH" = "$(uname -m)" ] || die "--native runs on this host, which is $(uname -m), not $IR_ARCH"
+		[ "$IR_ARCH" = "$IR_HOST_ARCH" ] || die "--native runs on this host, which is $IR_HOST_ARCH, not $IR_ARCH"
 	else
 		pkgs+=("${IR_KERNEL_PACKAGES[@]}" "${IR_ARCH_PACKAGES[@]}")
 		[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
@@ -441,8 +441,8 @@ for v in IR_CPUS IR_MEM IR_TIMEOUT IR_BOOTS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_error "--${n,,} takes a positive whole number, not '${!v}'"
 done
 [[ $IR_TOP =~ [[:space:]] ]] && die "the work tree path '$IR_TOP' has white space; the guest's init= cannot name it"
-if [ "$IR_ACCEL" = kvm ] && [ "$IR_ARCH" != "$(uname -m)" ]; then
-	usage_error "--kvm runs guests of this host's architecture ($(uname -m)), not $IR_ARCH"
+if [ "$IR_ACCEL" = kvm ] && [ "$IR_ARCH" != "$IR_HOST_ARCH" ]; then
+	usage_error "--kvm runs guests of this host's architecture ($IR_HOST_ARCH), not $IR_ARCH"
 fi
 if [ -n "$IR_ICOUNT" ] && [ "$IR_ACCEL" = kvm ]; then
 	usage_error "--icount needs TCG; it cannot go with --kvm"

@@ -8,16 +8,16 @@
 # rejects MSRs, or hangs). The answer is cached per host boot.
 guest_kvm_usable() {
 	local boot cache
-	[ "$IR_ARCH" = "$(uname -m)" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	[ "$IR_ARCH" = "$IR_HOST_ARCH" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
 	boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || boot=unknown
 	cache=$IR_CACHE/kvm-usable-$boot
 	if [ ! -f "$cache" ]; then
 		info "probing whether KVM can boot a guest here (once per host boot)"
 		IR_STAGE="probing KVM"
-		ir_spawn timeout -k 2 20 qemu-system-x86_64 -nodefaults -no-reboot \
+		ir_spawn timeout -k 2 20 "$IR_QEMU" "${IR_MACHINE[@]}" -nodefaults -no-reboot \
 			-display none -accel kvm -cpu host -m 256 -serial stdio \
 			-kernel "$KBUILD/$IR_KIMAGE" \
-			-append "console=ttyS0 panic=-1 root=/dev/nonexistent" \
+			-append "console=$IR_CONSOLE panic=-1 root=/dev/nonexistent" \
 			>"$cache.log" 2>&1
 		if grep -q 'Kernel panic' "$cache.log"; then
 			echo yes >"$cache"
@@ -34,24 +34,20 @@ guest_kvm_usable() {
 # included; an arm64 guest's is the Debian tree of scripts/target-root.sh,
 # and the work tree is a share of its own, mounted at the same path.
 guest_qemu_cmd() {
-	local out=$1 console=$2 accel cpu half i machine=() root=/ init
+	local out=$1 console=$2 accel cpu half i root=/ init
 	local append="console=$IR_CONSOLE root=/dev/root rootfstype=9p"
 
 	if [ "$IR_ARCH" = x86_64 ]; then
 		init=$IR_TOP/scripts/guest-init.sh
 	else
 		root=$IR_SYSROOT init="/sbin/ir-init irtop=$IR_TOP"
-		# virt's GICv3 takes more than 8 vCPUs; pauth-impdef: QEMU's
-		# own pointer-authentication hash, many times cheaper to emulate
-		# than the architected QARMA.
-		machine=(-M virt,gic-version=3) cpu=max,pauth-impdef=on
 	fi
 	append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 	append+=" init=$init panic=-1 quiet"
 	if [ "$IR_ACCEL" = kvm ]; then
 		accel=(-accel kvm) cpu=host
 	else
-		accel=(-accel tcg,thread=multi) cpu=${cpu:-max}
+		accel=(-accel tcg,thread=multi) cpu=$IR_TCG_CPU
 		if [ -n "${IR_ICOUNT:-}" ]; then
 			accel=(-accel tcg -icount "$IR_ICOUNT_OPTS")
 			# Under icount the TSC follows the one virtual clock, so it
@@ -63,7 +59,7 @@ guest_qemu_cmd() {
 	fi
 	# The user's arguments come last, so they can override ours.
 	append+=" ${IR_KERNEL_ARGS:-}"
-	QEMU_CMD=("$IR_QEMU" -nodefaults -no-reboot -display none "${machine[@]}"
+	QEMU_CMD=("$IR_QEMU" -nodefaults -no-reboot -display none "${IR_MACHINE[@]}"
 		"${accel[@]}" -cpu "$cpu" -m "${IR_MEM}M"
 		-kernel "$KBUILD/$IR_KIMAGE" -append "$append"
 		-fsdev "local,id=rootfs,path=$root,security_model=none,readonly=on,multidevs=remap"

@@ -158,18 +158,24 @@ kernel_src_identity() {
 
 # The target architecture (--arch) and page size (--page-size), and what
 # follows from them: the kernel's ARCH and image, the cross compiler, the
-# emulator, its console, and the packages that bring them.
+# emulator with its machine and TCG CPU, its console, and the packages
+# that bring them; IR_HOST_ARCH is this host's, in the same names.
 kernel_arch() {
+	IR_HOST_ARCH=$(uname -m)
+	[ "$IR_HOST_ARCH" != aarch64 ] || IR_HOST_ARCH=arm64
 	case $IR_ARCH in
 	x86_64)
 		[ "$IR_PAGE_SIZE" = 4k ] ||
 			usage_error "--page-size $IR_PAGE_SIZE: x86_64 has 4k pages only (arm64 has 4k, 16k and 64k)"
 		IR_CROSS= IR_KIMAGE=arch/x86/boot/bzImage IR_KTARGET=bzImage
-		IR_QEMU=qemu-system-x86_64 IR_CONSOLE=ttyS0
+		IR_QEMU=qemu-system-x86_64 IR_MACHINE=() IR_TCG_CPU=max IR_CONSOLE=ttyS0
 		IR_ARCH_PACKAGES=(qemu-system-x86) ;;
 	arm64)
 		IR_CROSS=aarch64-linux-gnu- IR_KIMAGE=arch/arm64/boot/Image IR_KTARGET=Image
-		IR_QEMU=qemu-system-aarch64 IR_CONSOLE=ttyAMA0
+		# virt with GICv3 (more than 8 vCPUs); pauth-impdef: QEMU's own
+		# pointer-authentication hash, far cheaper to emulate than QARMA.
+		IR_QEMU=qemu-system-aarch64 IR_MACHINE=(-M virt,gic-version=3)
+		IR_TCG_CPU=max,pauth-impdef=on IR_CONSOLE=ttyAMA0
 		IR_ARCH_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebstrap) ;;
 	*) usage_error "--arch takes x86_64 or arm64, not '$IR_ARCH'" ;;
 	esac
