@@ -205,6 +205,11 @@ kernel_fragments() {
 	kernel_page_fragment
 	echo "$IR_TOP/selftests/config"
 	echo "$IR_TOP/selftests/config.$IR_ARCH"
+	# A tree whose mock driver sits on generic page tables, on an
+	# architecture whose fragment has no IOMMU driver that brings them.
+	[ "$IR_ARCH" = x86_64 ] ||
+		! grep -qs IOMMU_PT_AMDV1 "$KSRC/drivers/iommu/iommufd/Kconfig" ||
+		echo "$IR_TOP/scripts/generic-pt.config"
 	[ -n "${IR_DEBUG:-}" ] && echo "$IR_TOP/scripts/debug.config"
 	[ -n "${IR_EXTRA_CONFIG:-}" ] && echo "$IR_EXTRA_CONFIG"
 	return 0
