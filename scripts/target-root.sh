@@ -22,7 +22,14 @@ target_root() {
 		sha256sum | cut -c1-12)
 	IR_SYSROOT=$IR_CACHE/target-root/$IR_ARCH-$key
 	[ -z "${IR_DRY_RUN:-}" ] || return 0
-	[ -f "$IR_SYSROOT/.complete" ] || target_root_make
+	if [ ! -f "$IR_SYSROOT/.complete" ]; then
+		# The cache is shared by every work tree: one maker at a time.
+		mkdir -p "${IR_SYSROOT%/*}" || die "cannot create ${IR_SYSROOT%/*}"
+		exec {IR_ROOT_LOCK}>"$IR_SYSROOT.lock"
+		ir_spawn flock "$IR_ROOT_LOCK" || die "cannot lock $IR_SYSROOT.lock"
+		[ -f "$IR_SYSROOT/.complete" ] || target_root_make
+		exec {IR_ROOT_LOCK}>&-
+	fi
 	# The work tree is mounted at its own path in the guest: its mount
 	# point (a tree under /tmp gets one from ir-init, on a tmpfs).
 	mkdir -p "$IR_SYSROOT$IR_TOP" || die "cannot create $IR_SYSROOT$IR_TOP"
@@ -33,7 +40,7 @@ target_root_make() {
 	info "extracting Debian bookworm's $IR_ARCH packages for the guest's root (once, ~10 s)"
 	IR_STAGE="extracting the $IR_ARCH guest root"
 	dir=$IR_SYSROOT.part
-	rm -rf "$dir" "$IR_SYSROOT" && mkdir -p "${dir%/*}" || die "cannot create ${dir%/*}"
+	rm -rf "$dir" "$IR_SYSROOT" || die "cannot clear $dir"
 	debian_bootstrap "$dir" "$dir.log" "$IR_ARCH" extract "$IR_TARGET_ROOT_PACKAGES" ||
 		die "mmdebstrap of $IR_ARCH packages failed; see $dir.log"
 	# What no maintainer script made: the shell, the mount points, and
