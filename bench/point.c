@@ -43,10 +43,30 @@ static long anon_huge_kib(void)
 }
 
 /*
- * Why a point cannot run with this kernel's page size (point_run's
- * answer): its THP or its areas do not fit the kernel's pages.
+ * Why a point cannot run with this kernel's page size, or NULL: a THP point
+ * backed by small pages would be a lie (the kernel's huge page is 512 MiB
+ * with 64 KiB pages), and a preset's areas of 16 KiB are less than a page
+ * at 64 KiB. The reason lives in a buffer the next call reuses.
  */
-static char geometry_why[128];
+static const char *geometry_unfit(const struct point *pt)
+{
+	static char why[128];
+	size_t area = pt->size / pt->areas;
+
+	if (pt->thp && pt->size < ir_thp_size())
+		snprintf(
+			why, sizeof(why),
+			"transparent huge pages of at most %zu KiB (this kernel's are %zu KiB)",
+			pt->size >> 10, ir_thp_size() >> 10);
+	else if (area % ir_page_size())
+		snprintf(
+			why, sizeof(why),
+			"pages of at most %zu KiB, the size of each area (this kernel's are %zu KiB)",
+			area >> 10, ir_page_size() >> 10);
+	else
+		return NULL;
+	return why;
+}
 
 /*
  * How much longer than a point's memory its mapping is, so that the memory
@@ -150,28 +170,8 @@ const char *point_run(const struct scenario *s, const struct point *pt,
 		return why;
 	}
 	c.devs = calloc(pt->devices, sizeof(*c.devs));
-	/*
-	 * A THP point backed by small pages would be a lie: say so, and say
-	 * why where the kernel's huge page is larger than the point (512 MiB
-	 * with 64 KiB pages).
-	 */
-	if (pt->thp && pt->size < ir_thp_size()) {
-		snprintf(
-			geometry_why, sizeof(geometry_why),
-			"transparent huge pages of at most %zu KiB (this kernel's are %zu KiB)",
-			pt->size >> 10, ir_thp_size() >> 10);
-		why = geometry_why;
-		*kernel_lacks = true;
-		rc = -EOPNOTSUPP;
-		goto out;
-	}
-	/* A preset's areas of 16 KiB are less than a page at 64 KiB. */
-	if ((pt->size / pt->areas) % ir_page_size()) {
-		snprintf(
-			geometry_why, sizeof(geometry_why),
-			"pages of at most %zu KiB, the size of each area (this kernel's are %zu KiB)",
-			(pt->size / pt->areas) >> 10, ir_page_size() >> 10);
-		why = geometry_why;
+	why = geometry_unfit(pt);
+	if (why) {
 		*kernel_lacks = true;
 		rc = -EOPNOTSUPP;
 		goto out;
@@ -183,6 +183,7 @@ const char *point_run(const struct scenario *s, const struct point *pt,
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* A THP point backed by small pages would be a lie: say so. */
 	if (pt->thp && anon_huge_kib() - thp_before <= 0) {
 		why = "transparent huge pages (none were given)";
 		rc = -ENOMEM;

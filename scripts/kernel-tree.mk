@@ -18,24 +18,21 @@ ifeq ($(wildcard $(KHDR)/linux/iommufd.h),)
 $(error KHDR=$(KHDR) has no linux/iommufd.h: run `make headers_install` in the kernel tree, or pass KHDR=)
 endif
 
-# A cross build (run.sh --arch arm64 writes CROSS_COMPILE and IR_SYSROOT
-# into build/kernel.mk): the cross compiler, with the target's Debian tree
-# as its sysroot (libc, liburing and libnuma of the target's packages:
-# scripts/target-root.sh), linked statically so that the binaries need
-# nothing from the guest's root.
-ifneq ($(CROSS_COMPILE),)
-CC := $(CROSS_COMPILE)gcc
-IR_LDFLAGS := -static
-endif
-
 LIB_SRCS := $(wildcard $(TOP)/lib/*.c)
 LIB_HDRS := $(wildcard $(TOP)/include/*.h $(TOP)/lib/*.h) \
 	    $(KSRC)/drivers/iommu/iommufd/iommufd_test.h
 IR_CFLAGS := -Wall -O2 -g -isystem $(KHDR) -I$(TOP)/include \
 	     -I$(KSRC)/drivers/iommu/iommufd
+# A cross build (run.sh --arch arm64 writes CROSS_COMPILE and IR_SYSROOT
+# into build/kernel.mk): the cross compiler, with the target's Debian tree
+# as its sysroot (libc, liburing and libnuma of the target's packages:
+# scripts/target-root.sh; the tree's uapi headers, -isystem KHDR, still
+# come first), linked statically so that the binaries need nothing from
+# the guest's root.
 ifneq ($(CROSS_COMPILE),)
-# The tree's uapi headers (-isystem KHDR) still come before the sysroot's.
+CC := $(CROSS_COMPILE)gcc
 IR_CFLAGS += --sysroot=$(IR_SYSROOT)
+IR_LDFLAGS := -static
 endif
 
 # Features newer than some trees: built only where the tree's headers have

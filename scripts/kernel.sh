@@ -234,7 +234,7 @@ kernel_headers() {
 
 # Sets KVER, KBUILD (the O= directory) and KHDR (installed uapi headers).
 kernel_build() {
-	local ident key frags log nproc stamp missing
+	local ident key frags log nproc stamp missing kmake
 	frags=$(kernel_fragments)
 	ident=$(kernel_src_identity)
 	# The options, not the fragments' text: moving an option from one
@@ -281,13 +281,14 @@ kernel_build() {
 	# Only a build that ran to its end may be taken for a finished one.
 	rm -f "$stamp"
 	IR_STAGE="building kernel $KVER"
+	kmake=(make -C "$KSRC" O="$KBUILD" ARCH="$IR_ARCH" CROSS_COMPILE="$IR_CROSS")
 	: >"$log"
 	# shellcheck disable=SC2086
 	{
-		ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=$IR_ARCH CROSS_COMPILE=$IR_CROSS tinyconfig &&
+		ir_spawn "${kmake[@]}" tinyconfig &&
 			ir_spawn "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" \
 				"$KBUILD/.config" $frags &&
-			ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=$IR_ARCH CROSS_COMPILE=$IR_CROSS olddefconfig
+			ir_spawn "${kmake[@]}" olddefconfig
 	} >>"$log" 2>&1 || die "kernel config failed; see $log"
 
 	# A fragment line that olddefconfig dropped is a tree that cannot run
@@ -299,9 +300,9 @@ kernel_build() {
 	[ -z "$missing" ] ||
 		die "kernel $KVER cannot enable $missing (requested by the config fragments; see $KBUILD/.config)"
 
-	ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=$IR_ARCH CROSS_COMPILE=$IR_CROSS -j"$nproc" "$IR_KTARGET" >>"$log" 2>&1 ||
+	ir_spawn "${kmake[@]}" -j"$nproc" "$IR_KTARGET" >>"$log" 2>&1 ||
 		die "kernel build failed; last lines of $log: $(tail -n 3 "$log" | tr '\n' ' ')"
-	ir_spawn make -C "$KSRC" O="$KBUILD" ARCH=$IR_ARCH CROSS_COMPILE=$IR_CROSS headers_install >>"$log" 2>&1 ||
+	ir_spawn "${kmake[@]}" headers_install >>"$log" 2>&1 ||
 		die "make headers_install failed (is rsync installed?); see $log"
 	date -u +%FT%TZ >"$stamp"
 	info "kernel $KVER built: $KBUILD/$IR_KIMAGE"
