@@ -163,6 +163,7 @@ new_results_dir() {
 	IR_OUT=$IR_RESULTS/$stamp
 	[ -e "$IR_OUT" ] && IR_OUT=$IR_OUT-$$
 	mkdir -p "$IR_OUT" || die "cannot create $IR_OUT"
+	ir_results_dir "$IR_OUT"
 	# results/latest moves here when the run ends with a verdict (ir_on_exit).
 }
 
@@ -215,14 +216,20 @@ run_native() {
 	IR_MODE=native
 	IR_BENCH_MODE=native
 	write_job "$IR_OUT/job.sh" "$IR_OUT"
-	[ "$(id -u)" -eq 0 ] && dmesg >"$IR_OUT/dmesg.before" 2>/dev/null
+	IR_LEDGER=$(mktemp -d) || die "cannot create the job's ledger in ${TMPDIR:-/tmp}"
+	export IR_LEDGER
+	[ "$(id -u)" -eq 0 ] && dmesg >"$IR_LEDGER/.dmesg.before" 2>/dev/null
 	IR_START=$(date +%s)
 	IR_STAGE="running the job natively"
 	ir_spawn sh "$IR_OUT/job.sh"
 	IR_ELAPSED=$(($(date +%s) - IR_START))
-	if [ -f "$IR_OUT/dmesg.before" ]; then
-		dmesg | tail -n +"$(($(wc -l <"$IR_OUT/dmesg.before") + 1))" >"$IR_OUT/dmesg.txt"
+	if [ -f "$IR_LEDGER/.dmesg.before" ]; then
+		dmesg | tail -n +"$(($(wc -l <"$IR_LEDGER/.dmesg.before") + 1))" |
+			(out=$IR_OUT && . "$IR_TOP/scripts/ledger.sh" && keep dmesg.txt)
 	fi
+	(out=$IR_OUT && . "$IR_TOP/scripts/ledger.sh" && ledger_manifest)
+	rm -rf "$IR_LEDGER"
+	results_arrived "$IR_OUT"
 	finish
 }
 

@@ -24,6 +24,45 @@ def fail(msg):
     sys.exit(2)
 
 
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def write_whole(path, text):
+    """Writes path whole (a temporary name, then rename); a write that
+    fails (a full disk) is one line naming the file, and no file."""
+    tmp = path + ".tmp"
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        _remove(tmp)
+        fail(f"cannot write {path}: {e.strerror}")
+
+
+def append_whole(path, text):
+    """Appends text to path whole, or not at all (a line cut by a full
+    disk would damage every later read of the file)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as e:
+        fail(f"cannot write {path}: {e.strerror}")
+    start = os.fstat(fd).st_size
+    try:
+        data = text.encode()
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError as e:
+        os.ftruncate(fd, start)
+        fail(f"cannot write {path}: {e.strerror}")
+    finally:
+        os.close(fd)
+
+
 _validators = {}
 
 

@@ -18,7 +18,7 @@ import os
 import statistics
 import sys
 
-from benchdoc import boots, fail, key, label, load, platform
+from benchdoc import boots, fail, key, label, load, platform, write_whole
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOISE_TABLE = os.path.join(HERE, "noise-icount.json")
@@ -311,10 +311,7 @@ def main():
                "new": new["build"], "boots": [old["n"], new["n"]],
                "mode": new["mode"], "regression": regression, "rows": rows,
                "missing": missing, "partial": partial, "summary": summary}
-        tmp = args.json + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(out, f, indent=1)
-        os.replace(tmp, args.json)
+        write_whole(args.json, json.dumps(out, indent=1))
     for path in args.plot:
         import plot
         plot.compare(rows, path, old["build"], new["build"], old["n"], new["n"])

@@ -24,7 +24,7 @@ import re
 import statistics
 import sys
 
-from benchdoc import boots, fail, platform, point_name, validate
+from benchdoc import append_whole, boots, platform, point_name, validate, write_whole
 
 PREFIX = "iommufd-replace"
 STATS = ("p50", "p90", "p99")
@@ -38,13 +38,6 @@ def record_name(rec):
 def lava_name(name):
     """LAVA test case names: letters, digits, '_', '-', '.' only."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{PREFIX}_{name}".replace("/", "_"))
-
-
-def write_whole(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def metrics(docs):
@@ -105,11 +98,7 @@ def main():
                   f'({failing} failing); hot path p50 {d["overhead"]["hot_p50_ns"]:.0f} ns')
     if args.history:
         text = "".join(history_line(p, d) for p, d in docs)
-        fd = os.open(args.history, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, text.encode())
-        finally:
-            os.close(fd)
+        append_whole(args.history, text)
     return 0
 
 

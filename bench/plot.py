@@ -52,8 +52,13 @@ def save(fig, base, exts=("png", "svg")):
     for ext in exts:
         path = f"{base}.{ext}" if not base.endswith("." + ext) else base
         tmp = f"{path}.tmp.{ext}"
-        fig.savefig(tmp, dpi=110, bbox_inches="tight")
-        os.replace(tmp, path)
+        try:
+            fig.savefig(tmp, dpi=110, bbox_inches="tight")
+            os.replace(tmp, path)
+        except OSError as e:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            fail(f"cannot write {path}: {e.strerror}")
         out.append(path)
     return out
 

@@ -191,6 +191,81 @@ check "Ctrl-C in the kernel build: stopped, not stamped" interrupted_build
 check "SIGTERM in the guest: all stopped in 5s, exit 143" \
 	python3 scripts/interrupt.py --signal TERM "$tmp/term/*/console.log" 'ir-guest: running job' -- \
 	./run.sh -q --results "$tmp/term" exec sleep 600
+# A closed terminal (SIGHUP to its process group) is Ctrl-C's twin.
+hangup_guest() {
+	local res=$tmp/hup run
+	python3 scripts/interrupt.py --signal HUP "$res/*/console.log" 'ir-guest: running job' -- \
+		./run.sh -q --results "$res" exec sleep 600 || return 1
+	run=$(find "$res" -mindepth 1 -maxdepth 1 -type d)
+	grep -q 'interrupted by SIGHUP' "$run/summary.md" && [ ! -e "$res/latest" ]
+}
+check "SIGHUP in the guest: all stopped in 5s, exit 129" hangup_guest
+
+# SIGKILL to run.sh alone (kill -9, the OOM killer, a CI runner's hard
+# stop): no trap runs, yet within 5 s nothing it started is alive, the
+# work tree is free for the next run at once, and the results directory
+# says it was killed and is not results/latest.
+killed_guest() {
+	local res=$tmp/kill run
+	python3 scripts/interrupt.py --signal KILL --to leader "$res/*/console.log" 'ir-guest: running job' -- \
+		./run.sh -q --results "$res" exec sleep 600 || return 1
+	./run.sh -q --dry-run exec true >/dev/null || { echo "the next run in this work tree did not start"; return 1; }
+	run=$(find "$res" -mindepth 1 -maxdepth 1 -type d)
+	grep -H . "$run/summary.md"
+	grep -q 'died without a word' "$run/summary.md" && [ ! -e "$res/latest" ]
+}
+check "SIGKILL to run.sh in the guest: all stopped in 5s, next run starts" killed_guest
+killed_build() {
+	local cache=$tmp/kill-cache
+	python3 scripts/interrupt.py --signal KILL --to leader "$cache/build/*/build.log" '^  CC ' -- \
+		./run.sh -q --cache "$cache" --ksrc "${IR_CACHE:-$IR_CACHE_DEFAULT}/src/linux-source-6.12" \
+		build || return 1
+	! compgen -G "$cache/build/*/.iommufd-replace-built" ||
+		{ echo "a killed build was stamped as built"; return 1; }
+	./run.sh -q --dry-run exec true >/dev/null || { echo "the next run in this work tree did not start"; return 1; }
+	rm -rf "$cache"
+}
+check "SIGKILL to run.sh in the kernel build: all stopped, not stamped" killed_build
+
+# Another package manager at work (a second work tree installing, or
+# unattended-upgrades on a fresh machine): a run that needs a package
+# waits for dpkg's lock, says so, and then installs and passes. bc (a
+# kernel build tool nothing else here needs) is removed to be needed.
+dpkg_busy() {
+	local holder rc=0
+	dpkg -r bc >/dev/null 2>&1 || { echo "cannot remove bc to make the run need a package"; return 1; }
+	python3 -c 'import fcntl, sys, time
+f = open("/var/lib/dpkg/lock-frontend", "w")
+fcntl.lockf(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(8)' >"$tmp/holder" &
+	holder=$!
+	until grep -q locked "$tmp/holder" 2>/dev/null; do sleep 0.1; done
+	./run.sh --no-progress build >"$tmp/busy.out" 2>&1 || rc=$?
+	wait "$holder"
+	cat "$tmp/busy.out"
+	[ $rc -eq 0 ] || { echo "exit $rc, wanted 0"; return 1; }
+	grep -q 'waiting for another package manager to finish (pid' "$tmp/busy.out" &&
+		grep -q 'installing bc' "$tmp/busy.out" &&
+		dpkg-query -W -f='${Status}' bc | grep -q 'install ok installed'
+}
+results_full() {
+	local small=$tmp/small rc=0
+	mkdir -p "$small" && mount -t tmpfs -o size=48k tmpfs "$small" || return 1
+	expect_error '!0' '(results incomplete|cannot write) .* (KiB free|No space left)' \
+		./run.sh -q --results "$small" selftests || rc=1
+	! grep -qs 'passed' "$small"/*/summary.md ||
+		{ echo "a verdict was written on incomplete results"; rc=1; }
+	umount "$small"
+	return $rc
+}
+if [ "$(id -u)" -eq 0 ]; then
+	check "dpkg busy: the run waits for its lock, installs, passes" dpkg_busy
+	check "results disk fills up: one line, exit !0, no verdict" results_full
+else
+	skip=$((skip + 2))
+	echo "dpkg busy, results disk full: SKIP (they need root)"
+fi
 
 # Kernel A against kernel B, three boots each, alternately (bench/README.md,
 # "Verdicts"). The default tree against itself must not be called

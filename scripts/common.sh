@@ -14,28 +14,104 @@ info() {
 	[ -n "${IR_QUIET:-}" ] || printf '%s: %s\n' "$IR_PROG" "$*" >&2
 }
 
-# Installs the Debian packages named, those not yet installed: as root with
-# apt-get, otherwise it prints the exact command and fails.
-ensure_packages() {
-	local p missing=()
+# ir_write FILE: standard input into FILE, whole (a temporary name, then
+# rename); ir_append FILE LINE...: the lines onto FILE. A write that fails
+# (a full disk) ends the run with one line naming the file and the error,
+# never a verdict on what it lacks.
+ir_write() {
+	local f=$1 err
+	err=$({ cat >"$f.tmp" && mv -f "$f.tmp" "$f"; } 2>&1) || {
+		rm -f "$f.tmp"
+		die "cannot write $f: ${err##*: }"
+	}
+}
 
+ir_append() {
+	local f=$1 err
+	shift
+	err=$({ printf '%s\n' "$@" >>"$f"; } 2>&1) || die "cannot write $f: ${err##*: }"
+}
+
+# How long a package step waits for another package manager (a second
+# work tree's install, unattended-upgrades on a fresh machine) to let go
+# of dpkg's lock: the longest install here, the LAVA packages on a cold
+# machine, took about 3 minutes.
+IR_APT_LOCK_TIMEOUT=${IR_APT_LOCK_TIMEOUT:-900}
+
+# The packages of those named that dpkg does not call installed (one
+# that another install is unpacking right now is not).
+packages_missing() {
+	local p
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-			grep -q 'install ok installed' || missing+=("$p")
+			grep -q 'install ok installed' || echo "$p"
 	done
+}
+
+# The pid holding dpkg's lock (apt's frontend lock, or dpkg's own), read
+# from /proc/locks so that looking never takes it; nothing when it is free.
+dpkg_lock_holder() {
+	local f ino
+	for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock; do
+		ino=$(stat -c '%i' "$f" 2>/dev/null) || continue
+		# "1: POSIX ADVISORY WRITE PID MAJ:MIN:INODE ...": the holder;
+		# a waiter's line has "->" second.
+		awk -v ino="$ino" '$2 != "->" && split($6, id, ":") == 3 && id[3] == ino {
+			print $5; exit
+		}' /proc/locks
+	done | head -n 1
+}
+
+# Waits while another package manager holds dpkg's lock, and says so.
+dpkg_lock_wait() {
+	local holder waited=0
+	holder=$(dpkg_lock_holder)
+	[ -n "$holder" ] || return 0
+	info "waiting for another package manager to finish (pid $holder, $(ps -o comm= -p "$holder" 2>/dev/null || echo gone), holds dpkg's lock; up to ${IR_APT_LOCK_TIMEOUT}s)"
+	IR_STAGE="waiting for dpkg's lock"
+	while [ -n "$(dpkg_lock_holder)" ]; do
+		[ $waited -lt "$IR_APT_LOCK_TIMEOUT" ] ||
+			die "dpkg's lock still held after ${IR_APT_LOCK_TIMEOUT}s (pid $(dpkg_lock_holder)); try again when it is done"
+		sleep 1
+		waited=$((waited + 1))
+	done
+	info "dpkg's lock is free after ${waited}s"
+}
+
+# Installs the Debian packages named, those not yet installed: as root with
+# apt-get, otherwise it prints the exact command and fails. A package is
+# judged installed by dpkg, once no other package manager is at work.
+ensure_packages() {
+	local missing log apt_lock=(-o "DPkg::Lock::Timeout=$IR_APT_LOCK_TIMEOUT")
+
+	mapfile -t missing < <(packages_missing "$@")
 	[ ${#missing[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" -ne 0 ]; then
 		die "missing packages; run: sudo apt-get install --no-install-recommends ${missing[*]}"
 	fi
+	# What another install was unpacking may be there once it is done.
+	dpkg_lock_wait
+	mapfile -t missing < <(packages_missing "${missing[@]}")
+	[ ${#missing[@]} -eq 0 ] && return 0
 	info "installing ${missing[*]}"
-	local log=${TMPDIR:-/tmp}/iommufd-replace-apt.log
+	# Each run's own log: two work trees installing at once keep theirs.
+	log=$(mktemp "${TMPDIR:-/tmp}/iommufd-replace-apt.XXXXXX.log") ||
+		die "cannot create a log for apt-get in ${TMPDIR:-/tmp}"
 	IR_STAGE="installing packages"
+	# A dpkg run killed half-way (ours or another's) is finished first:
+	# apt-get refuses to install on top of it.
+	if [ -n "$(dpkg --audit 2>/dev/null)" ]; then
+		info "finishing an interrupted dpkg run first (dpkg --configure -a)"
+		ir_spawn dpkg --configure -a >"$log" 2>&1
+	fi
 	{
-		ir_spawn apt-get update -qq &&
-			DEBIAN_FRONTEND=noninteractive ir_spawn apt-get install -y -qq \
+		ir_spawn apt-get "${apt_lock[@]}" update -qq &&
+			DEBIAN_FRONTEND=noninteractive ir_spawn apt-get "${apt_lock[@]}" install -y -qq \
 				--no-install-recommends "${missing[@]}"
-	} >"$log" 2>&1 ||
-		die "apt-get install ${missing[*]} failed; see $log"
+	} >>"$log" 2>&1
+	mapfile -t missing < <(packages_missing "${missing[@]}")
+	[ ${#missing[@]} -eq 0 ] || die "apt-get install ${missing[*]} failed; see $log"
+	rm -f "$log"
 }
 
 # The Debian mirror this host's apt fetches from (empty if it names none).

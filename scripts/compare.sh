@@ -40,7 +40,7 @@ compare_side() {
 		>"$out/build.log" 2>&1 ||
 		die "building the bench against kernel $name failed: $(grep -m1 error "$out/build.log") (log: $out/build.log)"
 	CK_KBUILD[$name]=$KBUILD CK_KVER[$name]=$KVER
-	printf '%s %s (%s)\n' "$name" "$(basename "$KBUILD")" "$KSRC" >>"$IR_RUN/kernels.txt"
+	ir_append "$IR_RUN/kernels.txt" "$name $(basename "$KBUILD") ($KSRC)"
 }
 
 # compare_boot NAME I: boot I of kernel NAME, its bench into NAME/boot-I.
@@ -105,7 +105,7 @@ run_compare_kernels() {
 		--plot "$IR_RUN/compare.png" --plot "$IR_RUN/compare.svg" \
 		"$IR_RUN/a" "$IR_RUN/b" >"$IR_RUN/compare.txt" || rc=$?
 	[ $rc -le 1 ] || exit "$rc"
-	{
+	ir_write "$IR_RUN/summary.md" < <(
 		echo "# iommufd-replace compare-kernels"
 		echo
 		sed 's/^/- kernel /' "$IR_RUN/kernels.txt"
@@ -117,7 +117,7 @@ run_compare_kernels() {
 		echo '```'
 		head -n 25 "$IR_RUN/compare.txt"
 		echo '```'
-	} >"$IR_RUN/summary.md"
+	)
 	if [ -z "${IR_QUIET:-}" ]; then
 		head -n 15 "$IR_RUN/compare.txt"
 	fi

@@ -14,6 +14,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 out=/run/ir-out
 mkdir -p $out
+# The lengths of what the job writes, off the share (scripts/ledger.sh).
+export IR_LEDGER=/run/ir-ledger
+mkdir -p $IR_LEDGER
+# shellcheck source=scripts/ledger.sh
+. "$top/scripts/ledger.sh"
 if mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results $out; then
 	cd /run || true
 	kmemleak=/sys/kernel/debug/kmemleak
@@ -24,15 +29,18 @@ if mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results $out; then
 	fi
 	echo "ir-guest: running job" >/dev/console
 	sh $out/job.sh
-	echo $? >$out/job.rc.tmp
+	rc=$?
 	if [ -w $kmemleak ]; then
 		# kmemleak reports no object younger than 5 s; let them age.
 		sleep 6
 		echo scan >$kmemleak
-		cat $kmemleak >$out/kmemleak.txt
+		keep kmemleak.txt <$kmemleak
 	fi
-	dmesg >$out/dmesg.txt
-	mv $out/job.rc.tmp $out/job.rc
+	dmesg | keep dmesg.txt
+	# The manifest before job.rc: a job.rc the host sees comes after
+	# everything the manifest lists.
+	ledger_manifest
+	echo $rc >$out/job.rc.tmp && mv $out/job.rc.tmp $out/job.rc
 	sync
 else
 	echo "ir-guest: cannot mount the results share" >/dev/console

@@ -94,19 +94,22 @@ guest_qemu_cmd() {
 # Shows, while the guest runs, a line per test program, every failed
 # test, and the hot path's bench rows as the guest writes them to the
 # share (on a terminal only): the full TAP and table stay in the results.
-guest_progress() {
+# A process group of its own, like every child (signals.sh): out of reach
+# of the terminal's Ctrl-C, stopped by the trap or the reaper.
+guest_progress_start() {
 	local out=$1
 	# Line-buffered all the way: mawk would wait for a block of input.
-	tail -n +1 -q -F "$out/selftests.tap" "$out/kselftest.tap" "$out/bench.txt" 2>/dev/null |
-		grep --line-buffered -E '^(not )?ok [0-9]+ |^# not ok [0-9]+ |^scenario |^hwpt_hwpt +replace ' |
-		sed -u -e 's/^# /  /' -e 's/^\([a-z]\)/  \1/'
+	ir_spawn_bg bash -c 'tail -n +1 -q -F "$1/selftests.tap" "$1/kselftest.tap" "$1/bench.txt" 2>/dev/null |
+		grep --line-buffered -E "^(not )?ok [0-9]+ |^# not ok [0-9]+ |^scenario |^hwpt_hwpt +replace " |
+		sed -u -e "s/^# /  /" -e "s/^\([a-z]\)/  \1/"' progress "$out"
+	IR_PROGRESS_PID=$IR_SPAWNED
 }
 
-# Stops the live progress pipeline (a subshell and its tail | grep | sed).
+# Stops the live progress pipeline.
 ir_stop_progress() {
-	pkill -P "$IR_PROGRESS_PID" 2>/dev/null
-	kill "$IR_PROGRESS_PID" 2>/dev/null
+	kill -- "-$IR_PROGRESS_PID" 2>/dev/null
 	wait "$IR_PROGRESS_PID" 2>/dev/null
+	ir_forget_group "$IR_PROGRESS_PID"
 	IR_PROGRESS_PID=
 }
 
@@ -116,10 +119,9 @@ ir_stop_progress() {
 guest_run() {
 	local out=$1 job=$2 console=${3:-file} rc=0
 
-	install -m 0755 "$job" "$out/job.sh"
+	ir_write "$out/job.sh" <"$job"
 	guest_qemu_cmd "$out" "$console"
-	printf '%q ' "${QEMU_CMD[@]}" >"$out/qemu.cmd"
-	echo >>"$out/qemu.cmd"
+	ir_write "$out/qemu.cmd" < <(printf '%q ' "${QEMU_CMD[@]}" && echo)
 	if [ -n "${IR_DRY_RUN:-}" ]; then
 		cat "$out/qemu.cmd"
 		return 0
@@ -127,15 +129,11 @@ guest_run() {
 	IR_STAGE="running the guest"
 	if [ "$console" = stdio ]; then
 		# The console is the terminal: Ctrl-C belongs to the guest.
-		"${QEMU_CMD[@]}" || rc=$?
+		# In the foreground, not a group of run.sh's: the kernel stops
+		# it should run.sh die, and it holds no descriptor of run.sh's.
+		setpriv --pdeathsig TERM -- "${QEMU_CMD[@]}" {IR_REAPER}>&- {IR_LOCK}>&- || rc=$?
 	else
-		if [ -n "${IR_PROGRESS:-}" ]; then
-			# Deaf to the terminal's Ctrl-C: the trap stops it. A
-			# child dying of SIGINT at the instant run.sh gets it
-			# can make bash drop the trap until QEMU ends.
-			(trap '' INT && guest_progress "$out") &
-			IR_PROGRESS_PID=$!
-		fi
+		[ -z "${IR_PROGRESS:-}" ] || guest_progress_start "$out"
 		ir_spawn timeout -k 5 "$IR_TIMEOUT" "${QEMU_CMD[@]}" \
 			>"$out/qemu.log" 2>&1 || rc=$?
 		if [ -n "${IR_PROGRESS_PID:-}" ]; then
@@ -146,6 +144,27 @@ guest_run() {
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		return 124
 	fi
+	results_arrived "$out"
 	[ -f "$out/job.rc" ] || return 125
 	return 0
+}
+
+# results_arrived DIR: every file the job's manifest lists (scripts/
+# ledger.sh) arrived in DIR with all the bytes the guest wrote for it;
+# else the run ends with one line. No manifest and no job.rc is a job
+# that never finished (the caller tells a hang or a panic), unless the
+# results' file system is full.
+results_arrived() {
+	local out=$1 bytes name have free
+	free=$(df -P -k "$out" 2>/dev/null | awk 'NR == 2 { print $4 }')
+	if [ ! -f "$out/manifest" ] || [ "$(tail -n 1 "$out/manifest")" != end ]; then
+		[ -f "$out/job.rc" ] || [ "${free:-0}" -lt 1024 ] || return 0
+		die "results incomplete: the job's manifest did not arrive in $out ($free KiB free on its file system)"
+	fi
+	while read -r bytes name; do
+		[ "$bytes" != end ] || break
+		have=$(stat -c %s "$out/$name" 2>/dev/null) || have=0
+		[ "$have" = "$bytes" ] ||
+			die "results incomplete: $out/$name has $have of the $bytes bytes the job wrote ($free KiB free on its file system)"
+	done <"$out/manifest"
 }

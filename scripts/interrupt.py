@@ -2,15 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 """Ctrl-C a run.sh as a terminal would, and check what it leaves.
 
-usage: interrupt.py [--signal INT|TERM] [--within S] GLOB REGEX -- CMD...
+usage: interrupt.py [--signal INT|TERM|HUP|QUIT|KILL] [--to group|leader]
+                    [--within S] GLOB REGEX -- CMD...
 
-Starts CMD (a run.sh command line) in a session of its own, with SIGINT
-and SIGTERM at their defaults (a background job of a shell would have them
-ignored), waits until a file matching GLOB contains a line matching REGEX,
-then sends the signal to CMD's whole process group, as a terminal's Ctrl-C
-does. Passes when CMD dies of that signal (or exits 128 + signal) within
---within seconds and no process it had started is left: every descendant
-seen up to the signal is checked by pid and start time, not by name.
+Starts CMD (a run.sh command line) in a session of its own, with its
+signals at their defaults (a background job of a shell would have SIGINT
+and SIGQUIT ignored), waits until a file matching GLOB contains a line
+matching REGEX, then sends the signal to CMD's whole process group, as a
+terminal's Ctrl-C or hang-up does, or with --to leader to CMD alone, as
+`kill -9 PID` or the OOM killer does. Passes when CMD dies of that signal
+(or exits 128 + signal) within --within seconds, says so in one line on
+stderr, and within the same seconds no process it had started is left:
+every descendant seen up to the signal is checked by pid and start time,
+not by name.
 """
 import argparse
 import glob
@@ -54,6 +58,16 @@ def descendants(root):
     return found
 
 
+def still_running(seen):
+    """The pids of seen ({pid: start time}) that are the same process still."""
+    left = []
+    for pid, start in seen.items():
+        st = proc_stat(pid)
+        if st and st[1] == start and st[2] != "Z":
+            left.append(pid)
+    return left
+
+
 def matched(pattern, regex):
     for path in glob.glob(pattern):
         try:
@@ -67,7 +81,8 @@ def matched(pattern, regex):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--signal", default="INT", choices=("INT", "TERM"))
+    ap.add_argument("--signal", default="INT", choices=("INT", "TERM", "HUP", "QUIT", "KILL"))
+    ap.add_argument("--to", default="group", choices=("group", "leader"))
     ap.add_argument("--within", type=float, default=5)
     ap.add_argument("--wait", type=float, default=600,
                     help="give up when REGEX has not shown by then")
@@ -80,8 +95,8 @@ def main():
     regex = re.compile(args.regex)
 
     def defaults():
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+            signal.signal(s, signal.SIG_DFL)
 
     child = subprocess.Popen(cmd, start_new_session=True, preexec_fn=defaults,
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -102,7 +117,10 @@ def main():
         time.sleep(0.2)
     seen.update(descendants(child.pid))
     t0 = time.monotonic()
-    os.killpg(child.pid, sig)
+    if args.to == "group":
+        os.killpg(child.pid, sig)
+    else:
+        os.kill(child.pid, sig)
     try:
         child.wait(timeout=args.within)
     except subprocess.TimeoutExpired:
@@ -110,6 +128,10 @@ def main():
         child.wait()
         print(f"still running {args.within:.0f}s after SIG{args.signal}")
         return 1
+    # What it started may take a moment more to go (the reaper's work
+    # once run.sh is killed): each is given until the same deadline.
+    while time.monotonic() - t0 < args.within and still_running(seen):
+        time.sleep(0.1)
     took = time.monotonic() - t0
     err = child.stderr.read().decode(errors="replace")
     print(err, end="")
@@ -118,11 +140,7 @@ def main():
     ok = child.returncode in (-sig, 128 + sig)
     if not ok:
         print(f"wanted death by SIG{args.signal} (status {-sig} or {128 + sig})")
-    left = []
-    for pid, start in seen.items():
-        st = proc_stat(pid)
-        if st and st[1] == start and st[2] != "Z":
-            left.append(pid)
+    left = still_running(seen)
     for pid in left:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             argv = f.read().replace(b"\0", b" ").decode(errors="replace")

@@ -31,19 +31,23 @@ write_job() {
 	{
 		echo "#!/bin/sh"
 		echo "cd $(printf '%q' "$IR_TOP") || exit 1"
-		echo "uname -r >$out/kernel-release"
+		# Every output through keep or run (scripts/ledger.sh): the
+		# host checks that all of it arrived.
+		echo "out=$(printf '%q' "$out")"
+		echo ". scripts/ledger.sh"
+		echo "uname -r | keep kernel-release"
 		case $IR_ACTION in
 		all | selftests)
 			# A debug kernel (KASAN, lockdep) runs the suite several
 			# times slower: the runner's per-program limit grows too.
 			[ -n "$IR_DEBUG" ] && printf 'export kselftest_override_timeout=900\n'
 			if [ "$IR_ARCH" = x86_64 ]; then
-				echo "make --no-print-directory -C selftests run_tests >$out/selftests.tap 2>&1"
+				echo "run selftests.tap make --no-print-directory -C selftests run_tests"
 			else
 				# A foreign guest has no make: the collection `make
 				# install` laid out, run as a lab runs it (the same
 				# run_many, the same TAP); through a pipe, as below.
-				echo "(cd build/kselftest_install && ./run_kselftest.sh -c iommufd-replace) 2>&1 | cat >$out/selftests.tap"
+				echo "run selftests.tap sh -c 'cd build/kselftest_install && ./run_kselftest.sh -c iommufd-replace'"
 			fi
 			;;
 		esac
@@ -52,8 +56,8 @@ write_job() {
 			# The bench sets the tracer up itself (bench/explain.c).
 			cat <<EOF
 mkdir -p $out/explain
-bench/replace_bench -s $(printf '%q' "$IR_EXPLAIN") -m 1M,64M -w 5 --explain $out/explain >$out/bench.txt 2>&1
-echo \$? >$out/bench.rc
+run bench.txt bench/replace_bench -s $(printf '%q' "$IR_EXPLAIN") -m 1M,64M -w 5 --explain $out/explain
+echo \$? | keep bench.rc
 EOF
 			;;
 		all | bench | compare-kernels)
@@ -62,8 +66,8 @@ EOF
 			else
 				args="--preset quick"
 			fi
-			echo "${IR_BENCH_BIN:-bench/replace_bench} $args $(bench_meta) -o $out/bench.json >$out/bench.txt 2>&1"
-			echo "echo \$? >$out/bench.rc"
+			echo "run bench.txt ${IR_BENCH_BIN:-bench/replace_bench} $args $(bench_meta) -o $out/bench.json"
+			echo "echo \$? | keep bench.rc"
 			;;
 		kselftest)
 			# A fresh directory, as a lab unpacks it: nothing of this
@@ -77,14 +81,16 @@ EOF
 			# This work tree is hidden (an empty tmpfs over it, in a
 			# mount namespace of the runner's own), so the collection
 			# runs on nothing but the tarball, as in a lab. Through a
-			# pipe: the runner reopens /dev/stdout for every line it
-			# adds, which on a file would write over the tests' lines.
-			printf 'unshare -m sh -c %q 2>&1 | cat >%s/kselftest.tap\n' \
-				"mount -t tmpfs none $(printf '%q' "$IR_TOP") && ./run_kselftest.sh $args" "$out"
+			# pipe (run's): the runner reopens /dev/stdout for every
+			# line it adds, which on a file would write over the tests'.
+			printf 'run kselftest.tap unshare -m sh -c %q\n' \
+				"mount -t tmpfs none $(printf '%q' "$IR_TOP") && ./run_kselftest.sh $args"
 			;;
 		exec)
+			# Its status is the job's (job.rc).
+			printf 'run exec.log '
 			printf '%q ' "${IR_EXEC[@]}"
-			echo ">$out/exec.log 2>&1"
+			echo
 			;;
 		shell)
 			echo "echo 'iommufd-replace guest shell: exit to power off'"

@@ -1,14 +1,20 @@
 # shellcheck shell=bash
 # What run.sh tells of a finished job, and its verdict: sourced.
 
+# summary LINE...: onto $IR_OUT/summary.md (ir_append: a failed write
+# ends the run naming the file).
+summary() {
+	ir_append "$IR_OUT/summary.md" "$@"
+}
+
 # report_selftests [NAME]: the verdict of $IR_OUT/NAME.tap (selftests or
 # kselftest); fails on any failure.
 report_selftests() {
 	local name=${1:-selftests} pass fail skip rc=0
 	local tap=$IR_OUT/$name.tap
 	read -r pass fail skip <<<"$(tap_counts "$tap")"
-	echo "- $name: $pass passed, $fail failed, $skip skipped" >>"$IR_OUT/summary.md"
-	echo "- device-side oracle: $(tap_oracle "$tap")" >>"$IR_OUT/summary.md"
+	summary "- $name: $pass passed, $fail failed, $skip skipped" \
+		"- device-side oracle: $(tap_oracle "$tap")"
 	if [ "$fail" -gt 0 ]; then
 		printf '%s: failed: %s\n' "$IR_PROG" "$(tap_failures "$tap" | paste -sd, -)" >&2
 		rc=1
@@ -28,7 +34,7 @@ report_bench() {
 		printf '%s: the bench wrote no bench.json\n' "$IR_PROG" >&2
 		return 1
 	}
-	echo "- bench: bench.json ($IR_BENCH_MODE), $(tail -n 1 "$IR_OUT/bench.txt")" >>"$IR_OUT/summary.md"
+	summary "- bench: bench.json ($IR_BENCH_MODE), $(tail -n 1 "$IR_OUT/bench.txt")"
 	bench_outputs "$IR_OUT" || return 1
 	# A short summary; the full table is in the results, not on the screen.
 	echo "bench: $("$IR_PYTHON" "$IR_TOP/bench/metrics.py" --summary "$IR_OUT/bench.json") ($IR_BENCH_MODE)"
@@ -48,18 +54,16 @@ report_bench() {
 # record and statistic), lava-measurements.txt, and the plots, embedded
 # in DIR/summary.md.
 bench_outputs() {
-	local dir=$1 plots f
+	local dir=$1 plots f lines=("")
 	"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --metrics "$dir/metrics.json" \
 		--lava "$dir/lava-measurements.txt" "$dir/bench.json" || return 1
 	mkdir -p "$dir/plots" || return 1
 	plots=$("$IR_PYTHON" "$IR_TOP/bench/plot.py" run "$dir/bench.json" "$dir/plots") || return 1
-	{
-		echo
-		for f in $(grep '\.png$' <<<"$plots"); do
-			f=${f#"$dir"/}
-			printf '![%s](%s) ([SVG](%s))\n\n' "$(basename "$f" .png)" "$f" "${f%.png}.svg"
-		done
-	} >>"$dir/summary.md"
+	for f in $(grep '\.png$' <<<"$plots"); do
+		f=${f#"$dir"/}
+		lines+=("$(printf '![%s](%s) ([SVG](%s))' "$(basename "$f" .png)" "$f" "${f%.png}.svg")" "")
+	done
+	ir_append "$dir/summary.md" "${lines[@]}"
 }
 
 # The kernel log is part of every verdict, and so is kmemleak (--debug).
@@ -68,13 +72,13 @@ report_kernel_log() {
 	if ! splat=$(kmemleak_leaks "$IR_OUT/kmemleak.txt"); then
 		printf '%s: kmemleak found objects the run leaked (kmemleak.txt):\n%s\n' \
 			"$IR_PROG" "$splat" >&2
-		echo "- kmemleak: leaks, see kmemleak.txt" >>"$IR_OUT/summary.md"
+		summary "- kmemleak: leaks, see kmemleak.txt"
 		return 1
 	fi
 	[ -f "$IR_OUT/dmesg.txt" ] || return 0
 	if ! splat=$(dmesg_splats "$IR_OUT/dmesg.txt"); then
 		printf '%s: kernel log has a splat (dmesg.txt):\n%s\n' "$IR_PROG" "$splat" >&2
-		echo "- kernel log: splat, see dmesg.txt" >>"$IR_OUT/summary.md"
+		summary "- kernel log: splat, see dmesg.txt"
 		return 1
 	fi
 }
@@ -82,12 +86,12 @@ report_kernel_log() {
 # Reports what the job in $IR_OUT left behind and returns the verdict.
 finish() {
 	local rc=0
-	{
-		echo "# iommufd-replace $IR_ACTION"
-		echo
-		echo "- kernel: $(cat "$IR_OUT/kernel-release" 2>/dev/null || echo unknown) ($IR_MODE)"
-		echo "- date: $(date -u +%FT%TZ), run time: ${IR_ELAPSED}s"
-	} >"$IR_OUT/summary.md"
+	ir_write "$IR_OUT/summary.md" <<EOF
+# iommufd-replace $IR_ACTION
+
+- kernel: $(cat "$IR_OUT/kernel-release" 2>/dev/null || echo unknown) ($IR_MODE)
+- date: $(date -u +%FT%TZ), run time: ${IR_ELAPSED}s
+EOF
 	case $IR_ACTION in
 	all | selftests) report_selftests || rc=1 ;;
 	kselftest) report_selftests kselftest || rc=1 ;;

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Ctrl-C and SIGTERM for run.sh: sourced, not executed.
+# Ctrl-C, SIGTERM, SIGHUP (a closed terminal) and SIGQUIT for run.sh, and
+# what stops its children when no trap can run (SIGKILL): sourced.
 #
 # bash acts on a trapped signal only once its foreground child returns,
 # and `timeout` moves itself and QEMU into a process group of their own,
@@ -8,7 +9,14 @@
 # leader of a process group of its own, waited for with `wait`, which a
 # trapped signal interrupts at once. The trap then stops each such group
 # and everything in it, marks the results directory as interrupted and
-# dies of the signal it got, so the caller sees 130 (SIGINT) or 143.
+# dies of the signal it got, so the caller sees 128 + its number: 130
+# (SIGINT), 143 (SIGTERM), 129 (SIGHUP), 131 (SIGQUIT).
+#
+# No trap sees SIGKILL. So each group also tells scripts/reaper.sh, a
+# process in a session of its own that outlives run.sh, and the reaper
+# stops whatever is left once run.sh's end of its pipe closes. The
+# work-tree lock and that pipe belong to run.sh alone: no spawned child
+# inherits them, so neither outlives it.
 
 IR_GROUPS=()
 IR_INTERRUPTED=
@@ -19,18 +27,34 @@ IR_STAGE=starting
 # exit status. Standard input is /dev/null, as for any background job.
 ir_spawn() {
 	local pid rc=0
-	# Not a group leader (a background job of a shell without job
-	# control), setsid makes the new session in place: $! leads it.
-	setsid "$@" &
-	pid=$!
-	IR_GROUPS+=("$pid")
+	ir_spawn_bg "$@"
+	pid=$IR_SPAWNED
 	wait "$pid" || rc=$?
 	ir_forget_group "$pid"
 	return "$rc"
 }
 
+# ir_spawn_bg CMD...: starts CMD as ir_spawn does and returns at once;
+# IR_SPAWNED is its group. The child tells the reaper its group before it
+# runs anything (so run.sh dying at any instant leaves none unknown), and
+# closes run.sh's private descriptors.
+ir_spawn_bg() {
+	{
+		printf 'group %s %s\n' "$BASHPID" "$IR_STAGE" >&"$IR_REAPER"
+		exec {IR_REAPER}>&-
+		[ -z "${IR_LOCK:-}" ] || exec {IR_LOCK}>&-
+		# Not a group leader (a background job of a shell without job
+		# control), setsid makes the new session in place: $! leads it.
+		exec setsid "$@"
+	} &
+	IR_SPAWNED=$!
+	IR_GROUPS+=("$IR_SPAWNED")
+}
+
 ir_forget_group() {
 	local g keep=()
+	# In a subshell: were the reaper gone, SIGPIPE ends that, not run.sh.
+	(printf 'done %s\n' "$1" >&"$IR_REAPER") 2>/dev/null
 	for g in "${IR_GROUPS[@]}"; do
 		[ "$g" = "$1" ] || keep+=("$g")
 	done
@@ -61,7 +85,11 @@ ir_stop_groups() {
 	for g in "${IR_GROUPS[@]}"; do
 		kill -KILL -- "-$g" 2>/dev/null
 	done
-	wait 2>/dev/null
+	# Each group by name: a bare wait would wait for the reaper too,
+	# which waits for run.sh.
+	for g in "${IR_GROUPS[@]}"; do
+		wait "$g" 2>/dev/null
+	done
 	IR_GROUPS=()
 }
 
@@ -84,8 +112,7 @@ ir_mark_interrupted() {
 ir_on_signal() {
 	local sig=$1
 	IR_INTERRUPTED=$sig
-	trap '' INT TERM
-	[ -n "${IR_PROGRESS_PID:-}" ] && ir_stop_progress
+	trap '' INT TERM HUP QUIT
 	ir_stop_groups
 	ir_mark_interrupted "$sig"
 	# The trap may run inside a redirection (a child's log): say it on
@@ -93,21 +120,38 @@ ir_on_signal() {
 	printf '%s: interrupted by SIG%s while %s; stopped%s\n' "$IR_PROG" "$sig" \
 		"$IR_STAGE" "${IR_OUT:+; partial results in $IR_OUT}" >&"$IR_STDERR"
 	# Die of the signal itself: a calling shell or make then stops too.
+	# (Of some signals bash dies without its EXIT trap: tell the reaper.)
+	(echo end >&"$IR_REAPER") 2>/dev/null
 	trap - "$sig"
 	kill -s "$sig" $$
+	# Not every signal kills bash (it ignores SIGQUIT): the status then.
+	exit $((128 + $(kill -l "$sig")))
 }
 
 # A run that reached a verdict (passed, failed, or died with one line)
-# becomes results/latest; an interrupted one does not.
+# becomes results/latest; an interrupted one does not. Then the reaper
+# is told run.sh ended on its own, and stops what a die left running.
 ir_on_exit() {
 	[ -z "$IR_INTERRUPTED" ] && [ -n "${IR_OUT:-}" ] && [ -d "$IR_OUT" ] &&
 		ln -sfn "$(basename "$IR_OUT")" "$IR_RESULTS/latest"
+	(echo end >&"$IR_REAPER") 2>/dev/null
+	exec {IR_REAPER}>&-
 	return 0
 }
 
+# ir_results_dir DIR: the reaper marks DIR should run.sh die unseen.
+ir_results_dir() {
+	(printf 'out %s\n' "$1" >&"$IR_REAPER") 2>/dev/null
+}
+
 ir_trap_signals() {
+	local sig
 	exec {IR_STDERR}>&2
-	trap 'ir_on_signal INT' INT
-	trap 'ir_on_signal TERM' TERM
+	# Its own session: no signal sent to run.sh's group reaches it.
+	exec {IR_REAPER}> >(exec setsid bash "$IR_TOP/scripts/reaper.sh" "$IR_PROG" $$ >/dev/null)
+	for sig in INT TERM HUP QUIT; do
+		# shellcheck disable=SC2064
+		trap "ir_on_signal $sig" "$sig"
+	done
 	trap 'ir_on_exit' EXIT
 }
