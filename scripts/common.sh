@@ -48,11 +48,13 @@ packages_missing() {
 	done
 }
 
-# The pid holding dpkg's lock (apt's frontend lock, or dpkg's own), read
-# from /proc/locks so that looking never takes it; nothing when it is free.
+# The pid holding a package manager's lock (apt's frontend lock, dpkg's
+# own, apt's package lists' or its archives'), read from /proc/locks so
+# that looking never takes it; nothing when all are free.
 dpkg_lock_holder() {
 	local f ino
-	for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock; do
+	for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock \
+		/var/cache/apt/archives/lock; do
 		ino=$(stat -c '%i' "$f" 2>/dev/null) || continue
 		# "1: POSIX ADVISORY WRITE PID MAJ:MIN:INODE ...": the holder;
 		# a waiter's line has "->" second.
@@ -62,27 +64,44 @@ dpkg_lock_holder() {
 	done | head -n 1
 }
 
-# Waits while another package manager holds dpkg's lock, and says so.
+# Waits while another package manager holds its lock, and says so.
 dpkg_lock_wait() {
 	local holder waited=0
 	holder=$(dpkg_lock_holder)
 	[ -n "$holder" ] || return 0
-	info "waiting for another package manager to finish (pid $holder, $(ps -o comm= -p "$holder" 2>/dev/null || echo gone), holds dpkg's lock; up to ${IR_APT_LOCK_TIMEOUT}s)"
-	IR_STAGE="waiting for dpkg's lock"
+	info "waiting for another package manager to finish (pid $holder, $(ps -o comm= -p "$holder" 2>/dev/null || echo gone), holds its lock; up to ${IR_APT_LOCK_TIMEOUT}s)"
+	IR_STAGE="waiting for the package manager's lock"
 	while [ -n "$(dpkg_lock_holder)" ]; do
 		[ $waited -lt "$IR_APT_LOCK_TIMEOUT" ] ||
-			die "dpkg's lock still held after ${IR_APT_LOCK_TIMEOUT}s (pid $(dpkg_lock_holder)); try again when it is done"
+			die "the package manager's lock is still held after ${IR_APT_LOCK_TIMEOUT}s (pid $(dpkg_lock_holder)); try again when it is done"
 		sleep 1
 		waited=$((waited + 1))
 	done
-	info "dpkg's lock is free after ${waited}s"
+	info "the package manager's lock is free after ${waited}s"
+}
+
+# apt_step LOG ARGS...: apt-get ARGS, its output onto LOG. dpkg's lock it
+# waits for itself (DPkg::Lock::Timeout); one that apt does not wait for
+# (the package lists' lock of an apt-get update) is waited for here, and
+# the step tried again.
+apt_step() {
+	local log=$1 start t0=$SECONDS
+	shift
+	while :; do
+		start=$(wc -l <"$log")
+		ir_spawn apt-get -o "DPkg::Lock::Timeout=$IR_APT_LOCK_TIMEOUT" "$@" >>"$log" 2>&1 && return 0
+		tail -n +"$((start + 1))" "$log" | grep -q 'Could not get lock' || return 1
+		[ $((SECONDS - t0)) -lt "$IR_APT_LOCK_TIMEOUT" ] || return 1
+		[ -n "$(dpkg_lock_holder)" ] || sleep 1
+		dpkg_lock_wait
+	done
 }
 
 # Installs the Debian packages named, those not yet installed: as root with
 # apt-get, otherwise it prints the exact command and fails. A package is
 # judged installed by dpkg, once no other package manager is at work.
 ensure_packages() {
-	local missing log apt_lock=(-o "DPkg::Lock::Timeout=$IR_APT_LOCK_TIMEOUT")
+	local missing log
 
 	mapfile -t missing < <(packages_missing "$@")
 	[ ${#missing[@]} -eq 0 ] && return 0
@@ -104,11 +123,9 @@ ensure_packages() {
 		info "finishing an interrupted dpkg run first (dpkg --configure -a)"
 		ir_spawn dpkg --configure -a >"$log" 2>&1
 	fi
-	{
-		ir_spawn apt-get "${apt_lock[@]}" update -qq &&
-			DEBIAN_FRONTEND=noninteractive ir_spawn apt-get "${apt_lock[@]}" install -y -qq \
-				--no-install-recommends "${missing[@]}"
-	} >>"$log" 2>&1
+	apt_step "$log" update -qq &&
+		DEBIAN_FRONTEND=noninteractive apt_step "$log" install -y -qq \
+			--no-install-recommends "${missing[@]}"
 	mapfile -t missing < <(packages_missing "${missing[@]}")
 	[ ${#missing[@]} -eq 0 ] || die "apt-get install ${missing[*]} failed; see $log"
 	rm -f "$log"

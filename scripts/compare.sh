@@ -8,7 +8,8 @@ run_compare() {
 	[ -n "$IR_THRESHOLD" ] && opts+=(--threshold "$IR_THRESHOLD")
 	[ -n "$IR_ALLOW_MISSING" ] && opts+=(--allow-missing)
 	ensure_packages "${IR_ANALYSIS_PACKAGES[@]}"
-	exec "$IR_PYTHON" "$IR_TOP/bench/compare.py" "${opts[@]}" "${IR_COMPARE[@]}"
+	# Not exec: run.sh ends on its own, so its reaper knows (signals.sh).
+	"$IR_PYTHON" "$IR_TOP/bench/compare.py" "${opts[@]}" "${IR_COMPARE[@]}"
 }
 
 run_trend() {

@@ -21,7 +21,7 @@ trap '' INT TERM HUP QUIT PIPE
 
 prog=$1 pid=$2
 declare -A stage_of
-out= ended= stage=starting
+out='' ended='' stage=starting
 
 while read -r word arg rest; do
 	case $word in

@@ -40,8 +40,11 @@ ir_spawn() {
 # closes run.sh's private descriptors.
 ir_spawn_bg() {
 	{
-		printf 'group %s %s\n' "$BASHPID" "$IR_STAGE" >&"$IR_REAPER"
-		exec {IR_REAPER}>&-
+		# (No reaper where no run.sh started one: make check's installs.)
+		if [ -n "${IR_REAPER:-}" ]; then
+			printf 'group %s %s\n' "$BASHPID" "$IR_STAGE" >&"$IR_REAPER"
+			exec {IR_REAPER}>&-
+		fi
 		[ -z "${IR_LOCK:-}" ] || exec {IR_LOCK}>&-
 		# Not a group leader (a background job of a shell without job
 		# control), setsid makes the new session in place: $! leads it.
@@ -54,7 +57,7 @@ ir_spawn_bg() {
 ir_forget_group() {
 	local g keep=()
 	# In a subshell: were the reaper gone, SIGPIPE ends that, not run.sh.
-	(printf 'done %s\n' "$1" >&"$IR_REAPER") 2>/dev/null
+	[ -z "${IR_REAPER:-}" ] || (printf 'done %s\n' "$1" >&"$IR_REAPER") 2>/dev/null
 	for g in "${IR_GROUPS[@]}"; do
 		[ "$g" = "$1" ] || keep+=("$g")
 	done

@@ -1,0 +1,574 @@
+# shellcheck shell=bash
+# The checks of scripts/check.sh, one function each (ck_NAME), in the
+# order of its table. Each runs in a subshell of its own with $CK, its
+# results directory: every run.sh it starts writes under $CK/runs, and it
+# reads nothing another check wrote. Status 0 passes, 77 is not run
+# (not_run says why), anything else fails. Sourced.
+
+# The results of the default kernel's selftests, test by test: a guest
+# check's own TAP must match it (the same tests pass and skip, wherever
+# and however they run). Rewrite it from a passing main check when tests
+# are added: scripts/check.sh main, then tap_results of its TAP.
+IR_EXPECTED_TESTS=scripts/test-data/expected-tests.txt
+IR_DEFAULT_TREE=${IR_CACHE:-$IR_CACHE_DEFAULT}/src/linux-source-6.12
+
+not_run() {
+	echo "$*" >"$CK/not-run"
+	exit 77
+}
+
+# harness_tap FILE [PREFIX]: FILE's tests count one by one in the totals.
+harness_tap() {
+	echo "$1 ${2:-}" >>"$CK/taps"
+}
+
+# rs ARGS...: run.sh with this check's own results directory.
+rs() {
+	./run.sh --results "$CK/runs" "$@"
+}
+
+# The run that rs last finished (results/latest of this check's own).
+last_run() {
+	readlink -f "$CK/runs/latest"
+}
+
+# The only run rs started (a run that never finished is not latest).
+only_run() {
+	find "$CK/runs" -mindepth 1 -maxdepth 1 -type d
+}
+
+# expect_error STATUS PATTERN CMD...: CMD exits STATUS ("!0": any failure)
+# and says so in exactly one line on stderr, matching PATTERN.
+expect_error() {
+	local want=$1 pat=$2 rc=0
+	shift 2
+	"$@" >/dev/null 2>"$CK/stderr" || rc=$?
+	cat "$CK/stderr"
+	case $want in
+	'!0') [ $rc -ne 0 ] || { echo "exit status 0, wanted a failure"; return 1; } ;;
+	*) [ $rc -eq "$want" ] || { echo "exit status $rc, wanted $want"; return 1; } ;;
+	esac
+	[ "$(grep -c . "$CK/stderr")" -eq 1 ] || { echo "wanted one line on stderr"; return 1; }
+	grep -qE -- "$pat" "$CK/stderr" || { echo "stderr lacks /$pat/"; return 1; }
+}
+
+expect_status() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	[ $rc -eq "$want" ] || { echo "exit status $rc, wanted $want"; return 1; }
+}
+
+# "ok NAME" or "not ok NAME", with "# SKIP" kept, sorted: what the tests
+# of TAP $1 did, whatever ran them.
+tap_results() {
+	grep -E '^# (not )?ok [0-9]+ ' "$1" | sed -E 's/^# (not ok|ok) [0-9]+ /\1 /; s/ # SKIP.*/ # SKIP/' | sort
+}
+
+# expected_tests TAP: TAP's tests did what the default kernel's do.
+expected_tests() {
+	diff "$IR_EXPECTED_TESTS" <(tap_results "$1") ||
+		{ echo "$1: not the expected results ($IR_EXPECTED_TESTS; < expected, > this run)"; return 1; }
+	echo "the expected results: $(grep -vc SKIP "$IR_EXPECTED_TESTS") passed, $(grep -c SKIP "$IR_EXPECTED_TESTS") skipped"
+}
+
+# The suite built against the default tree (./run.sh build), for the
+# checks that run a part of it without a guest.
+suite_built() {
+	[ -f build/kernel.mk ] && make -s all >"$CK/build.log" 2>&1 ||
+		not_run "the suite is not built against a kernel tree here: ./run.sh build (or scripts/check.sh guest) does it"
+}
+
+# --- quick: no guest, no kernel build ---------------------------------
+
+ck_usage_bad_option() { expect_error 2 "unknown option '--frobnicate'" ./run.sh --frobnicate; }
+ck_usage_unknown_kernel() { expect_error 2 "--kernel takes stable or sid, not 'testing'" ./run.sh --kernel testing; }
+ck_usage_bad_number() { expect_error 2 "--cpus takes a positive whole number" ./run.sh --cpus two; }
+ck_usage_missing_tree() { expect_error '!0' "'/nonexistent' does not exist" ./run.sh -q --ksrc /nonexistent; }
+ck_usage_compare_kernels() { expect_error 2 "compare-kernels needs kernel B" ./run.sh compare-kernels; }
+ck_usage_page_size() { expect_error 2 "x86_64 has 4k pages only" ./run.sh --page-size 64k selftests; }
+ck_usage_arch() { expect_error 2 "--arch takes x86_64 or arm64, not 'riscv64'" ./run.sh --arch riscv64 selftests; }
+
+# A tree too old for the suite (Debian's linux-source-6.1, say) is told
+# so in the suite's terms, before anything is built.
+ck_usage_old_tree() {
+	mkdir -p "$CK/linux-6.1/drivers/iommu" &&
+		printf 'kernelversion:\n\t@echo 6.1.158\n' >"$CK/linux-6.1/Makefile" &&
+		expect_error '!0' 'kernel 6.1.158 in .* cannot run this suite: it has no iommufd and its mock driver .*, no device replace' \
+			./run.sh -q --ksrc "$CK/linux-6.1" selftests
+}
+
+# One run.sh per work tree: a second one would rebuild the suite under
+# the first one's guest.
+ck_second_run_refused() {
+	local lock
+	mkdir -p build && exec {lock}>build/.run.lock && flock -n "$lock" ||
+		{ echo "another run.sh holds this work tree"; return 1; }
+	expect_error '!0' 'another run.sh is using this work tree' ./run.sh -q exec true
+}
+
+ck_verdict_parsers() {
+	local d=scripts/test-data
+	[ "$(tap_counts $d/crash.tap)" = "1 2 1" ] || { echo "crash.tap: $(tap_counts $d/crash.tap)"; return 1; }
+	! dmesg_splats $d/warning.dmesg >/dev/null || { echo "warning not seen"; return 1; }
+	dmesg_splats $d/clean.dmesg >/dev/null || { echo "clean log flagged"; return 1; }
+	! kmemleak_leaks $d/kmemleak.txt >/dev/null || { echo "leak not seen"; return 1; }
+	kmemleak_leaks /dev/null >/dev/null || { echo "no report flagged"; return 1; }
+}
+
+# What the host checks of a guest's results before any verdict
+# (scripts/ledger.sh, results_arrived): a file shorter than the job
+# wrote, or no manifest beside a job.rc, is one line and no verdict.
+ck_results_short_file() {
+	local d=$CK/run rc
+	mkdir -p "$d" && printf 'ok 1 a\n' >"$d/selftests.tap" && echo 0 >"$d/job.rc" || return 1
+	rc=0
+	expect_error 1 'results incomplete: the job.s manifest did not arrive' \
+		bash -c '. scripts/common.sh && . scripts/guest.sh && results_arrived "$1"' _ "$d" || rc=1
+	printf '%s\n' "200 selftests.tap" end >"$d/manifest"
+	expect_error 1 "results incomplete: .*/selftests.tap has 7 of the 200 bytes the job wrote" \
+		bash -c '. scripts/common.sh && . scripts/guest.sh && results_arrived "$1"' _ "$d" || rc=1
+	printf '%s\n' "7 selftests.tap" end >"$d/manifest"
+	bash -c '. scripts/common.sh && . scripts/guest.sh && results_arrived "$1"' _ "$d" ||
+		{ echo "whole results refused"; rc=1; }
+	return $rc
+}
+
+ck_compare_not_ours() {
+	expect_error 2 "is not a replace_bench document" \
+		./run.sh compare scripts/test-data/bench-quick.json scripts/test-data/not-ours.json
+}
+ck_compare_damaged() {
+	expect_error 2 "damaged iommufd-replace-bench/2 document: at records/1/point/size" \
+		./run.sh compare scripts/test-data/bench-small.json scripts/test-data/damaged.json
+}
+ck_compare_older_schema() {
+	expect_error 2 "is iommufd-replace-bench/1, this tool reads iommufd-replace-bench/2" \
+		./run.sh compare scripts/test-data/bench-v1.json scripts/test-data/bench-small.json
+}
+ck_compare_missing_record() {
+	expect_status 1 ./run.sh compare scripts/test-data/bench-quick.json scripts/test-data/bench-small.json
+}
+
+# The thresholds of compare still catch a hot path that really moved: a
+# quick bench of the default kernel (scripts/test-data/bench-quick.json)
+# against itself with every hwpt_hwpt replace sample made 2.5 % (about 60
+# instructions) slower, or faster.
+bench_shifted() {
+	"$IR_PYTHON" -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for r in doc["records"]:
+    if r["scenario"] == "hwpt_hwpt" and r["op"] == "replace":
+        r["samples_ns"] = [round(v * float(sys.argv[2])) for v in r["samples_ns"]]
+        r["stats"] = {k: round(v * float(sys.argv[2])) for k, v in r["stats"].items()}
+json.dump(doc, open(sys.argv[3], "w"))' "$1" "$2" "$CK/shifted.json" || return 1
+	./run.sh compare "$1" "$CK/shifted.json" >"$CK/compare"
+}
+ck_compare_detects() {
+	local rc=0 doc=scripts/test-data/bench-quick.json
+	bench_shifted "$doc" 1.025 || rc=$?
+	grep -E '^hwpt_hwpt/replace|^verdict' "$CK/compare"
+	[ $rc -eq 1 ] && ! grep -E '^hwpt_hwpt/replace .* (same|faster)$' "$CK/compare" ||
+		{ echo "a 2.5% slower hot path was not flagged (exit $rc)"; return 1; }
+	rc=0
+	bench_shifted "$doc" 0.975 || rc=$?
+	[ $rc -eq 0 ] && ! grep -E '^hwpt_hwpt/replace .* (same|slower)$' "$CK/compare" ||
+		{ echo "a 2.5% faster hot path was not called faster (exit $rc)"; return 1; }
+}
+
+# The points and scenarios of the quick preset, as bench/plan.c tables
+# them: a change to the preset shows here (scripts/test-data/plan-quick.txt).
+ck_bench_plan() {
+	suite_built
+	bench/replace_bench --preset quick --plan >"$CK/plan" || return 1
+	diff scripts/test-data/plan-quick.txt "$CK/plan"
+}
+
+# The entry points; shellcheck follows what each sources.
+ck_shellcheck() {
+	ensure_packages shellcheck
+	shellcheck -x -S warning run.sh scripts/check.sh scripts/reaper.sh scripts/guest-init.sh \
+		scripts/guest-root-init.sh lava/init.sh
+}
+
+ck_pyflakes() {
+	ensure_packages pyflakes3
+	pyflakes3 bench/*.py scripts/*.py
+}
+
+# --- guest: the default kernel ----------------------------------------
+
+# What trackers and people read without the JSON: the flat metrics (one
+# value per boot), LAVA measurement lines, plots embedded in summary.md,
+# and a line of history that ./run.sh trend draws.
+main_outputs() {
+	local run=$1 f
+	"$IR_PYTHON" -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+v = m["iommufd-replace/hwpt_hwpt/replace/1M/p50_ns"]
+print("hwpt_hwpt/replace/1M/p50_ns", v)
+sys.exit(not (len(v) == 1 and v[0] > 0 and all(isinstance(x, list) for x in m.values())))' \
+		"$run/metrics.json" || return 1
+	grep -qE '^lava-test-case iommufd-replace_hwpt_hwpt_replace_1M_p50 --result pass --measurement [0-9]+ --units ns$' \
+		"$run/lava-measurements.txt" || { echo "no LAVA measurement of the hot path"; return 1; }
+	for f in cdf scaling-memory scaling-devices-threads; do
+		file "$run/plots/$f.png" | grep -q 'PNG image' && [ -s "$run/plots/$f.svg" ] &&
+			grep -qF "](plots/$f.png)" "$run/summary.md" ||
+			{ echo "plot $f missing from $run"; return 1; }
+	done
+	grep -qF "\"results\": \"$run\"" "$CK/runs/history.jsonl" || { echo "no history line"; return 1; }
+	rs -q trend hwpt_hwpt && file "$CK/runs/trend-hwpt_hwpt.png" | grep -q 'PNG image'
+}
+
+# The main job, as the README runs it: every harness test of the guest
+# selftests counts on its own, and the quick bench must deliver.
+ck_main() {
+	local rc=0 run
+	rs >"$CK/main.out" 2>"$CK/main.err" || rc=$?
+	cat "$CK/main.err" "$CK/main.out"
+	run=$(last_run)
+	[ -f "$run/selftests.tap" ] && grep -qE '^selftests: [0-9]+ passed' "$CK/main.out" ||
+		{ echo "the main job gave no selftests result"; return 1; }
+	harness_tap "$run/selftests.tap"
+	[ $rc -eq 0 ] || { echo "the main job failed (exit $rc)"; return 1; }
+	expected_tests "$run/selftests.tap" || return 1
+	grep -x -- '- device-side oracle: on' "$run/summary.md" || return 1
+	"$IR_PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+o = d["overhead"]
+print(len(d["records"]), "bench records; timing overhead", o)
+sys.exit(not (d["records"] and 0 <= o["residual_fraction_of_hot_p50"] <= 0.01))' "$run/bench.json" ||
+		{ echo "no bench records, or a timing overhead residual over 1%"; return 1; }
+	main_outputs "$run"
+}
+
+# One line: run.sh quotes it for the guest's sh, which knows no $'\n'.
+ck_guest_devices() {
+	rs -q exec sh -c 'test -c /dev/iommu && test -d /sys/bus/iommufd_mock && test "$(nproc)" = 2 && test -d /sys/devices/system/node/node1'
+}
+
+ck_guest_exit_status() { expect_status 3 rs -q exec sh -c 'exit 3'; }
+
+# 30 s: a guest on a loaded 2-core host took 11 s to reach its job, and a
+# console log is only written once the guest has reached it.
+ck_guest_hang() {
+	expect_error '!0' 'did not power off within 30s' rs -q --timeout 30 exec sleep 1000 &&
+		test -s "$(last_run)/console.log"
+}
+
+ck_guest_panic() {
+	expect_error '!0' 'guest stopped before its job finished \(panic\?\): .*Kernel panic' \
+		rs -q exec sh -c 'echo c >/proc/sysrq-trigger; sleep 60'
+}
+
+# Without tracefs the oracle is off: every test that asserts at the driver
+# says so in a SKIP with the reason, none fails, and a test without a
+# driver-level check (an emulated access has no domain) still passes.
+ck_oracle_off() {
+	local log
+	# One line: run.sh quotes it for the guest's sh, which knows no $'\n'.
+	rs -q exec sh -c 'umount -R /sys/kernel/debug && umount /sys/kernel/tracing && make --no-print-directory -C selftests run_tests' ||
+		return 1
+	log=$(last_run)/exec.log
+	grep -q 'device-side oracle: off (no tracefs mounted' "$log" &&
+		grep -qE '^# ok [0-9]+ replace\.paging_to_paging_follows_ioas # SKIP device-side oracle off \(no tracefs mounted .*\): [0-9]+ driver-level checks not made' "$log" &&
+		grep -qE '^# ok [0-9]+ replace_access\.fast_path\.writes_land_in_new_ioas$' "$log" &&
+		! grep -E '^(# )?not ok' "$log"
+}
+
+# Off the guest, on a kernel without /dev/iommu, every test SKIPs with a
+# reason, and the run still succeeds.
+ck_native_skips() {
+	local out
+	[ ! -e /dev/iommu ] || not_run "this host has /dev/iommu"
+	rs -q build || return 1
+	out=$(make --no-print-directory -C selftests run_tests) || return 1
+	echo "$out" | grep -E '^# ok [0-9]+ ' | grep -v '# SKIP .' && return 1
+	echo "$out" | grep -qE '^# ok [0-9]+ .*# SKIP .+' || return 1
+	! echo "$out" | grep -qE '^(# )?not ok'
+}
+
+# Ctrl-C as a terminal sends it, to the whole process group of run.sh:
+# within 5 s it is gone with status 130 and so is every process it started;
+# what the guest wrote is kept, the run says it was interrupted and is not
+# results/latest.
+ck_sigint_guest() {
+	local run
+	"$IR_PYTHON" scripts/interrupt.py "$CK/runs/*/selftests.tap" '^# ok [0-9]+ ' -- \
+		./run.sh --results "$CK/runs" -q selftests || return 1
+	run=$(only_run)
+	grep -H . "$run/summary.md"
+	grep -q 'interrupted by SIGINT' "$run/summary.md" &&
+		grep -qE '^# ok [0-9]+ ' "$run/selftests.tap" &&
+		[ ! -e "$CK/runs/latest" ]
+}
+
+ck_sigterm_guest() {
+	"$IR_PYTHON" scripts/interrupt.py --signal TERM "$CK/runs/*/console.log" 'ir-guest: running job' -- \
+		./run.sh --results "$CK/runs" -q exec sleep 600
+}
+
+# A closed terminal (SIGHUP to its process group) is Ctrl-C's twin.
+ck_sighup_guest() {
+	local run
+	"$IR_PYTHON" scripts/interrupt.py --signal HUP "$CK/runs/*/console.log" 'ir-guest: running job' -- \
+		./run.sh --results "$CK/runs" -q exec sleep 600 || return 1
+	run=$(only_run)
+	grep -q 'interrupted by SIGHUP' "$run/summary.md" && [ ! -e "$CK/runs/latest" ]
+}
+
+# SIGKILL to run.sh alone (kill -9, the OOM killer, a CI runner's hard
+# stop): no trap runs, yet within 5 s nothing it started is alive, the
+# work tree is free for the next run at once, and the results directory
+# says it was killed and is not results/latest.
+next_run_starts() {
+	./run.sh -q --dry-run exec true >/dev/null ||
+		{ echo "the next run in this work tree did not start"; return 1; }
+}
+ck_sigkill_guest() {
+	local run
+	"$IR_PYTHON" scripts/interrupt.py --signal KILL --to leader "$CK/runs/*/console.log" 'ir-guest: running job' -- \
+		./run.sh --results "$CK/runs" -q exec sleep 600 || return 1
+	next_run_starts || return 1
+	run=$(only_run)
+	grep -H . "$run/summary.md"
+	grep -q 'died without a word' "$run/summary.md" && [ ! -e "$CK/runs/latest" ]
+}
+
+# A results directory on a file system too small for what the guest
+# writes (a selftests run writes about 92 KiB): one line naming what did
+# not arrive, a failure, and no verdict written on what did.
+ck_results_full() {
+	local small=$CK/small rc=0
+	[ "$(id -u)" -eq 0 ] || not_run "mounting a small tmpfs needs root"
+	mkdir -p "$small" && mount -t tmpfs -o size=48k tmpfs "$small" || return 1
+	expect_error '!0' '(results incomplete|cannot write)[: ].*(KiB free|No space left)' \
+		./run.sh -q --results "$small" selftests || rc=1
+	! grep -qs 'passed' "$small"/*/summary.md ||
+		{ echo "a verdict was written on incomplete results"; rc=1; }
+	umount "$small"
+	return $rc
+}
+
+# Another package manager at work (a second work tree installing, or
+# unattended-upgrades on a fresh machine): a run that needs a package
+# waits for dpkg's lock, says so, and then installs and passes. bc (a
+# kernel build tool nothing else here needs) is removed to be needed.
+ck_dpkg_busy() {
+	local holder rc=0
+	[ "$(id -u)" -eq 0 ] || not_run "removing and installing a package needs root"
+	dpkg -r bc >/dev/null 2>&1 || { echo "cannot remove bc to make the run need a package"; return 1; }
+	"$IR_PYTHON" -c 'import fcntl, time
+f = open("/var/lib/dpkg/lock-frontend", "w")
+fcntl.lockf(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(8)' >"$CK/holder" &
+	holder=$!
+	until grep -q locked "$CK/holder" 2>/dev/null; do sleep 0.1; done
+	rs --no-progress build >"$CK/busy.out" 2>&1 || rc=$?
+	wait "$holder"
+	cat "$CK/busy.out"
+	[ $rc -eq 0 ] || { echo "exit $rc, wanted 0"; return 1; }
+	grep -q 'waiting for another package manager to finish (pid' "$CK/busy.out" &&
+		grep -q 'installing bc' "$CK/busy.out" &&
+		dpkg-query -W -f='${Status}' bc | grep -q 'install ok installed'
+}
+
+# --- build: kernels of their own --------------------------------------
+
+ck_impossible_config() {
+	expect_error '!0' "cannot enable CONFIG_IOMMUFD_NO_SUCH_OPTION" \
+		rs -q --kconfig scripts/test-data/impossible.config build
+}
+
+# Ctrl-C while the kernel builds (a cache of its own, so the real one
+# stays whole): the build stops, and what it left is not taken for a
+# finished kernel.
+interrupted_build() {
+	local sig=$1 to=$2 cache=$CK/cache
+	ensure_packages linux-source-6.12
+	rs -q build >/dev/null || return 1
+	"$IR_PYTHON" scripts/interrupt.py --signal "$sig" --to "$to" "$cache/build/*/build.log" '^  CC ' -- \
+		./run.sh --results "$CK/runs" -q --cache "$cache" --ksrc "$IR_DEFAULT_TREE" build || return 1
+	! compgen -G "$cache/build/*/.iommufd-replace-built" ||
+		{ echo "an interrupted build was stamped as built"; return 1; }
+	next_run_starts || return 1
+	rm -rf "$cache"
+}
+ck_sigint_build() { interrupted_build INT group; }
+ck_sigkill_build() { interrupted_build KILL leader; }
+
+# --- compare: kernel A against kernel B -------------------------------
+
+# Kernel A against kernel B, three boots each, alternately (bench/README.md,
+# "Verdicts"). The default tree against itself must not be called
+# different: the promise that makes a regression tracker possible. Against
+# a copy with bench/test-data/replace-slowdown.patch, its loop run 100
+# times (407 instructions on the replace path), the replace scenarios must
+# be flagged slower, at the top, with exit 1, and the flows that do not go
+# through the replace (unbind+bind, an access's IOAS replace) not. 100,
+# not the patch's default 20: make_before_break once stepped by 91 ns in
+# one boot of A, which lifted its threshold over the 1.3 % that 20 trips
+# add to it; 100 trips add 6 %.
+IR_CK_ARGS=(-s hwpt_hwpt,cross_ioas,nested_nested,make_before_break,reattach,access_ioas -m 1M -n 200)
+ck_compare_aa() {
+	ensure_packages linux-source-6.12
+	rs -q build >/dev/null || return 1
+	rs -q compare-kernels --ksrc "$IR_DEFAULT_TREE" --ksrc "$IR_DEFAULT_TREE" -- "${IR_CK_ARGS[@]}" ||
+		return 1
+	cat "$(last_run)/compare.txt"
+	grep -q '^verdict: no regression: 0 slower, 0 faster' "$(last_run)/compare.txt"
+}
+ck_compare_slowdown() {
+	local rc=0 txt s
+	rs -q compare-kernels --patch bench/test-data/replace-slowdown.patch \
+		--append iommufd.replace_slowdown=100 -- "${IR_CK_ARGS[@]}" || rc=$?
+	txt=$(last_run)/compare.txt
+	cat "$txt"
+	[ $rc -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
+	# The table opens with the slower rows: each replace scenario's p50.
+	awk 'NR > 1 && !/ slower$/ { exit } NR > 1' "$txt" >"$CK/top"
+	for s in hwpt_hwpt/replace cross_ioas/replace nested_nested/replace make_before_break/; do
+		grep -qE "^$s.* p50 .* slower$" "$CK/top" ||
+			{ echo "$s is not among the top rows, slower"; return 1; }
+	done
+	! grep -E '^(reattach|access_ioas)/.* (slower|faster)$' "$txt" ||
+		{ echo "a flow that does not replace was flagged"; return 1; }
+	grep -q '^verdict: regression' "$txt"
+}
+
+# --- kselftest: the collection as labs run it -------------------------
+
+# docs/labs.md: `make gen_tar`, the tarball unpacked into a fresh directory
+# in the guest with this work tree hidden, `./run_kselftest.sh -c
+# iommufd-replace`: the expected results, each program under the timeout
+# of the collection's settings, and the kernel's own KTAP parser
+# (kunit.py) counting what the TAP says.
+ck_kselftest() {
+	local ks ksrc
+	rs -q kselftest || return 1
+	ks=$(last_run)/kselftest.tap
+	harness_tap "$ks" kselftest:
+	expected_tests "$ks" || return 1
+	[ "$(grep -c '^# timeout set to 120$' "$ks")" -eq "$(grep -c '^# selftests: ' "$ks")" ] ||
+		{ echo "the settings' timeout was not used for every program"; return 1; }
+	ksrc=$(sed -n 's/^KSRC := //p' build/kernel.mk)
+	"$IR_PYTHON" scripts/ktap_parse.py "$ksrc/tools/testing/kunit/kunit.py" "$ks"
+}
+
+# A test made to hang, in the collection with a 10 s timeout in its
+# settings: reported as a TIMEOUT, and the next test still runs.
+ck_kselftest_hang() {
+	local x=$CK/hang rc=0 tap
+	rs -q build >/dev/null && make -s gen_tar >"$CK/gen_tar.log" 2>&1 || return 1
+	mkdir -p "$x/tree" &&
+		tar -C "$x/tree" -xzf build/kselftest_install/kselftest-packages/kselftest.tar.gz &&
+		printf '#!/bin/sh\nsleep 600\n' >"$x/tree/iommufd-replace/hang_test" &&
+		chmod +x "$x/tree/iommufd-replace/hang_test" &&
+		echo timeout=10 >"$x/tree/iommufd-replace/settings" &&
+		sed -i '1i iommufd-replace:hang_test' "$x/tree/kselftest-list.txt" &&
+		tar czf "$x/hang.tar.gz" -C "$x/tree" . || return 1
+	rs -q kselftest "$x/hang.tar.gz" -- -t iommufd-replace:hang_test \
+		-t iommufd-replace:replace_access || rc=$?
+	tap=$(last_run)/kselftest.tap
+	grep -E '^(not )?ok [0-9]+ ' "$tap"
+	[ $rc -eq 1 ] &&
+		grep -qx 'not ok 1 selftests: iommufd-replace: hang_test # TIMEOUT 10 seconds' "$tap" &&
+		grep -qx 'ok 2 selftests: iommufd-replace: replace_access' "$tap"
+}
+
+# --- lava: the job as a lab runs it -----------------------------------
+
+# docs/labs.md: validated by LAVA's schema (strict) and lava-run
+# --validate, then run by LAVA's own dispatcher; LAVA must record every
+# test of the collection as the runner reported it, and the bench's
+# numbers as measurements.
+ck_lava() {
+	local res
+	rs -q lava || return 1
+	res=$(last_run)/lava-results.txt
+	grep -qx 'job: lava complete' "$res" &&
+		grep -qx 'replace_paging_to_paging_follows_ioas pass' "$res" &&
+		grep -qE '^iommufd_replace_hwpt_hwpt_replace_1m_p50 pass [0-9]+ ns$' "$res" &&
+		! grep -q ' fail' "$res" &&
+		[ "$(grep -c ' skip$' "$res")" -eq "$(grep -c 'SKIP$' "$IR_EXPECTED_TESTS")" ] &&
+		[ "$(awk 'NF == 2 && $2 == "pass"' "$res" | wc -l)" -eq "$(grep -vc 'SKIP$' "$IR_EXPECTED_TESTS")" ] ||
+		{ echo "LAVA recorded other results than the runner's (see $res)"; return 1; }
+}
+
+# --- arm64: a cross-built kernel and suite ----------------------------
+
+# README, "arm64 and page sizes": in a qemu-system-aarch64 guest, every
+# test counts on its own, as in the main job, and each page size must
+# pass and skip exactly what the default x86_64 kernel does.
+arm64_selftests() {
+	local page=$1 action=$2 rc=0 run tap
+	rs -q --arch arm64 --page-size "$page" "$action" || rc=$?
+	run=$(last_run)
+	tap=$run/selftests.tap
+	grep -q "^# # page size: ${page%k} KiB " "$tap" 2>/dev/null &&
+		grep -q '^qemu-system-aarch64 ' "$run/qemu.cmd" ||
+		{ echo "no selftests of an arm64 $page kernel in $run"; return 1; }
+	harness_tap "$tap" "arm64-$page:"
+	[ $rc -eq 0 ] || { echo "the arm64 $page run failed (exit $rc)"; return 1; }
+	expected_tests "$tap"
+}
+
+# The bench at 64 KiB: the hot path measured under icount, and the THP
+# points, smaller than this kernel's 512 MiB huge page, not run with that
+# reason, failing nothing.
+ck_arm64_64k() {
+	arm64_selftests 64k all || return 1
+	"$IR_PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+meta = d["meta"]
+assert (meta["arch"], meta["page_size"], meta["mode"]) == ("arm64", "64k", "icount"), meta
+hot = [r["stats"]["p50"] for r in d["records"]
+       if r["scenario"] == "hwpt_hwpt" and r["op"] == "replace"]
+assert hot and min(hot) > 0, "no hot path"
+thp = [n for n in d["not_run"] if n["point"]["pages"] == "thp"]
+assert thp, "no THP point reported"
+for n in thp:
+    assert n["reason"].endswith("are 524288 KiB)") and not n["fails"], n
+print("hot path p50", hot[0], "ns;", len(thp), "THP points not run:", thp[0]["reason"])' \
+		"$(last_run)/bench.json"
+}
+ck_arm64_4k() { arm64_selftests 4k selftests; }
+
+# --- sid: Debian unstable's newest kernel -----------------------------
+
+# README, "Kernels": the suite must compile against it and pass on it. On
+# the version the suite was last validated on (scripts/sid-validated) a
+# failure fails make check. A newer upload that breaks the suite is not
+# run, with the reason and loudly, so that Debian's upload day does not
+# block unrelated landings; so is a mirror that cannot be reached.
+sid_version() {
+	local tree
+	tree=$(ls -d "${IR_CACHE:-$IR_CACHE_DEFAULT}"/src-sid/linux-source-* 2>/dev/null | tail -n 1)
+	[ -n "$tree" ] && make -s -C "$tree" kernelversion 2>/dev/null || echo unknown
+}
+sid_case() {
+	local rc=0 ver validated
+	validated=$(cat scripts/sid-validated)
+	rs -q --kernel sid "$@" >"$CK/sid.out" 2>&1 || rc=$?
+	cat "$CK/sid.out"
+	ver=$(sid_version)
+	echo "Debian unstable's kernel: $ver (validated: $validated)"
+	if [ $rc -ne 0 ] && grep -q -- '--kernel sid:' "$CK/sid.out"; then
+		not_run "$(grep -m1 -- '--kernel sid:' "$CK/sid.out")"
+	elif [ $rc -ne 0 ] && [ "$ver" != "$validated" ]; then
+		not_run "!!! FAILS on Debian unstable's new kernel $ver (validated: $validated): make the suite pass there, then write $ver into scripts/sid-validated"
+	fi
+	[ $rc -ne 0 ] || [ "$ver" = "$validated" ] ||
+		echo "note: the suite passes on Debian unstable's new kernel $ver: write it into scripts/sid-validated"
+	return $rc
+}
+ck_sid_compile() { sid_case compile; }
+ck_sid_selftests() {
+	sid_case selftests || return
+	harness_tap "$(last_run)/selftests.tap" sid:
+}
