@@ -60,7 +60,7 @@ actions (default: all):
                    run ./run_kselftest.sh ARGS there (default
                    -c iommufd-replace): what a lab runs, reproduced
   lava-validate    make the LAVA job of lava/qemu-x86_64.yaml runnable here
-                   (kernel with lava/initramfs.config, kselftest tarball,
+                   (the main job's kernel, the kselftest tarball,
                    an initramfs from Debian packages, a device dictionary
                    from lava-server's qemu.jinja2) and validate it with
                    LAVA's schema (strict) and lava-run --validate

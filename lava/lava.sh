@@ -116,12 +116,11 @@ PY
 # LAVA's dispatcher; what LAVA recorded is its verdict.
 run_lava() {
 	local dir pass fail skip
-	[ -z "$IR_EXTRA_CONFIG" ] || usage_error "$IR_ACTION builds its kernel with lava/initramfs.config; drop --kconfig"
 	[ -z "$IR_NATIVE" ] || usage_error "$IR_ACTION boots its own kernel; drop --native"
 	[ "$IR_ARCH" = x86_64 ] ||
 		usage_error "$IR_ACTION runs lava/qemu-x86_64.yaml, an x86_64 job; drop --arch $IR_ARCH"
 	ensure_packages "${IR_LAVA_PACKAGES[@]}"
-	IR_EXTRA_CONFIG=$IR_TOP/lava/initramfs.config
+	# The main job's kernel: scripts/vm.config.x86_64 has what a ramdisk needs.
 	prepare_suite
 	[ -z "${IR_DRY_RUN:-}" ] || return 0
 	kselftest_tarball

@@ -35,7 +35,8 @@ CHECK_ROOT=$top/results/check
 
 # check_table: "NAME TIER DESCRIPTION" a line, in the order they run:
 # the quick tier first, then the default kernel's guest, then what builds
-# kernels of its own.
+# kernels of its own. (A tier is a label: a check may run later than its
+# tier's others when it uses what an earlier check builds.)
 check_table() {
 	grep -v '^#' <<'TABLE'
 usage-bad-option         quick     a bad option: one line, exit 2
@@ -54,10 +55,11 @@ compare-damaged          quick     compare: our schema, a damaged record: one li
 compare-older-schema     quick     compare: an older schema version: one line, exit 2
 compare-missing-record   quick     compare: a record one side lacks fails the verdict
 compare-detects          quick     compare: a 2.5% move of the hot path is flagged, both ways
-bench-plan               quick     the bench's quick preset plans the expected points
 shellcheck               quick     shellcheck -x of run.sh and every script: no warning
 pyflakes                 quick     pyflakes3 of every Python file: nothing
 main                     guest     the main job: selftests, the oracle on, the quick bench and its outputs
+# Quick where the suite is built; in a full run after main, which builds it.
+bench-plan               quick     the bench's quick preset plans the expected points
 guest-devices            guest     the guest has /dev/iommu, the mock driver, 2 vCPUs in 2 NUMA nodes
 guest-exit-status        guest     the guest's exit status reaches the host
 guest-hang               guest     a hung guest: killed, one line, exit !0, console log kept

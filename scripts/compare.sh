@@ -30,7 +30,11 @@ declare -A CK_KBUILD CK_KVER
 compare_side() {
 	local name=$1 out=$IR_TOP/build/compare/$1
 	kernel_resolve_src
-	[ "$name" = b ] && [ -n "$IR_PATCH" ] && kernel_patch "$IR_PATCH"
+	if [ "$name" = b ] && [ -n "$IR_PATCH" ]; then
+		kernel_patch "$IR_PATCH"
+		# Kernel A is the tree patched: its objects seed B's build.
+		IR_SEED_KBUILD=${CK_KBUILD[a]}
+	fi
 	kernel_build
 	# The same tree on both sides is one build: let the other side lock it.
 	exec {IR_BUILD_LOCK}>&-

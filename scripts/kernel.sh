@@ -136,7 +136,38 @@ kernel_patch() {
 		}
 		echo "$key $(basename "$patch")" >"$dir/.extracted"
 	fi
+	# The tree it patches: its build can seed this one's (kernel_seed), in
+	# which the files the patch changes must be newer than every object.
+	IR_SEED_KSRC=$KSRC
+	mapfile -t IR_SEED_FILES < <(sed -n 's#^+++ [^/]*/\([^\t]*\).*#\1#p' "$patch")
 	KSRC=$dir/$name
+}
+
+# kernel_seed: for a patched copy whose original tree has a finished build
+# (IR_SEED_KSRC, IR_SEED_KBUILD), KX becomes the prefix that runs a build
+# step in a mount namespace of its own where the copy and its build
+# directory stand at the original's paths, and BSRC, BDIR the paths the
+# step names; a first build starts from a copy of the original's objects.
+# Kbuild records every command with the paths it used, so at the same
+# paths it rebuilds only what the patch changed (its files are newer);
+# the original is never written (the bind mounts exist only there).
+# Without a seed (or without root, which mount needs), KX is empty.
+kernel_seed() {
+	KX=() BSRC=$KSRC BDIR=$KBUILD
+	[ -n "${IR_SEED_KSRC:-}" ] && [ -f "${IR_SEED_KBUILD:-}/.iommufd-replace-built" ] &&
+		[ "$(id -u)" -eq 0 ] || return 0
+	if [ ! -f "$KBUILD/$IR_KIMAGE" ]; then
+		info "kernel $KVER: starting from the objects of $IR_SEED_KBUILD (the tree the patch is applied to)"
+		IR_STAGE="copying the objects of $IR_SEED_KBUILD"
+		ir_spawn cp -a "$IR_SEED_KBUILD/." "$KBUILD/" || die "cannot copy $IR_SEED_KBUILD into $KBUILD"
+	fi
+	# The patch may be older than the original's objects (a tree patched
+	# before the original was built): make must see what it changed.
+	(cd "$KSRC" && touch -c -- "${IR_SEED_FILES[@]}") || die "cannot touch the patched files in $KSRC"
+	# shellcheck disable=SC2016
+	KX=(unshare -m sh -c 'mount --bind "$1" "$3" && mount --bind "$2" "$4" && shift 4 && exec "$@"'
+		ir-seed "$KSRC" "$KBUILD" "$IR_SEED_KSRC" "$IR_SEED_KBUILD")
+	BSRC=$IR_SEED_KSRC BDIR=$IR_SEED_KBUILD
 }
 
 # Prints what identifies the source: a tarball's version is fixed, a git
@@ -278,16 +309,17 @@ kernel_build() {
 		info "building kernel $KVER ($IR_ARCH, $IR_PAGE_SIZE pages) — first run, ~4-8 min on $(nproc) cores (log: $log)"
 	fi
 	nproc=$(nproc)
+	kernel_seed
 	# Only a build that ran to its end may be taken for a finished one.
 	rm -f "$stamp"
 	IR_STAGE="building kernel $KVER"
-	kmake=(make -C "$KSRC" O="$KBUILD" ARCH="$IR_ARCH" CROSS_COMPILE="$IR_CROSS")
+	kmake=("${KX[@]}" make -C "$BSRC" O="$BDIR" ARCH="$IR_ARCH" CROSS_COMPILE="$IR_CROSS")
 	: >"$log"
 	# shellcheck disable=SC2086
 	{
 		ir_spawn "${kmake[@]}" tinyconfig &&
-			ir_spawn "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" \
-				"$KBUILD/.config" $frags &&
+			ir_spawn "${KX[@]}" "$BSRC/scripts/kconfig/merge_config.sh" -m -O "$BDIR" \
+				"$BDIR/.config" $frags &&
 			ir_spawn "${kmake[@]}" olddefconfig
 	} >>"$log" 2>&1 || die "kernel config failed; see $log"
 
