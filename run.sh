@@ -423,7 +423,10 @@ while [ $# -gt 0 ]; do
 done
 IR_ACTION=${IR_ACTION:-all}
 kernel_arch
-# KASAN and lockdep under TCG: the suite takes several times longer.
+# The guest's limit: the longest guest measured here, the main job under
+# TCG with icount on a loaded 2-core machine, ran about 150 s (make check,
+# main), so 900 s is six times that; KASAN and lockdep under TCG make the
+# suite several times slower (selftests 418 s measured): 3600 s.
 [ -n "$IR_TIMEOUT" ] || IR_TIMEOUT=$([ -n "$IR_DEBUG" ] && echo 3600 || echo 900)
 # Live results while the guest runs: on a terminal, unless told not to.
 IR_PROGRESS=

@@ -132,10 +132,11 @@ ir_on_signal() {
 }
 
 # A run that reached a verdict (passed, failed, or died with one line)
-# becomes results/latest; an interrupted one does not. Then the reaper
-# is told run.sh ended on its own, and stops what a die left running.
+# becomes results/latest; an interrupted one, or a --dry-run, does not.
+# Then the reaper is told run.sh ended on its own, and stops what a die
+# left running.
 ir_on_exit() {
-	[ -z "$IR_INTERRUPTED" ] && [ -n "${IR_OUT:-}" ] && [ -d "$IR_OUT" ] &&
+	[ -z "$IR_INTERRUPTED" ] && [ -z "${IR_DRY_RUN:-}" ] && [ -n "${IR_OUT:-}" ] && [ -d "$IR_OUT" ] &&
 		ln -sfn "$(basename "$IR_OUT")" "$IR_RESULTS/latest"
 	(echo end >&"$IR_REAPER") 2>/dev/null
 	exec {IR_REAPER}>&-
