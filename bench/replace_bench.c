@@ -364,5 +364,11 @@ int main(int argc, char **argv)
 	printf("\n");
 	if (json)
 		report_write_json(json, &before, residual, hot);
+	/*
+	 * The table goes straight to its file (a pipe's reader would wake
+	 * up among the samples): a write it refused fails the run here.
+	 */
+	if (fflush(stdout) || ferror(stdout))
+		bench_die("cannot write the table to %s", "standard output");
 	return failed ? 1 : 0;
 }

@@ -27,6 +27,13 @@ run() {
 	return "$(cat "$IR_LEDGER/.status")"
 }
 
+# counted NAME: the length of $out/NAME as its writer left it, for a file
+# a program writes itself and checks its own writes (the bench's table,
+# written straight to the results: a tee would run among its samples).
+counted() {
+	wc -c <"$out/$1" >"$IR_LEDGER/$1"
+}
+
 # ledger_manifest: $out/manifest, whole or not at all.
 ledger_manifest() {
 	for ir_f in "$IR_LEDGER"/*; do
