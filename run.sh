@@ -223,11 +223,13 @@ run_native() {
 	IR_STAGE="running the job natively"
 	ir_spawn sh "$IR_OUT/job.sh"
 	IR_ELAPSED=$(($(date +%s) - IR_START))
-	if [ -f "$IR_LEDGER/.dmesg.before" ]; then
-		dmesg | tail -n +"$(($(wc -l <"$IR_LEDGER/.dmesg.before") + 1))" |
-			(out=$IR_OUT && . "$IR_TOP/scripts/ledger.sh" && keep dmesg.txt)
-	fi
-	(out=$IR_OUT && . "$IR_TOP/scripts/ledger.sh" && ledger_manifest)
+	# What a guest's init does after the job: dmesg, then the manifest.
+	(
+		out=$IR_OUT && . "$IR_TOP/scripts/ledger.sh" || exit 1
+		[ ! -f "$IR_LEDGER/.dmesg.before" ] ||
+			dmesg | tail -n +"$(($(wc -l <"$IR_LEDGER/.dmesg.before") + 1))" | keep dmesg.txt
+		ledger_manifest
+	)
 	rm -rf "$IR_LEDGER"
 	results_arrived "$IR_OUT"
 	finish

@@ -24,7 +24,8 @@ def fail(msg):
     sys.exit(2)
 
 
-def _remove(path):
+def discard(path):
+    """Removes path if it is there (a temporary file a failed write left)."""
     try:
         os.unlink(path)
     except OSError:
@@ -40,7 +41,7 @@ def write_whole(path, text):
             f.write(text)
         os.replace(tmp, path)
     except OSError as e:
-        _remove(tmp)
+        discard(tmp)
         fail(f"cannot write {path}: {e.strerror}")
 
 

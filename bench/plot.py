@@ -16,7 +16,7 @@ drawn by compare.py --plot through compare() below.
 import os
 import sys
 
-from benchdoc import fail, load, point_name, size, validate
+from benchdoc import discard, fail, load, point_name, size, validate
 
 DEFAULT = {"areas": 1, "devices": 1, "threads": 1, "load": "none",
            "mem_node": -1, "cpu_node": -1, "pages": "small"}
@@ -56,8 +56,7 @@ def save(fig, base, exts=("png", "svg")):
             fig.savefig(tmp, dpi=110, bbox_inches="tight")
             os.replace(tmp, path)
         except OSError as e:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            discard(tmp)
             fail(f"cannot write {path}: {e.strerror}")
         out.append(path)
     return out

@@ -119,18 +119,19 @@ ck_verdict_parsers() {
 # What the host checks of a guest's results before any verdict
 # (scripts/ledger.sh, results_arrived): a file shorter than the job
 # wrote, or no manifest beside a job.rc, is one line and no verdict.
+arrived() {
+	bash -c '. scripts/common.sh && . scripts/guest.sh && results_arrived "$1"' _ "$1"
+}
 ck_results_short_file() {
 	local d=$CK/run rc
 	mkdir -p "$d" && printf 'ok 1 a\n' >"$d/selftests.tap" && echo 0 >"$d/job.rc" || return 1
 	rc=0
-	expect_error 1 'results incomplete: the job.s manifest did not arrive' \
-		bash -c '. scripts/common.sh && . scripts/guest.sh && results_arrived "$1"' _ "$d" || rc=1
+	expect_error 1 'results incomplete: the job.s manifest did not arrive' arrived "$d" || rc=1
 	printf '%s\n' "200 selftests.tap" end >"$d/manifest"
 	expect_error 1 "results incomplete: .*/selftests.tap has 7 of the 200 bytes the job wrote" \
-		bash -c '. scripts/common.sh && . scripts/guest.sh && results_arrived "$1"' _ "$d" || rc=1
+		arrived "$d" || rc=1
 	printf '%s\n' "7 selftests.tap" end >"$d/manifest"
-	bash -c '. scripts/common.sh && . scripts/guest.sh && results_arrived "$1"' _ "$d" ||
-		{ echo "whole results refused"; rc=1; }
+	arrived "$d" || { echo "whole results refused"; rc=1; }
 	return $rc
 }
 
@@ -291,19 +292,24 @@ ck_native_skips() {
 	! echo "$out" | grep -qE '^(# )?not ok'
 }
 
+# unfinished_run PATTERN: the only run says in its summary how it ended
+# (PATTERN) and is not results/latest.
+unfinished_run() {
+	local run
+	run=$(only_run)
+	grep -H . "$run/summary.md"
+	grep -q -- "$1" "$run/summary.md" && [ ! -e "$CK/runs/latest" ]
+}
+
 # Ctrl-C as a terminal sends it, to the whole process group of run.sh:
 # within 5 s it is gone with status 130 and so is every process it started;
 # what the guest wrote is kept, the run says it was interrupted and is not
 # results/latest.
 ck_sigint_guest() {
-	local run
 	"$IR_PYTHON" scripts/interrupt.py "$CK/runs/*/selftests.tap" '^# ok [0-9]+ ' -- \
 		./run.sh --results "$CK/runs" -q selftests || return 1
-	run=$(only_run)
-	grep -H . "$run/summary.md"
-	grep -q 'interrupted by SIGINT' "$run/summary.md" &&
-		grep -qE '^# ok [0-9]+ ' "$run/selftests.tap" &&
-		[ ! -e "$CK/runs/latest" ]
+	unfinished_run 'interrupted by SIGINT' &&
+		grep -qE '^# ok [0-9]+ ' "$(only_run)/selftests.tap"
 }
 
 ck_sigterm_guest() {
@@ -313,11 +319,9 @@ ck_sigterm_guest() {
 
 # A closed terminal (SIGHUP to its process group) is Ctrl-C's twin.
 ck_sighup_guest() {
-	local run
 	"$IR_PYTHON" scripts/interrupt.py --signal HUP "$CK/runs/*/console.log" 'ir-guest: running job' -- \
 		./run.sh --results "$CK/runs" -q exec sleep 600 || return 1
-	run=$(only_run)
-	grep -q 'interrupted by SIGHUP' "$run/summary.md" && [ ! -e "$CK/runs/latest" ]
+	unfinished_run 'interrupted by SIGHUP'
 }
 
 # SIGKILL to run.sh alone (kill -9, the OOM killer, a CI runner's hard
@@ -329,13 +333,10 @@ next_run_starts() {
 		{ echo "the next run in this work tree did not start"; return 1; }
 }
 ck_sigkill_guest() {
-	local run
 	"$IR_PYTHON" scripts/interrupt.py --signal KILL --to leader "$CK/runs/*/console.log" 'ir-guest: running job' -- \
 		./run.sh --results "$CK/runs" -q exec sleep 600 || return 1
 	next_run_starts || return 1
-	run=$(only_run)
-	grep -H . "$run/summary.md"
-	grep -q 'died without a word' "$run/summary.md" && [ ! -e "$CK/runs/latest" ]
+	unfinished_run 'died without a word'
 }
 
 # A results directory on a file system too small for what the guest

@@ -116,6 +116,9 @@ kernel_patch() {
 	key=$({ kernel_src_identity; sha256sum <"$patch"; } | sha256sum | cut -c1-12)
 	name=$(basename "$KSRC")
 	dir=$IR_CACHE/src-patched/$key
+	# The files it changes: copied before patching, and (kernel_seed)
+	# made newer than every object of the tree it patches.
+	mapfile -t IR_SEED_FILES < <(sed -n 's#^+++ [^/]*/\([^\t]*\).*#\1#p' "$patch")
 	if [ ! -f "$dir/.extracted" ]; then
 		info "applying $(basename "$patch") to a copy of $KSRC in $dir"
 		IR_STAGE="copying $KSRC to patch it"
@@ -127,7 +130,7 @@ kernel_patch() {
 			[ -f "$dir/$name/$f" ] || continue
 			cp --remove-destination "$KSRC/$f" "$dir/$name/$f" ||
 				die "cannot copy $f"
-		done < <(sed -n 's#^+++ [^/]*/\([^\t]*\).*#\1#p' "$patch")
+		done < <(printf '%s\n' "${IR_SEED_FILES[@]}")
 		patch -d "$dir/$name" -p1 -s --no-backup-if-mismatch <"$patch" \
 			>"$dir/patch.log" 2>&1 || {
 			f=$(head -n 1 "$dir/patch.log")
@@ -136,10 +139,8 @@ kernel_patch() {
 		}
 		echo "$key $(basename "$patch")" >"$dir/.extracted"
 	fi
-	# The tree it patches: its build can seed this one's (kernel_seed), in
-	# which the files the patch changes must be newer than every object.
+	# The tree it patches: its build can seed this one's (kernel_seed).
 	IR_SEED_KSRC=$KSRC
-	mapfile -t IR_SEED_FILES < <(sed -n 's#^+++ [^/]*/\([^\t]*\).*#\1#p' "$patch")
 	KSRC=$dir/$name
 }
 

@@ -32,39 +32,22 @@ while read -r word arg rest; do
 	esac
 done
 
-alive=()
+# The stopping and the marking of run.sh's own trap (signals.sh).
+# shellcheck source=scripts/signals.sh
+. "$(dirname "${BASH_SOURCE[0]}")/signals.sh"
 for g in "${!stage_of[@]}"; do
-	kill -0 -- "-$g" 2>/dev/null && alive+=("$g")
+	kill -0 -- "-$g" 2>/dev/null && IR_GROUPS+=("$g")
 done
-[ ${#alive[@]} -eq 0 ] && [ -n "$ended" ] && exit 0
-
-for g in "${alive[@]}"; do
-	kill -TERM -- "-$g" 2>/dev/null
-done
-for _ in $(seq 30); do
-	left=0
-	for g in "${alive[@]}"; do
-		kill -0 -- "-$g" 2>/dev/null && left=1
-	done
-	[ $left -eq 0 ] && break
-	sleep 0.1
-done
-for g in "${alive[@]}"; do
-	kill -KILL -- "-$g" 2>/dev/null
-done
-
+stopped=${#IR_GROUPS[@]}
+[ "$stopped" -eq 0 ] && [ -n "$ended" ] && exit 0
+# Not children of the reaper: ir_stop_groups' wait finds none to wait for.
+ir_stop_groups 2>/dev/null
 [ -n "$ended" ] && exit 0
-if [ -n "$out" ] && [ -d "$out" ] && [ ! -e "$out/interrupted" ]; then
-	{
-		echo "# iommufd-replace: killed"
-		echo
-		echo "- $prog (pid $pid) died without a word (SIGKILL, the OOM killer?), while: $stage"
-		echo "- no verdict: what the guest wrote so far is kept here"
-		echo "- results/latest still names the last run that finished"
-	} >"$out/summary.md" 2>/dev/null
-	echo KILL >"$out/interrupted" 2>/dev/null
+if [ -z "$out" ] || [ ! -e "$out/interrupted" ]; then
+	IR_OUT=$out IR_STAGE=$stage ir_mark_interrupted KILL \
+		"$prog (pid $pid) died without a word (SIGKILL, the OOM killer?)" 2>/dev/null
 fi
 # The terminal may be gone with run.sh: a failed write changes nothing.
 printf '%s: %s (pid %s) died while %s; stopped the %s process group(s) it had started\n' \
-	"$prog" "$prog" "$pid" "$stage" "${#alive[@]}" >&2 2>/dev/null
+	"$prog" "$prog" "$pid" "$stage" "$stopped" >&2 2>/dev/null
 exit 0

@@ -96,16 +96,18 @@ ir_stop_groups() {
 	IR_GROUPS=()
 }
 
-# Writes what an interrupted run leaves: summary.md says so, whatever the
-# guest wrote is kept, and results/latest is not moved to it (ir_on_exit).
+# ir_mark_interrupted SIG [HOW]: what an interrupted run leaves (HOW it
+# ended: by default, the signal run.sh trapped): summary.md says so,
+# whatever the guest wrote is kept, and results/latest is not moved to it
+# (ir_on_exit). The reaper marks a run that died unseen with it too.
 ir_mark_interrupted() {
-	local sig=$1 elapsed=
+	local sig=$1 how=${2:-} elapsed=
 	[ -n "${IR_OUT:-}" ] && [ -d "$IR_OUT" ] || return 0
 	[ -n "${IR_START:-}" ] && elapsed=" after $(($(date +%s) - IR_START))s"
 	{
 		echo "# iommufd-replace ${IR_ACTION:-run}: interrupted"
 		echo
-		echo "- interrupted by SIG$sig$elapsed, while: $IR_STAGE"
+		echo "- ${how:-interrupted by SIG$sig$elapsed}, while: $IR_STAGE"
 		echo "- no verdict: what the guest wrote so far is kept here"
 		echo "- results/latest still names the last run that finished"
 	} >"$IR_OUT/summary.md"
