@@ -26,22 +26,6 @@
 
 #define IOVA ((__u64)MOCK_APERTURE_START)
 
-/* AnonHugePages of this process, in KiB: what THP really gave. */
-static long anon_huge_kib(void)
-{
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[256];
-	long kib = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 /*
  * Why a point cannot run with this kernel's page size, or NULL: a THP point
  * backed by small pages would be a lie (the kernel's huge page is 512 MiB
@@ -176,7 +160,7 @@ const char *point_run(const struct scenario *s, const struct point *pt,
 		rc = -EOPNOTSUPP;
 		goto out;
 	}
-	thp_before = anon_huge_kib();
+	thp_before = ir_anon_huge_kib();
 	c.buf[0] = alloc_mapped(pt, 0xaa, &raw[0]);
 	c.buf[1] = alloc_mapped(pt, 0xbb, &raw[1]);
 	if (!w || !tids || !c.devs || !c.buf[0] || !c.buf[1]) {
@@ -184,7 +168,7 @@ const char *point_run(const struct scenario *s, const struct point *pt,
 		goto out;
 	}
 	/* A THP point backed by small pages would be a lie: say so. */
-	if (pt->thp && anon_huge_kib() - thp_before <= 0) {
+	if (pt->thp && ir_anon_huge_kib() - thp_before <= 0) {
 		why = "transparent huge pages (none were given)";
 		rc = -ENOMEM;
 		goto out;

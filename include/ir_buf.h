@@ -11,6 +11,22 @@
  * on small pages), each byte @fill. NULL on failure.
  */
 void *ir_buf_alloc(size_t length, int fill);
+/*
+ * @length bytes (a multiple of the THP size) aligned to and advised for
+ * transparent huge pages, each byte @fill; whether THP backed them,
+ * ir_anon_huge_kib() tells. NULL on failure or without THP.
+ */
+void *ir_buf_alloc_thp(size_t length, int fill);
+/* @length bytes of a new memfd (*@mfd), mapped shared, each byte @fill. */
+void *ir_buf_memfd(size_t length, int fill, int *mfd);
+/* This process's memory in transparent huge pages, in KiB; -1 unknown. */
+long ir_anon_huge_kib(void);
+/*
+ * What iommufd (and every other pinner) has pinned of this process's
+ * memory (VmPin: mm->pinned_vm), in KiB; -1 unknown. It counts a huge page's
+ * pins, which MD_CHECK_REFS skips.
+ */
+long ir_pinned_kib(void);
 void ir_buf_free(void *buf, size_t length);
 /* 0 when every byte of @buf is @fill, else the 1-based index of the first other. */
 size_t ir_buf_differs(const void *buf, size_t length, int fill);

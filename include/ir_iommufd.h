@@ -24,8 +24,28 @@ int ir_ioas_map_fixed(int fd, __u32 ioas_id, void *buf, size_t length,
 int ir_ioas_unmap(int fd, __u32 ioas_id, __u64 iova, __u64 length,
 		  __u64 *out_length);
 
+/*
+ * @length bytes of memfd @mfd from byte @start, at @iova: -EOPNOTSUPP where
+ * the uapi has no IOMMU_IOAS_MAP_FILE (before 6.14).
+ */
+int ir_ioas_map_file(int fd, __u32 ioas_id, int mfd, __u64 start,
+		     size_t length, __u64 iova);
+/* The areas of [@src_iova, +@length) of one IOAS, mapped again in another. */
+int ir_ioas_copy(int fd, __u32 dst_ioas_id, __u64 dst_iova, __u32 src_ioas_id,
+		 __u64 src_iova, __u64 length);
+/* IOMMU_OPTION_HUGE_PAGES of an IOAS: off, a domain maps page by page. */
+int ir_ioas_huge_pages(int fd, __u32 ioas_id, bool on);
+/*
+ * The VFIO type1 compatibility of /dev/iommu: which IOAS it works on, and
+ * its unmap, the only one that cuts an area in two (with huge pages off).
+ */
+int ir_vfio_compat_ioas(int fd, __u32 ioas_id);
+int ir_vfio_unmap(int fd, __u64 iova, __u64 size, __u64 *unmapped);
+
 int ir_hwpt_alloc(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
 		  __u32 *hwpt_id);
+/* IOMMU_HWPT_ALLOC of a command as the caller made it, size and all. */
+int ir_hwpt_alloc_raw(int fd, struct iommu_hwpt_alloc *cmd);
 int ir_hwpt_alloc_full(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
 		       __u32 fault_id, __u32 data_type, void *data,
 		       __u32 data_len, __u32 *hwpt_id);

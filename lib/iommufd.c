@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include "ir_iommufd.h"
 
@@ -87,6 +88,89 @@ int ir_ioas_unmap(int fd, __u32 ioas_id, __u64 iova, __u64 length,
 	return 0;
 }
 
+int ir_ioas_map_file(int fd, __u32 ioas_id, int mfd, __u64 start,
+		     size_t length, __u64 iova)
+{
+#ifdef IOMMU_IOAS_MAP_FILE
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas_id,
+		.fd = mfd,
+		.start = start,
+		.length = length,
+		.iova = iova,
+	};
+
+	return IR_RET(ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd));
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+int ir_ioas_copy(int fd, __u32 dst_ioas_id, __u64 dst_iova, __u32 src_ioas_id,
+		 __u64 src_iova, __u64 length)
+{
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.dst_ioas_id = dst_ioas_id,
+		.src_ioas_id = src_ioas_id,
+		.length = length,
+		.dst_iova = dst_iova,
+		.src_iova = src_iova,
+	};
+
+	return IR_RET(ioctl(fd, IOMMU_IOAS_COPY, &cmd));
+}
+
+int ir_ioas_huge_pages(int fd, __u32 ioas_id, bool on)
+{
+	struct iommu_option cmd = {
+		.size = sizeof(cmd),
+		.option_id = IOMMU_OPTION_HUGE_PAGES,
+		.op = IOMMU_OPTION_OP_SET,
+		.object_id = ioas_id,
+		.val64 = on,
+	};
+
+	return IR_RET(ioctl(fd, IOMMU_OPTION, &cmd));
+}
+
+int ir_vfio_compat_ioas(int fd, __u32 ioas_id)
+{
+	struct iommu_vfio_ioas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.op = IOMMU_VFIO_IOAS_SET,
+	};
+
+	return IR_RET(ioctl(fd, IOMMU_VFIO_IOAS, &cmd));
+}
+
+int ir_vfio_unmap(int fd, __u64 iova, __u64 size, __u64 *unmapped)
+{
+	struct vfio_iommu_type1_dma_unmap cmd = {
+		.argsz = sizeof(cmd),
+		.iova = iova,
+		.size = size,
+	};
+	int rc = ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &cmd);
+
+	if (rc)
+		return -errno;
+	if (unmapped)
+		*unmapped = cmd.size;
+	return 0;
+}
+
+int ir_hwpt_alloc_raw(int fd, struct iommu_hwpt_alloc *cmd)
+{
+	return IR_RET(ioctl(fd, IOMMU_HWPT_ALLOC, cmd));
+}
+
 int ir_hwpt_alloc_full(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
 		       __u32 fault_id, __u32 data_type, void *data,
 		       __u32 data_len, __u32 *hwpt_id)
@@ -101,10 +185,10 @@ int ir_hwpt_alloc_full(int fd, __u32 dev_id, __u32 pt_id, __u32 flags,
 		.data_uptr = (uintptr_t)data,
 		.fault_id = fault_id,
 	};
-	int rc = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+	int rc = ir_hwpt_alloc_raw(fd, &cmd);
 
 	if (rc)
-		return -errno;
+		return rc;
 	if (hwpt_id)
 		*hwpt_id = cmd.out_hwpt_id;
 	return 0;

@@ -41,6 +41,7 @@ write_job() {
 			# A debug kernel (KASAN, lockdep) runs the suite several
 			# times slower: the runner's per-program limit grows too.
 			[ -n "$IR_DEBUG" ] && printf 'export kselftest_override_timeout=900\n'
+			[ -n "$IR_NATIVE" ] || echo ". scripts/memcheck.sh && memcheck_on | keep memcheck"
 			if [ "$IR_ARCH" = x86_64 ]; then
 				echo "run selftests.tap make --no-print-directory -C selftests run_tests"
 			else
@@ -49,6 +50,7 @@ write_job() {
 				# run_many, the same TAP); through a pipe, as below.
 				echo "run selftests.tap sh -c 'cd build/kselftest_install && ./run_kselftest.sh -c iommufd-replace'"
 			fi
+			[ -n "$IR_NATIVE" ] || echo "memcheck_off"
 			;;
 		esac
 		case $IR_ACTION in

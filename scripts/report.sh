@@ -15,6 +15,8 @@ report_selftests() {
 	read -r pass fail skip <<<"$(tap_counts "$tap")"
 	summary "- $name: $pass passed, $fail failed, $skip skipped" \
 		"- device-side oracle: $(tap_oracle "$tap")"
+	# The guest's memory check (scripts/memcheck.sh), where it ran one.
+	[ ! -s "$IR_OUT/memcheck" ] || summary "- memory check: $(cat "$IR_OUT/memcheck")"
 	if [ "$fail" -gt 0 ]; then
 		printf '%s: failed: %s\n' "$IR_PROG" "$(tap_failures "$tap" | paste -sd, -)" >&2
 		rc=1
@@ -25,6 +27,7 @@ report_selftests() {
 	fi
 	echo "$name: $pass passed, $fail failed, $skip skipped (${IR_ELAPSED}s, $IR_OUT)"
 	echo "device-side oracle: $(tap_oracle "$tap")"
+	[ ! -s "$IR_OUT/memcheck" ] || echo "memory check: $(cat "$IR_OUT/memcheck")"
 	return $rc
 }
 

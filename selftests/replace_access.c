@@ -153,4 +153,71 @@ TEST_F(replace_access, failed_replace_keeps_ioas)
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->ioas_b));
 }
 
+/*
+ * A replace the kernel refuses after the lookup: IOAS C holds an area at a
+ * byte offset, which only accesses that never pin pages can take
+ * (iopt_check_iova_alignment: EADDRINUSE). Other accesses sit on both
+ * IOASes. The refused access stays on A with its pins and its pin id, reads
+ * and writes A's memory, and A's unmap, its move to B and its close work.
+ */
+TEST_F(replace_access, refused_replace_keeps_ioas_and_pins)
+{
+	size_t ps = ir_page_size();
+	struct ir_fx *fx = &self->fx;
+	int other_a, other_c;
+	__u32 ioas_c, pins, other_pins;
+	unsigned char data[RW_LEN];
+	__u64 unmapped = 0;
+	void *buf_c;
+
+	ASSERT_EQ(0, ir_ioas_alloc(fx->fd, &ioas_c));
+	ASSERT_EQ(0, ir_access_create(fx->fd, ioas_c, 0, &other_c));
+	buf_c = ir_buf_alloc(4 * ps, 0xcc);
+	ASSERT_NE(NULL, buf_c);
+	ASSERT_EQ(0, ir_ioas_map_fixed(fx->fd, ioas_c, (char *)buf_c + 64,
+				       2 * ps, IOVA + 64));
+	ASSERT_EQ(0, ir_access_create(fx->fd, fx->ioas_id,
+				      MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				      &other_a));
+	ASSERT_EQ(0, ir_access_pages(fx->fd, other_a, IOVA, fx->buf, 2 * ps, 0,
+				     &other_pins));
+	ASSERT_EQ(0, ir_access_pages(fx->fd, self->access_fd, IOVA + 2 * ps,
+				     (char *)fx->buf + 2 * ps, 2 * ps, 0,
+				     &pins));
+
+	ASSERT_EQ(-EADDRINUSE, ir_access_replace_ioas(fx->fd, self->access_fd,
+						      ioas_c));
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, 4 * ps, 1))
+	TH_LOG("the refused replace dropped pins of IOAS A");
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, (char *)fx->buf + 4 * ps,
+				      BUF_SIZE - 4 * ps, 0));
+	ASSERT_EQ(0, dma_write(fx->fd, self->access_fd, IOVA + 2 * ps, 0x44,
+			       variant->rw_flags));
+	ASSERT_EQ(0, ir_buf_differs((char *)fx->buf + 2 * ps, RW_LEN, 0x44))
+	TH_LOG("after the refused replace, a write missed IOAS A");
+	ASSERT_EQ(0, ir_buf_differs(buf_c, 4 * ps, 0xcc));
+	/* C's own access reads C's area, at its byte offset. */
+	ASSERT_EQ(0, ir_access_rw(fx->fd, other_c, IOVA + 64, data,
+				  sizeof(data), 0));
+	ASSERT_EQ(0, ir_buf_differs(data, sizeof(data), 0xcc));
+
+	ASSERT_EQ(0, ir_access_pages_destroy(fx->fd, self->access_fd, pins));
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, (char *)fx->buf + 2 * ps, 2 * ps,
+				      0));
+	/* The unmap takes other_a's pins through its unmap callback. */
+	ASSERT_EQ(0, ir_ioas_unmap(fx->fd, fx->ioas_id, IOVA, BUF_SIZE,
+				   &unmapped));
+	ASSERT_EQ(BUF_SIZE, unmapped);
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, BUF_SIZE, 0));
+	ASSERT_EQ(-ENOENT, ir_access_pages_destroy(fx->fd, other_a,
+						   other_pins));
+	ASSERT_EQ(0, ir_access_replace_ioas(fx->fd, self->access_fd,
+					    self->ioas_b));
+	ASSERT_EQ(0, close(other_a));
+	ASSERT_EQ(0, close(other_c));
+	ASSERT_EQ(0, ir_destroy(fx->fd, ioas_c));
+	ASSERT_EQ(0, ir_destroy(fx->fd, fx->ioas_id));
+	EXPECT_EQ(0, ir_buf_release(buf_c, 4 * ps));
+}
+
 TEST_HARNESS_MAIN

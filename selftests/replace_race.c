@@ -348,12 +348,15 @@ TEST_F_TIMEOUT(replace_race, storm, 300)
 		"replace_race.storm: seed %u, %.1f s, %d threads (%d per map, access and fault role)\n",
 		st->seed, storm_seconds(), nworkers, n);
 	ASSERT_EQ(0, pthread_barrier_init(&st->ready, NULL, nworkers + 1));
-	for (i = 0; i < nworkers; i++)
+	/* Braced: an ASSERT is two statements, its bail-out the second. */
+	for (i = 0; i < nworkers; i++) {
 		ASSERT_EQ(0,
 			  pthread_create(&threads[i], NULL, run, &workers[i]));
+	}
 	pthread_barrier_wait(&st->ready);
-	for (i = 0; i < nworkers; i++)
+	for (i = 0; i < nworkers; i++) {
 		ASSERT_EQ(0, ir_oracle_track_thread(st->tids[i]));
+	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		/* Drain the driver's events as they come: no overflow. */
