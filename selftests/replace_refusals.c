@@ -114,6 +114,11 @@ static void destroy_all(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, ir_destroy(fd, self->dev.stdev_id));
 	ASSERT_EQ(0, ir_destroy(fd, self->nd.stdev_id));
+	/* The queue's file holds it too; the access holds the IOAS. */
+	ASSERT_EQ(0, close(self->fault_fd));
+	self->fault_fd = -1;
+	ASSERT_EQ(0, close(self->access_fd));
+	self->access_fd = -1;
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
 		ASSERT_EQ(0, ir_destroy(fd, self->ids[order[i]]))
 		TH_LOG("object %u (pick %d) is still in use",
@@ -268,8 +273,6 @@ TEST_F(replace_refusals, wrong_targets)
 	ASSERT_EQ(0, ir_access_rw(fx->fd, self->access_fd, IOVA, &word,
 				  sizeof(word), 0));
 	ASSERT_EQ(0x4e4e4e4eU, word);
-	ASSERT_EQ(0, close(self->access_fd));
-	self->access_fd = -1;
 	fx_assert_on(_metadata, fx, self->dev.stdev_id, self->dev.hwpt_id);
 	destroy_all(_metadata, self);
 }
