@@ -26,6 +26,8 @@ IR_PROG=run.sh
 . "$IR_TOP/scripts/compare.sh"
 # shellcheck source=lava/lava.sh
 . "$IR_TOP/lava/lava.sh"
+# shellcheck source=scripts/coverage.sh
+. "$IR_TOP/scripts/coverage.sh"
 ir_trap_signals
 
 usage() {
@@ -33,7 +35,7 @@ usage() {
 usage: ./run.sh [options] [all | selftests | bench [-- ARGS] | compare OLD NEW
                  | compare-kernels [-- ARGS] | trend [SCENARIO]
                  | kselftest [TARBALL] [-- ARGS] | lava | lava-validate | shell
-                 | exec CMD... | build | compile]
+                 | exec CMD... | build | compile | coverage]
 
 Build a kernel with CONFIG_IOMMUFD_TEST, boot it under QEMU, run the
 iommufd-replace suite inside, and keep the results in results/<timestamp>/.
@@ -73,6 +75,11 @@ actions (default: all):
   build            build (or reuse) the kernel and the suite, boot nothing
   compile          compile the suite against the tree's headers only (no
                    kernel build, into build/compile/): catches a build break
+  coverage         a kernel with GCOV on the replace path (its own build),
+                   the selftests, then the kernel's own iommufd selftests of
+                   the tree: line and branch coverage of each, per file and
+                   per replace-path function, and where they differ
+                   (coverage.txt, coverage/html/)
 
 kernel:
   --arch ARCH      the guest's architecture: x86_64 (the default) or arm64
@@ -181,6 +188,7 @@ prepare_suite() {
 		pkgs+=("${IR_KERNEL_PACKAGES[@]}" "${IR_ARCH_PACKAGES[@]}")
 		[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
 	fi
+	[ "$IR_ACTION" != coverage ] || pkgs+=("${IR_COVERAGE_PACKAGES[@]}")
 	ensure_packages "${pkgs[@]}"
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
 	kernel_resolve_src
@@ -194,6 +202,7 @@ prepare_suite() {
 	[ -z "${IR_DRY_RUN:-}" ] || return 0
 	write_kernel_mk
 	build_suite
+	[ "$IR_ACTION" != coverage ] || coverage_kernel_selftests
 	if [ "$IR_ACTION" = kselftest ]; then
 		kselftest_tarball
 	elif [ "$IR_ARCH" != x86_64 ]; then
@@ -380,7 +389,7 @@ while [ $# -gt 0 ]; do
 	--dry-run) IR_DRY_RUN=1 ;;
 	-q | --quiet) IR_QUIET=1 ;;
 	--no-progress) IR_NO_PROGRESS=1 ;;
-	all | selftests | shell | build | compile) set_action "$1" ;;
+	all | selftests | shell | build | compile | coverage) set_action "$1" ;;
 	bench) set_action bench ;;
 	--)
 		# What follows is the bench's own arguments.
@@ -429,7 +438,9 @@ kernel_arch
 # TCG with icount on a loaded 2-core machine, ran about 150 s (make check,
 # main), so 900 s is six times that; KASAN and lockdep under TCG make the
 # suite several times slower (selftests 418 s measured): 3600 s.
-[ -n "$IR_TIMEOUT" ] || IR_TIMEOUT=$([ -n "$IR_DEBUG" ] && echo 3600 || echo 900)
+# Coverage runs the kernel's own selftests too (iommufd_fail_nth: minutes
+# under TCG): 3600 s as well.
+[ -n "$IR_TIMEOUT" ] || IR_TIMEOUT=$([ -n "$IR_DEBUG" ] || [ "$IR_ACTION" = coverage ] && echo 3600 || echo 900)
 # Live results while the guest runs: on a terminal, unless told not to.
 IR_PROGRESS=
 [ -t 1 ] && [ -z "${IR_QUIET:-}" ] && [ -z "${IR_NO_PROGRESS:-}" ] && IR_PROGRESS=1

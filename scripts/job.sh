@@ -36,8 +36,10 @@ write_job() {
 		echo "out=$(printf '%q' "$out")"
 		echo ". scripts/ledger.sh"
 		echo "uname -r | keep kernel-release"
+		# Coverage counts what the tests reach, not what booting did.
+		[ "$IR_ACTION" != coverage ] || echo ". scripts/gcov.sh && gcov_reset"
 		case $IR_ACTION in
-		all | selftests)
+		all | selftests | coverage)
 			# A debug kernel (KASAN, lockdep) runs the suite several
 			# times slower: the runner's per-program limit grows too.
 			[ -n "$IR_DEBUG" ] && printf 'export kselftest_override_timeout=900\n'
@@ -54,6 +56,13 @@ write_job() {
 			;;
 		esac
 		case $IR_ACTION in
+		coverage)
+			# Then the kernel's own, counted apart.
+			echo "gcov_keep gcov-ours.tar && gcov_reset"
+			echo "run kernel-iommufd.tap build/kernel-iommu/iommufd"
+			echo "run kernel-iommufd_fail_nth.tap build/kernel-iommu/iommufd_fail_nth"
+			echo "gcov_keep gcov-theirs.tar"
+			;;
 		explain)
 			# The bench sets the tracer up itself (bench/explain.c).
 			cat <<EOF

@@ -243,6 +243,7 @@ kernel_fragments() {
 		! grep -qs IOMMU_PT_AMDV1 "$KSRC/drivers/iommu/iommufd/Kconfig" ||
 		echo "$IR_TOP/scripts/generic-pt.config"
 	[ -n "${IR_DEBUG:-}" ] && echo "$IR_TOP/scripts/debug.config"
+	[ "${IR_ACTION:-}" = coverage ] && echo "$IR_TOP/scripts/coverage.config"
 	[ -n "${IR_EXTRA_CONFIG:-}" ] && echo "$IR_EXTRA_CONFIG"
 	return 0
 }
@@ -266,14 +267,19 @@ kernel_headers() {
 
 # Sets KVER, KBUILD (the O= directory) and KHDR (installed uapi headers).
 kernel_build() {
-	local ident key frags log nproc stamp missing kmake
+	local ident key frags log nproc stamp missing kmake vars
 	frags=$(kernel_fragments)
 	ident=$(kernel_src_identity)
+	mapfile -t vars < <(coverage_make_vars)
 	# The options, not the fragments' text: moving an option from one
-	# fragment to another, or rewording a comment, rebuilds nothing.
+	# fragment to another, or rewording a comment, rebuilds nothing. Make
+	# variables (a coverage kernel's) count too.
 	# shellcheck disable=SC2086
-	key=$({ echo "$ident"; grep -hE '^(CONFIG_|# CONFIG_)' $frags | sort; } |
-		sha256sum | cut -c1-12)
+	key=$({
+		echo "$ident"
+		grep -hE '^(CONFIG_|# CONFIG_)' $frags | sort
+		[ ${#vars[@]} -eq 0 ] || printf '%s\n' "${vars[@]}"
+	} | sha256sum | cut -c1-12)
 	KVER=$(sed -n 's/^version //p' <<<"$ident")
 	# x86_64 builds keep the names they had before arm64 came.
 	if [ "$IR_ARCH" = x86_64 ]; then
@@ -314,7 +320,7 @@ kernel_build() {
 	# Only a build that ran to its end may be taken for a finished one.
 	rm -f "$stamp"
 	IR_STAGE="building kernel $KVER"
-	kmake=("${KX[@]}" make -C "$BSRC" O="$BDIR" ARCH="$IR_ARCH" CROSS_COMPILE="$IR_CROSS")
+	kmake=("${KX[@]}" make -C "$BSRC" O="$BDIR" ARCH="$IR_ARCH" CROSS_COMPILE="$IR_CROSS" "${vars[@]}")
 	: >"$log"
 	# shellcheck disable=SC2086
 	{

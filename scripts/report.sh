@@ -97,6 +97,10 @@ finish() {
 EOF
 	case $IR_ACTION in
 	all | selftests) report_selftests || rc=1 ;;
+	coverage)
+		# The selftests' verdict stands; coverage is read either way.
+		report_selftests || rc=1
+		coverage_report ;;
 	kselftest) report_selftests kselftest || rc=1 ;;
 	esac
 	case $IR_ACTION in

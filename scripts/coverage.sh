@@ -1,0 +1,75 @@
+# shellcheck shell=bash
+# ./run.sh coverage on the host: which objects the kernel profiles, the
+# kernel's own iommufd selftests built from the tree under test, and the
+# report (lcov, genhtml, scripts/coverage.py) from the counters the guest
+# kept (scripts/gcov.sh). Sourced by run.sh.
+
+# The replace path's objects: iommufd's own, and the IOMMU core's attach
+# and fault paths. GCOV_PROFILE_<name>.o goes by file name, so an object
+# of the same name elsewhere (init/main.o) is profiled too; the report
+# keeps drivers/iommu only.
+IR_GCOV_OBJS=(device hw_pagetable io_pagetable ioas main pages fault eventq
+	viommu vfio_compat iova_bitmap driver iommu io-pgfault)
+IR_COVERAGE_PACKAGES=(lcov libcap-dev)
+
+# The make variables of a coverage kernel's build (kernel_build).
+coverage_make_vars() {
+	local o
+	[ "${IR_ACTION:-}" = coverage ] || return 0
+	for o in "${IR_GCOV_OBJS[@]}"; do
+		echo "GCOV_PROFILE_$o.o=y"
+	done
+}
+
+# The kernel's tools/testing/selftests/iommu, built from the tree under
+# test against its headers into build/kernel-iommu. A tree whose tests
+# are newer than its uapi (Debian's 6.12 backports the tests' fixes, not
+# the uapi they use) builds with the names they miss defined.
+coverage_kernel_selftests() {
+	local out=$IR_TOP/build/kernel-iommu inc="-isystem $KHDR"
+	grep -qs in_data_type "$KHDR/linux/iommufd.h" ||
+		inc+=" -Din_data_type=out_data_type -DIOMMU_HW_INFO_TYPE_DEFAULT=0 -DIOMMU_HW_INFO_FLAG_INPUT_TYPE=1"
+	grep -qs MOCK_FLAGS_DEVICE_PASID "$KSRC/drivers/iommu/iommufd/iommufd_test.h" ||
+		inc+=" -DMOCK_FLAGS_DEVICE_PASID=4 -DMOCK_PASID_WIDTH=20"
+	IR_STAGE="building the kernel's iommufd selftests"
+	rm -rf "$out" && mkdir -p "$out" || die "cannot create $out"
+	ir_spawn make -C "$KSRC/tools/testing/selftests/iommu" OUTPUT="$out" \
+		CROSS_COMPILE="$IR_CROSS" KHDR_INCLUDES="$inc" >"$out/build.log" 2>&1 ||
+		die "the kernel's iommufd selftests do not build against $KVER: $(grep -m1 error "$out/build.log") (log: build/kernel-iommu/build.log)"
+}
+
+# coverage_capture SIDE: results/coverage/SIDE.info from gcov-SIDE.tar,
+# each .gcda beside the .gcno of the build it came from.
+coverage_capture() {
+	local side=$1 dir=$IR_OUT/coverage/$1 f
+	mkdir -p "$dir" && tar -C "$dir" -xf "$IR_OUT/gcov-$side.tar" ||
+		die "the guest's coverage counters ($IR_OUT/gcov-$side.tar) cannot be read"
+	while read -r f; do
+		cp "/${f%.gcda}.gcno" "$dir/${f%.gcda}.gcno" ||
+			die "no $f's .gcno in the build: was $KBUILD built for coverage?"
+	done < <(cd "$dir" && find . -name '*.gcda' | sed 's|^\./||')
+	ir_spawn lcov --quiet --capture --rc lcov_branch_coverage=1 \
+		--gcov-tool "${IR_CROSS}gcov-12" --directory "$dir$KBUILD" \
+		--base-directory "$KBUILD" --output-file "$dir.all.info" \
+		>"$dir.lcov.log" 2>&1 &&
+		ir_spawn lcov --quiet --rc lcov_branch_coverage=1 --extract "$dir.all.info" \
+			'*/drivers/iommu/*' --output-file "$dir.info" >>"$dir.lcov.log" 2>&1 ||
+		die "lcov could not read the $side counters (log: $dir.lcov.log)"
+}
+
+# After the guest: both sides captured, ours as HTML, the tables as text.
+coverage_report() {
+	local side
+	for side in ours theirs; do
+		coverage_capture "$side"
+	done
+	ir_spawn genhtml --quiet --branch-coverage --output-directory "$IR_OUT/coverage/html" \
+		"$IR_OUT/coverage/ours.info" >"$IR_OUT/coverage/genhtml.log" 2>&1 ||
+		die "genhtml failed (log: $IR_OUT/coverage/genhtml.log)"
+	"$IR_PYTHON" "$IR_TOP/scripts/coverage.py" "$IR_OUT/coverage/ours.info" \
+		"$IR_OUT/coverage/theirs.info" >"$IR_OUT/coverage.txt" ||
+		die "the coverage tables failed"
+	summary "- coverage: coverage.txt (per file and per replace-path function, ours against the kernel's iommufd selftests), coverage/html/"
+	sed -n '/^## The replace path/,/^$/p' "$IR_OUT/coverage.txt"
+	echo "coverage: $IR_OUT/coverage.txt, $IR_OUT/coverage/html/index.html"
+}
