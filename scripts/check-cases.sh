@@ -192,6 +192,14 @@ ck_bench_plan() {
 	diff scripts/test-data/plan-quick.txt "$CK/plan"
 }
 
+# What ./run.sh coverage prints from two small tracefiles: the lines only
+# one side reaches, a branch lcov never evaluated ("-") as not taken.
+ck_coverage_tables() {
+	local d=scripts/test-data/coverage
+	diff "$d/expected.txt" <("$IR_PYTHON" scripts/coverage.py "$d/ours.info" "$d/theirs.info") &&
+		expect_error 2 "not an lcov tracefile" "$IR_PYTHON" scripts/coverage.py "$d/ours.info" README.md
+}
+
 # The entry points; shellcheck follows what each sources.
 ck_shellcheck() {
 	ensure_packages shellcheck

@@ -55,6 +55,7 @@ compare-damaged          quick     compare: our schema, a damaged record: one li
 compare-older-schema     quick     compare: an older schema version: one line, exit 2
 compare-missing-record   quick     compare: a record one side lacks fails the verdict
 compare-detects          quick     compare: a 2.5% move of the hot path is flagged, both ways
+coverage-tables          quick     coverage: lcov tracefiles to the per-function and per-file tables
 shellcheck               quick     shellcheck -x of run.sh and every script: no warning
 pyflakes                 quick     pyflakes3 of every Python file: nothing
 main                     guest     the main job: selftests, the oracle on, the quick bench and its outputs

@@ -79,7 +79,7 @@ def read_info(path):
     except (OSError, ValueError) as e:
         die(f"{path}: not an lcov tracefile ({e})")
     if not files:
-        die(f"{path}: no file in it")
+        die(f"{path}: not an lcov tracefile (no SF: record in it)")
     return files
 
 
