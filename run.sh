@@ -93,8 +93,9 @@ kernel:
                    of Debian unstable, fetched once into the cache with
                    apt; the system's apt sources stay as they are)
   --kconfig FILE   merge this config fragment too (rebuilds the kernel)
-  --patch FILE     with compare-kernels: kernel B is kernel A with FILE
-                   applied (to a copy in the cache; A is never written)
+  --patch FILE     test the tree with FILE applied (to a copy in the cache,
+                   built from the tree's own objects; the tree is never
+                   written); with compare-kernels, that is kernel B
   --debug          add lockdep, kmemleak and debug objects (scripts/debug.config;
                    a kernel of its own, slower); a leak fails the run
   --native         run on this host's kernel, no VM (needs /dev/iommu and
@@ -186,6 +187,7 @@ prepare_suite() {
 		[ "$IR_ARCH" = "$IR_HOST_ARCH" ] || die "--native runs on this host, which is $IR_HOST_ARCH, not $IR_ARCH"
 	else
 		pkgs+=("${IR_KERNEL_PACKAGES[@]}" "${IR_ARCH_PACKAGES[@]}")
+		[ -z "$IR_PATCH" ] || pkgs+=(patch)
 		[ -n "${KSRC:-}" ] || [ "${IR_KERNEL:-stable}" != stable ] || pkgs+=(linux-source-6.12)
 	fi
 	[ "$IR_ACTION" != coverage ] || pkgs+=("${IR_COVERAGE_PACKAGES[@]}")
@@ -196,6 +198,7 @@ prepare_suite() {
 		KVER=$(uname -r) KBUILD=
 		kernel_headers
 	else
+		[ -z "$IR_PATCH" ] || kernel_patched
 		kernel_build
 	fi
 	[ "$IR_ARCH" = x86_64 ] || target_root
@@ -457,7 +460,11 @@ if [ "$IR_ACTION" = compare-kernels ]; then
 	[ -z "$IR_NATIVE" ] || usage_error "compare-kernels boots two kernels; drop --native"
 else
 	[ -z "$IR_KSRC_B" ] || usage_error "--ksrc twice is for compare-kernels"
-	[ -z "$IR_PATCH" ] || usage_error "--patch is for compare-kernels"
+	[ -z "$IR_PATCH" ] || [ -z "$IR_NATIVE" ] || usage_error "--patch builds a kernel; drop --native"
+	case $IR_ACTION in
+	compare | trend | compile | lava | lava-validate)
+		[ -z "$IR_PATCH" ] || usage_error "--patch is for an action that boots a kernel, not $IR_ACTION" ;;
+	esac
 fi
 for v in IR_CPUS IR_MEM IR_TIMEOUT IR_BOOTS; do
 	n=${v#IR_}

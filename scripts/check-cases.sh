@@ -421,6 +421,30 @@ interrupted_build() {
 ck_sigint_build() { interrupted_build INT group; }
 ck_sigkill_build() { interrupted_build KILL leader; }
 
+# The suite must catch the kinds of bug it was written against. Three made
+# on purpose, one patch each (scripts/test-data/mutations/): IOAS_COPY of
+# part of an area maps from the area's start (a state: replace_states'
+# copy variants, whose accesses pin other pages than the IOAS maps); the
+# fault queue's read takes any length (a refusal: replace_refusals'
+# fault_queue_io, its rows "a byte short" and "a byte over"); and a read
+# of the HWPT a replace has just freed (a memory error no call sees:
+# KFENCE's report, which fails the run). Exactly those tests fail.
+IR_MUTANTS="replace_refusals.fault_queue_io replace_states.copy.fill_empty_refill replace_states.copy_small_pages.fill_empty_refill"
+ck_mutations() {
+	local rc=0 run failed
+	ensure_packages linux-source-6.12 patch
+	cat scripts/test-data/mutations/*.patch >"$CK/mutations.patch"
+	rs -q --patch "$CK/mutations.patch" selftests || rc=$?
+	run=$(last_run)
+	[ $rc -eq 1 ] && [ -f "$run/selftests.tap" ] ||
+		{ echo "the mutated kernel's selftests did not fail (exit $rc)"; return 1; }
+	failed=$(tap_results "$run/selftests.tap" | sed -n 's/^not ok //p' | paste -sd' ' -)
+	[ "$failed" = "$IR_MUTANTS" ] ||
+		{ echo "failed: '$failed'; wanted: '$IR_MUTANTS'"; return 1; }
+	grep -m1 'BUG: KFENCE: use-after-free read in iommufd_device_change_pt' "$run/dmesg.txt" ||
+		{ echo "KFENCE did not report the use-after-free (dmesg.txt of $run)"; return 1; }
+}
+
 # --- compare: kernel A against kernel B -------------------------------
 
 # Kernel A against kernel B, three boots each, alternately (bench/README.md,

@@ -153,6 +153,17 @@ kernel_patch() {
 # paths it rebuilds only what the patch changed (its files are newer);
 # the original is never written (the bind mounts exist only there).
 # Without a seed (or without root, which mount needs), KX is empty.
+# --patch FILE of an action that boots one kernel: the tree under test is
+# $KSRC with FILE applied to a copy, and the unpatched tree's kernel
+# (built first, or found in the cache) seeds its build, so that only what
+# FILE touches compiles.
+kernel_patched() {
+	kernel_build
+	exec {IR_BUILD_LOCK}>&-
+	IR_SEED_KBUILD=$KBUILD
+	kernel_patch "$IR_PATCH"
+}
+
 kernel_seed() {
 	KX=() BSRC=$KSRC BDIR=$KBUILD
 	[ -n "${IR_SEED_KSRC:-}" ] && [ -f "${IR_SEED_KBUILD:-}/.iommufd-replace-built" ] &&
