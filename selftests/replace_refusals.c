@@ -18,6 +18,7 @@
  * (EOPNOTSUPP: try without the flag; EINVAL: incompatible, try another).
  */
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -146,6 +147,9 @@ struct alloc_row {
 
 #define SELFTEST IOMMU_HWPT_DATA_SELFTEST
 #define S1_LEN sizeof(struct iommu_hwpt_selftest)
+/* The least the mock takes (iommu_copy_struct_from_user(..., iotlb)):
+ * all of 6.12's struct, half of 7.2's, which added pagetable_type. */
+#define S1_MIN (offsetof(struct iommu_hwpt_selftest, iotlb) + sizeof(__u32))
 
 static const struct alloc_row alloc_rows[] = {
 	{ "reserved field set", P_DEV, P_IOAS, .reserved = 1,
@@ -183,7 +187,7 @@ static const struct alloc_row alloc_rows[] = {
 	  .data_type = IOMMU_HWPT_DATA_VTD_S1, .data_len = S1_LEN,
 	  .err = -EOPNOTSUPP },
 	{ "nested, data too short", P_DEV, P_PARENT, .data_type = SELFTEST,
-	  .data_len = S1_LEN / 2, .err = -EINVAL },
+	  .data_len = S1_MIN - 1, .err = -EINVAL },
 	{ "nested, data longer than the driver's", P_DEV, P_PARENT,
 	  .data_type = SELFTEST, .data_len = sizeof(struct selftest_data),
 	  .err = -EINVAL },
