@@ -194,6 +194,7 @@ prepare_suite() {
 	ensure_packages "${pkgs[@]}"
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
 	kernel_resolve_src
+	[ "$IR_ACTION" != coverage ] || coverage_tree
 	if [ -n "$IR_NATIVE" ]; then
 		KVER=$(uname -r) KBUILD=
 		kernel_headers

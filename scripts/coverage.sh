@@ -4,21 +4,37 @@
 # report (lcov, genhtml, scripts/coverage.py) from the counters the guest
 # kept (scripts/gcov.sh). Sourced by run.sh.
 
-# The replace path's objects: iommufd's own, and the IOMMU core's attach
-# and fault paths. GCOV_PROFILE_<name>.o goes by file name, so an object
-# of the same name elsewhere (init/main.o) is profiled too; the report
-# keeps drivers/iommu only.
-IR_GCOV_OBJS=(device hw_pagetable io_pagetable ioas main pages fault eventq
-	viommu vfio_compat iova_bitmap driver iommu io-pgfault)
 IR_COVERAGE_PACKAGES=(lcov libcap-dev)
 
-# The make variables of a coverage kernel's build (kernel_build).
-coverage_make_vars() {
-	local o
-	[ "${IR_ACTION:-}" = coverage ] || return 0
-	for o in "${IR_GCOV_OBJS[@]}"; do
-		echo "GCOV_PROFILE_$o.o=y"
-	done
+# The tree a coverage kernel is built from: a copy of $KSRC (hard links,
+# in the cache; $KSRC is never written) whose drivers/iommu Makefiles turn
+# GCOV on for iommufd and for the IOMMU core's attach and fault paths
+# only. (GCOV_PROFILE_<name>.o on make's command line would match every
+# object of that name, arch/x86/boot/main.o among them, which cannot
+# link the profiler; GCOV_PROFILE_ALL would slow every part of the guest.)
+coverage_tree() {
+	local key dir name f
+	key=$(kernel_src_identity | sha256sum | cut -c1-12)
+	name=$(basename "$KSRC")
+	dir=$IR_CACHE/src-coverage/$key
+	# .extracted: the copy's identity (kernel_src_identity), as a patched
+	# tree's.
+	if [ ! -f "$dir/.extracted" ]; then
+		info "coverage: GCOV on drivers/iommu in a copy of $KSRC ($dir)"
+		IR_STAGE="copying $KSRC for coverage"
+		rm -rf "$dir" && mkdir -p "$dir" &&
+			{ ir_spawn cp -al "$KSRC" "$dir/$name" 2>/dev/null ||
+				ir_spawn cp -a "$KSRC" "$dir/$name"; } ||
+			die "cannot copy $KSRC into $dir"
+		for f in drivers/iommu/iommufd/Makefile drivers/iommu/Makefile; do
+			cp --remove-destination "$KSRC/$f" "$dir/$name/$f" || die "cannot copy $f"
+		done
+		echo 'GCOV_PROFILE := y' >>"$dir/$name/drivers/iommu/iommufd/Makefile" &&
+			printf 'GCOV_PROFILE_iommu.o := y\nGCOV_PROFILE_io-pgfault.o := y\n' \
+				>>"$dir/$name/drivers/iommu/Makefile" &&
+			echo "$key coverage" >"$dir/.extracted" || die "cannot write the Makefiles in $dir"
+	fi
+	KSRC=$dir/$name
 }
 
 # The kernel's tools/testing/selftests/iommu, built from the tree under

@@ -278,19 +278,14 @@ kernel_headers() {
 
 # Sets KVER, KBUILD (the O= directory) and KHDR (installed uapi headers).
 kernel_build() {
-	local ident key frags log nproc stamp missing kmake vars
+	local ident key frags log nproc stamp missing kmake
 	frags=$(kernel_fragments)
 	ident=$(kernel_src_identity)
-	mapfile -t vars < <(coverage_make_vars)
 	# The options, not the fragments' text: moving an option from one
-	# fragment to another, or rewording a comment, rebuilds nothing. Make
-	# variables (a coverage kernel's) count too.
+	# fragment to another, or rewording a comment, rebuilds nothing.
 	# shellcheck disable=SC2086
-	key=$({
-		echo "$ident"
-		grep -hE '^(CONFIG_|# CONFIG_)' $frags | sort
-		[ ${#vars[@]} -eq 0 ] || printf '%s\n' "${vars[@]}"
-	} | sha256sum | cut -c1-12)
+	key=$({ echo "$ident"; grep -hE '^(CONFIG_|# CONFIG_)' $frags | sort; } |
+		sha256sum | cut -c1-12)
 	KVER=$(sed -n 's/^version //p' <<<"$ident")
 	# x86_64 builds keep the names they had before arm64 came.
 	if [ "$IR_ARCH" = x86_64 ]; then
@@ -331,7 +326,7 @@ kernel_build() {
 	# Only a build that ran to its end may be taken for a finished one.
 	rm -f "$stamp"
 	IR_STAGE="building kernel $KVER"
-	kmake=("${KX[@]}" make -C "$BSRC" O="$BDIR" ARCH="$IR_ARCH" CROSS_COMPILE="$IR_CROSS" "${vars[@]}")
+	kmake=("${KX[@]}" make -C "$BSRC" O="$BDIR" ARCH="$IR_ARCH" CROSS_COMPILE="$IR_CROSS")
 	: >"$log"
 	# shellcheck disable=SC2086
 	{
