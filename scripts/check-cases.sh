@@ -431,7 +431,7 @@ ck_sigkill_build() { interrupted_build KILL leader; }
 # selftests on that kernel fail exactly the first two's tests. KFENCE
 # samples: in a whole run of the selftests it saw the third 0 to 2 times
 # (README, "The memory check"), so it is asked of the five programs that
-# free auto domains most, run twice (8 to 11 reports each time, measured),
+# free auto domains most, run twice (3, 8 and 11 reports in three runs),
 # and its report fails that run.
 IR_MUTANTS="replace_refusals.fault_queue_io replace_states.copy.fill_empty_refill replace_states.copy_small_pages.fill_empty_refill"
 IR_MUTANT_UAF='BUG: KFENCE: use-after-free read in iommufd_device_change_pt'
