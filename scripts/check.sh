@@ -55,7 +55,7 @@ compare-damaged          quick     compare: our schema, a damaged record: one li
 compare-older-schema     quick     compare: an older schema version: one line, exit 2
 compare-missing-record   quick     compare: a record one side lacks fails the verdict
 compare-detects          quick     compare: a 2.5% move of the hot path is flagged, both ways
-coverage-tables          quick     coverage: lcov tracefiles to the per-function and per-file tables
+coverage-tables          quick     coverage: the tables from two small lcov tracefiles
 shellcheck               quick     shellcheck -x of run.sh and every script: no warning
 pyflakes                 quick     pyflakes3 of every Python file: nothing
 main                     guest     the main job: selftests, the oracle on, the quick bench and its outputs
@@ -76,7 +76,7 @@ dpkg-busy                guest     dpkg busy: the run waits for its lock, instal
 impossible-config        build     an option the tree cannot enable: named
 sigint-build             build     Ctrl-C in the kernel build: stopped, not stamped
 sigkill-build            build     SIGKILL to run.sh in the kernel build: all stopped, not stamped
-mutations                build     three bugs put in on purpose (a state, a refusal, a use-after-free): each caught
+mutations                build     bugs made on purpose (a state, a refusal, a use-after-free)
 compare-aa               compare   compare-kernels: the default tree against itself, nothing flagged
 compare-slowdown         compare   compare-kernels: the slowdown patch is flagged, replace at the top
 kselftest                kselftest gen_tar, run_kselftest.sh in the guest: the expected results, kunit.py agrees
