@@ -86,6 +86,7 @@ coverage_report() {
 		"$IR_OUT/coverage/theirs.info" >"$IR_OUT/coverage.txt" ||
 		die "the coverage tables failed"
 	summary "- coverage: coverage.txt (per file and per replace-path function, ours against the kernel's iommufd selftests), coverage/html/"
-	sed -n '/^## The replace path/,/^$/p' "$IR_OUT/coverage.txt"
+	# The replace path's table, up to the next heading.
+	awk '/^## / { on = /^## The replace path/ } on' "$IR_OUT/coverage.txt"
 	echo "coverage: $IR_OUT/coverage.txt, $IR_OUT/coverage/html/index.html"
 }
