@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# ./run.sh coverage on the host: which objects the kernel profiles, the
-# kernel's own iommufd selftests built from the tree under test, and the
+# ./run.sh coverage on the host: the tree copied with GCOV on for
+# drivers/iommu, the kernel's own iommufd selftests built from it, and the
 # report (lcov, genhtml, scripts/coverage.py) from the counters the guest
 # kept (scripts/gcov.sh). Sourced by run.sh.
 
@@ -13,7 +13,7 @@ IR_COVERAGE_PACKAGES=(lcov libcap-dev)
 # object of that name, arch/x86/boot/main.o among them, which cannot
 # link the profiler; GCOV_PROFILE_ALL would slow every part of the guest.)
 coverage_tree() {
-	local key dir name f
+	local key dir name
 	key=$(kernel_src_identity | sha256sum | cut -c1-12)
 	name=$(basename "$KSRC")
 	dir=$IR_CACHE/src-coverage/$key
@@ -22,13 +22,7 @@ coverage_tree() {
 	if [ ! -f "$dir/.extracted" ]; then
 		info "coverage: GCOV on drivers/iommu in a copy of $KSRC ($dir)"
 		IR_STAGE="copying $KSRC for coverage"
-		rm -rf "$dir" && mkdir -p "$dir" &&
-			{ ir_spawn cp -al "$KSRC" "$dir/$name" 2>/dev/null ||
-				ir_spawn cp -a "$KSRC" "$dir/$name"; } ||
-			die "cannot copy $KSRC into $dir"
-		for f in drivers/iommu/iommufd/Makefile drivers/iommu/Makefile; do
-			cp --remove-destination "$KSRC/$f" "$dir/$name/$f" || die "cannot copy $f"
-		done
+		kernel_tree_copy "$dir/$name" drivers/iommu/iommufd/Makefile drivers/iommu/Makefile
 		echo 'GCOV_PROFILE := y' >>"$dir/$name/drivers/iommu/iommufd/Makefile" &&
 			printf 'GCOV_PROFILE_iommu.o := y\nGCOV_PROFILE_io-pgfault.o := y\n' \
 				>>"$dir/$name/drivers/iommu/Makefile" &&

@@ -110,6 +110,23 @@ kernel_fetch_sid() {
 # in the cache under a name from both identities, made once. The copy
 # shares every file the patch leaves alone with the tree (hard links), and
 # the files it changes are copied first, so the tree is never written to.
+# kernel_tree_copy DEST FILE...: $KSRC copied to DEST (a new directory),
+# with hard links where the file system allows, and each FILE (relative,
+# skipped where the tree has none) a copy of its own, so that writing it
+# leaves $KSRC as it was.
+kernel_tree_copy() {
+	local dest=$1 f
+	shift
+	rm -rf "${dest%/*}" && mkdir -p "${dest%/*}" &&
+		{ ir_spawn cp -al "$KSRC" "$dest" 2>/dev/null ||
+			ir_spawn cp -a "$KSRC" "$dest"; } ||
+		die "cannot copy $KSRC into ${dest%/*}"
+	for f in "$@"; do
+		[ -f "$dest/$f" ] || continue
+		cp --remove-destination "$KSRC/$f" "$dest/$f" || die "cannot copy $f"
+	done
+}
+
 kernel_patch() {
 	local patch=$1 key dir name f
 	[ -f "$patch" ] || die "patch '$patch' does not exist (--patch)"
@@ -122,15 +139,7 @@ kernel_patch() {
 	if [ ! -f "$dir/.extracted" ]; then
 		info "applying $(basename "$patch") to a copy of $KSRC in $dir"
 		IR_STAGE="copying $KSRC to patch it"
-		rm -rf "$dir" && mkdir -p "$dir" &&
-			ir_spawn cp -al "$KSRC" "$dir/$name" 2>/dev/null ||
-			ir_spawn cp -a "$KSRC" "$dir/$name" ||
-			die "cannot copy $KSRC into $dir"
-		while IFS= read -r f; do
-			[ -f "$dir/$name/$f" ] || continue
-			cp --remove-destination "$KSRC/$f" "$dir/$name/$f" ||
-				die "cannot copy $f"
-		done < <(printf '%s\n' "${IR_SEED_FILES[@]}")
+		kernel_tree_copy "$dir/$name" "${IR_SEED_FILES[@]}"
 		patch -d "$dir/$name" -p1 -s --no-backup-if-mismatch <"$patch" \
 			>"$dir/patch.log" 2>&1 || {
 			f=$(head -n 1 "$dir/patch.log")
