@@ -37,7 +37,7 @@ compare_side() {
 	fi
 	kernel_build
 	# The same tree on both sides is one build: let the other side lock it.
-	exec {IR_BUILD_LOCK}>&-
+	kernel_build_unlock
 	IR_STAGE="building the bench against kernel $name ($KVER)"
 	mkdir -p "$out" || die "cannot create $out"
 	ir_spawn make -C "$IR_TOP/bench" KSRC="$KSRC" KHDR="$KHDR" OUTPUT="$out" \

@@ -110,6 +110,12 @@ kernel_fetch_sid() {
 # in the cache under a name from both identities, made once. The copy
 # shares every file the patch leaves alone with the tree (hard links), and
 # the files it changes are copied first, so the tree is never written to.
+# Lets another build of the same directory go on (a dry run took no lock).
+kernel_build_unlock() {
+	[ -z "${IR_BUILD_LOCK:-}" ] || exec {IR_BUILD_LOCK}>&-
+	IR_BUILD_LOCK=
+}
+
 # kernel_tree_copy DEST FILE...: $KSRC copied to DEST (a new directory),
 # with hard links where the file system allows, and each FILE (relative,
 # skipped where the tree has none) a copy of its own, so that writing it
@@ -168,7 +174,7 @@ kernel_patch() {
 # FILE touches compiles.
 kernel_patched() {
 	kernel_build
-	exec {IR_BUILD_LOCK}>&-
+	kernel_build_unlock
 	IR_SEED_KBUILD=$KBUILD
 	kernel_patch "$IR_PATCH"
 }
