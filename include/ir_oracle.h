@@ -30,10 +30,17 @@
 #define IR_ORACLE_UNNAMED ((__u32)-2) /* a domain no HWPT id was given for */
 
 /*
- * Starts the oracle for this process (once; later calls are no-ops).
+ * Starts the oracle for this process and what it forks: its probes and
+ * trace instance are set up once (arming a kprobe patches kernel text,
+ * which costs a TCG guest about 0.1 s a probe), and a later call, in this
+ * process or in a test the harness forked from it, starts a fresh log.
  * 0, or -errno with the reason it cannot run in *@why.
  */
 int ir_oracle_start(const char **why);
+/*
+ * Ends the log; in the process that set the oracle up, also removes its
+ * probes and trace instance.
+ */
 void ir_oracle_stop(void);
 /*
  * Removes what a process that died left of the oracle (its trace instance

@@ -32,6 +32,8 @@ int ir_ksym_functions(const char *const *syms, size_t n, bool *found);
  * no longer knew). A reader filters by ir_trace_line_pid() instead.
  */
 int ir_trace_instance_create(const char *name);
+/* Empties the instance's ring buffer. */
+int ir_trace_instance_clear(const char *name);
 /* Disables the instance's events and removes it. */
 void ir_trace_instance_remove(const char *name);
 /* Removes instances @prefix<pid> whose process is gone. */

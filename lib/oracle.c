@@ -41,6 +41,7 @@ static const char *const ops[NOPS] = {
 
 static struct {
 	bool started;
+	pid_t owner; /* the process that set the probes and instance up */
 	const char *off; /* why the oracle does not run, or NULL */
 	char instance[64];
 	char reason[160];
@@ -152,10 +153,18 @@ int ir_oracle_start(const char **why)
 	int rc;
 
 	if (o.started) {
+		/* A test's own log: what the driver did before it is gone. */
+		oracle_log_reset();
+		if (!o.off) {
+			rc = ir_trace_instance_clear(o.instance);
+			if (rc)
+				oracle_fail("cannot empty the trace instance", rc);
+		}
 		*why = o.off;
 		return o.off ? -ENODEV : 0;
 	}
 	o.started = true;
+	o.owner = getpid();
 	if (!ir_tracefs_root()) {
 		o.off = "no tracefs mounted (/sys/kernel/tracing)";
 		goto off;
@@ -201,6 +210,9 @@ off:
 
 void ir_oracle_stop(void)
 {
+	oracle_log_reset();
+	if (o.owner != getpid())
+		return;
 	if (o.instance[0]) {
 		ir_trace_instance_remove(o.instance);
 		remove_probes();
@@ -208,7 +220,6 @@ void ir_oracle_stop(void)
 	}
 	o.started = false;
 	o.off = "device-side oracle not started";
-	oracle_log_reset();
 }
 
 const char *ir_oracle_off(void)

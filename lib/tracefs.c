@@ -86,6 +86,14 @@ int ir_trace_instance_create(const char *name)
 	return 0;
 }
 
+int ir_trace_instance_clear(const char *name)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "instances/%s/trace", name);
+	return ir_tracefs_write(rel, "", false);
+}
+
 void ir_trace_instance_remove(const char *name)
 {
 	char rel[128], path[PATH_MAX];

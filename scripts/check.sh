@@ -2,13 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: the project's own tests, as named checks (blktests' ./check).
 #
-# usage: scripts/check.sh [-q] [-l] [NAME|TIER...]
+# usage: scripts/check.sh [-q] [-l] [-j N] [NAME|TIER...]
 #
 # With no argument every check runs; NAME runs that check, TIER every
 # check of that tier (quick: no guest and no kernel build, seconds; guest:
 # the default kernel's guest; build: kernel builds of their own; compare:
 # compare-kernels; kselftest; lava; arm64; sid). -l lists them, -q prints
-# only what did not pass and the totals.
+# only what did not pass and the totals, -j N runs N checks at a time
+# (default: 2 where there are 2 cores or more, else 1).
+#
+# N checks at a time run in N work trees: this one, and copies of its
+# sources in build/lane-K (run.sh allows one run per work tree, whose
+# build/ holds the suite built for one kernel). A lane takes the next
+# check in table order as soon as it is free; the kernel cache, its build
+# lock and dpkg's lock are shared, so two checks that need one kernel
+# build it once. A check's line is printed when it ends.
 #
 # Each check is a function ck_NAME (dashes as underscores) in the table
 # below. It keeps its whole output and runtime in results/check/NAME/
@@ -32,6 +40,13 @@ IR_PROG=check.sh
 
 CHECK_TIERS="quick guest build compare kselftest lava arm64 sid"
 CHECK_ROOT=$top/results/check
+# Checks that run with no other beside them: dpkg-busy removes bc, which
+# a kernel build needs.
+CHECK_ALONE=" dpkg-busy "
+# A check that runs after another, in the work tree that one ran in (in
+# this one where that one is not run): bench-plan runs the suite that
+# main built.
+declare -A CHECK_AFTER=([bench-plan]=main)
 
 # check_table: "NAME TIER DESCRIPTION" a line, in the order they run:
 # the quick tier first, then the default kernel's guest, then what builds
@@ -124,42 +139,184 @@ count_tap() {
 	done <"$ck/taps"
 }
 
-# run_check NAME: runs ck_NAME, its output into results/check/NAME/out,
-# and says how it went, beside its runtime last time (as blktests does).
+# run_check NAME: runs ck_NAME in the current work tree, its output into
+# results/check/NAME/out, its runtime into time and its status into rc;
+# the runtime of the run before is kept in last (as blktests shows it).
 run_check() {
-	local name=$1 tier desc ck t0 secs last rc=0 state
-	read -r _ tier desc < <(check_table | awk -v n="$name" '$1 == n')
-	ck=$CHECK_ROOT/$name
+	local name=$1 ck=$CHECK_ROOT/$1 t0 last rc=0
 	last=$(cat "$ck/time" 2>/dev/null)
-	rm -rf "$ck" && mkdir -p "$ck" || { echo "cannot create $ck"; exit 1; }
+	rm -rf "$ck" && mkdir -p "$ck" || { echo "cannot create $ck"; return 1; }
+	[ -z "$last" ] || echo "$last" >"$ck/last"
 	t0=$(date +%s)
 	# A subshell: a check's variables and cd stay its own.
 	(CK=$ck && "ck_${name//-/_}") >"$ck/out" 2>&1 </dev/null || rc=$?
-	secs=$(($(date +%s) - t0))
-	echo "$secs" >"$ck/time"
+	echo "$(($(date +%s) - t0))" >"$ck/time"
+	echo "$rc" >"$ck/rc"
+}
+
+# report_check NAME: counts how check NAME went and says so.
+report_check() {
+	local name=$1 tier desc ck=$CHECK_ROOT/$1 rc secs last state
+	read -r _ tier desc < <(check_table | awk -v n="$name" '$1 == n')
+	rc=$(cat "$ck/rc" 2>/dev/null || echo 1)
+	secs=$(cat "$ck/time" 2>/dev/null || echo 0)
+	last=$(cat "$ck/last" 2>/dev/null)
 	count_tap "$ck"
 	case $rc in
 	0) state=passed runner_pass=$((runner_pass + 1)) ;;
 	77) state="not run" runner_skip=$((runner_skip + 1)) ;;
 	*) state=failed runner_fail=$((runner_fail + 1)) failures+=("$name") ;;
 	esac
-	[ -n "$quiet" ] && [ $rc -eq 0 ] && return
+	[ -n "$quiet" ] && [ "$rc" -eq 0 ] && return
 	printf '%-24s %-9s %-60s [%s] %4ss (last: %s)\n' "$name" "$tier" "$desc" "$state" \
 		"$secs" "$([ -n "$last" ] && echo "${last}s" || echo none)"
-	if [ $rc -eq 77 ]; then
+	if [ "$rc" -eq 77 ]; then
 		echo "    not run: $(cat "$ck/not-run" 2>/dev/null)"
-	elif [ $rc -ne 0 ]; then
-		tail -n 20 "$ck/out" | sed 's/^/    /'
+	elif [ "$rc" -ne 0 ]; then
+		tail -n 20 "$ck/out" 2>/dev/null | sed 's/^/    /'
 		echo "    full output: ${ck#"$top"/}/out"
 	fi
 }
 
+# lane_tree K: the work tree of lane K: this one, or build/lane-K.
+lane_tree() {
+	if [ "$1" -eq 0 ]; then echo "$top"; else echo "$top/build/lane-$1"; fi
+}
+
+# lane_prepare K: lane K's copy of this tree's sources (everything but
+# build/ and results/), made afresh once a run, beside the copy's own
+# build/ of the run before.
+lane_prepare() {
+	local dst
+	dst=$(lane_tree "$1")
+	[ "$1" -ne 0 ] && [ -z "${lane_ready[$1]:-}" ] || return 0
+	mkdir -p "$dst" &&
+		find "$dst" -mindepth 1 -maxdepth 1 ! -name build ! -name results -exec rm -rf {} + &&
+		tar -C "$top" --exclude=./build --exclude=./results -cf - . | tar -C "$dst" -xf - ||
+		{ echo "check.sh: cannot copy the work tree into $dst" >&2; exit 1; }
+	lane_ready[$1]=1
+}
+
+# The state of the lanes: the check each runs (by pid), the lane each
+# check ran in.
+declare -A lane_pid=() pid_check=() check_lane=() lane_ready=()
+pending=() selected=" " alone_next=
+
+# may_start NAME K: whether check NAME may start in lane K now.
+may_start() {
+	local name=$1 k=$2 after=${CHECK_AFTER[$1]:-} n
+	for n in "${pid_check[@]}"; do
+		[[ $CHECK_ALONE != *" $n "* ]] || return 1
+	done
+	[[ $CHECK_ALONE != *" $name "* ]] || [ ${#pid_check[@]} -eq 0 ] || return 1
+	if [ -n "$after" ] && [[ $selected == *" $after "* ]]; then
+		[ "${check_lane[$after]:-}" = "$k" ] && [ -f "$CHECK_ROOT/$after/rc" ]
+	elif [ -n "$after" ]; then
+		[ "$k" -eq 0 ]
+	fi
+}
+
+# lane_order K: the indices of the pending checks in the order lane K
+# takes them: even lanes from the front of the table, odd ones from its
+# end, where the checks with kernels of their own are (arm64, Debian
+# unstable's): their builds start beside the first guests, and the lanes
+# meet in the middle.
+lane_order() {
+	local i
+	if [ $(($1 % 2)) -eq 0 ]; then
+		printf '%s\n' "${!pending[@]}"
+	else
+		for ((i = ${#pending[@]} - 1; i >= 0; i--)); do echo "$i"; done
+	fi
+}
+
+# start_checks LANES: each free lane takes the first pending check that
+# may start there. A check that must run alone, once a lane comes to it,
+# holds every lane until the running checks are done and it has started.
+start_checks() {
+	local lanes=$1 k i name
+	for ((k = 0; k < lanes; k++)); do
+		[ -z "${lane_pid[$k]:-}" ] || continue
+		for i in $(lane_order "$k"); do
+			name=${pending[$i]}
+			if [[ $CHECK_ALONE == *" $name "* ]]; then
+				alone_next=$name
+			elif [ -n "$alone_next" ]; then
+				break
+			fi
+			if may_start "$name" "$k"; then
+				[ "$name" != "$alone_next" ] || alone_next=
+				lane_prepare "$k"
+				# Job control for the moment of the start: the check runs as a
+				# process group of its own that takes SIGINT (an asynchronous
+				# job of a shell without it ignores SIGINT for good).
+				set -m
+				(cd "$(lane_tree "$k")" && run_check "$name") &
+				set +m
+				lane_pid[$k]=$! pid_check[$!]=$name check_lane[$name]=$k
+				unset "pending[$i]"
+				pending=("${pending[@]}")
+				break
+			fi
+			[ -z "$alone_next" ] || break
+		done
+	done
+}
+
+# finish_check PID: the lane of the check PID ran is free.
+finish_check() {
+	local pid=$1 name=${pid_check[$1]} k
+	k=${check_lane[$name]}
+	unset "pid_check[$pid]" "lane_pid[$k]"
+	report_check "$name"
+}
+
+# Ctrl-C, SIGTERM, SIGHUP: to every running check's process group (each
+# run.sh in them stops its guest and children), then the status of the
+# signal, once they are gone.
+stop_checks() {
+	local sig=$1 pid
+	trap - INT TERM HUP
+	for pid in "${!pid_check[@]}"; do
+		kill -"$sig" -- "-$pid" 2>/dev/null
+	done
+	wait
+	echo "check.sh: interrupted by SIG$sig" >&2
+	case $sig in INT) exit 130 ;; TERM) exit 143 ;; HUP) exit 129 ;; esac
+}
+
+# run_checks LANES NAME...: the checks, LANES at a time.
+run_checks() {
+	local lanes=$1 pid
+	shift
+	pending=("$@")
+	selected=" $* "
+	trap 'stop_checks INT' INT
+	trap 'stop_checks TERM' TERM
+	trap 'stop_checks HUP' HUP
+	while :; do
+		start_checks "$lanes"
+		[ ${#pid_check[@]} -gt 0 ] || break
+		wait -n -p pid "${!pid_check[@]}"
+		[ -n "${pid_check[$pid]:-}" ] && finish_check "$pid"
+	done
+	trap - INT TERM HUP
+	[ ${#pending[@]} -eq 0 ] || { echo "check.sh: cannot start ${pending[*]}" >&2; exit 1; }
+}
+
 main() {
-	local list=0 names arg
+	local list=0 lanes names arg
+	lanes=$([ "$(nproc)" -ge 2 ] && echo 2 || echo 1)
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-l) list=1 ;;
 		-q) quiet=1 ;;
+		-j)
+			[[ ${2:-} =~ ^[1-9][0-9]*$ ]] ||
+				{ echo "check.sh: -j takes a positive whole number" >&2; exit 2; }
+			lanes=$2
+			shift
+			;;
 		-h | --help) usage; exit 0 ;;
 		-*) echo "check.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
 		*) break ;;
@@ -177,9 +334,7 @@ main() {
 		done
 		exit 0
 	fi
-	for arg in "${names[@]}"; do
-		run_check "$arg"
-	done
+	run_checks "$lanes" "${names[@]}"
 	[ ${#failures[@]} -eq 0 ] || echo "failures: ${failures[*]}"
 	echo "harness tests: $harness_pass passed, $harness_fail failed, $harness_skip skipped (in $harness_taps TAP runs); runner checks: $runner_pass passed, $runner_fail failed, $runner_skip skipped"
 	echo "$((harness_pass + runner_pass)) passed, $((harness_fail + runner_fail)) failed, $((harness_skip + runner_skip)) skipped"

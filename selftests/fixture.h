@@ -44,6 +44,8 @@ struct ir_fx {
  * Lines per test program, before its tests, so a TAP reader (and run.sh's
  * summary) sees them: the page sizes every size of the tests derives from
  * (what a 64 KiB kernel changes), and whether driver-level checks can run.
+ * The oracle set up here serves every test the harness forks; each starts
+ * a fresh log of it (fx_open()), and it goes when the program ends.
  */
 static void __attribute__((constructor)) fx_report(void)
 {
@@ -57,6 +59,10 @@ static void __attribute__((constructor)) fx_report(void)
 		ksft_print_msg("device-side oracle: off (%s)\n", why);
 	else
 		ksft_print_msg("device-side oracle: on\n");
+}
+
+static void __attribute__((destructor)) fx_report_end(void)
+{
 	ir_oracle_stop();
 }
 
