@@ -30,4 +30,18 @@ int ir_failnth_arm(int nth_fd, unsigned int nth);
  */
 int ir_failnth_disarm(int nth_fd, bool *fired);
 
+/*
+ * Fails the 1st, 2nd, 3rd, ... fault point in turn: @attempt(@ctx, nth)
+ * builds what it needs, arms @nth around the call under test and says
+ * whether the point was reached. How many points an attempt reaches varies
+ * by one or two between attempts (whether an allocation finds a free slab
+ * object or needs a new page depends on what ran before), so a point can
+ * move past the walk: it runs pinned to one CPU, whose caches alone it then
+ * uses, and ends only when two attempts in a row at the same count reach no
+ * injection. The count of points reached, or -E2BIG when they still were
+ * at @max_nth, or -errno.
+ */
+int ir_failnth_walk(bool (*attempt)(void *ctx, unsigned int nth), void *ctx,
+		    unsigned int max_nth);
+
 #endif /* IR_FAILNTH_H */

@@ -71,6 +71,13 @@ int ir_access_pages_destroy(int fd, int access_fd, __u32 pages_id);
 int ir_trigger_iopf(int fd, __u32 idev_id, __u32 pasid, __u32 grpid,
 		    __u64 addr);
 
+#ifdef IR_HAVE_DMABUF
+/* A dma-buf of @length bytes the mock exports: its fd, or -errno. */
+int ir_dmabuf_get(int fd, size_t length);
+/* Revokes the mock's dma-buf @dmabuf_fd (@revoked), or restores it. */
+int ir_dmabuf_revoke(int fd, int dmabuf_fd, bool revoked);
+#endif
+
 #ifdef IR_HAVE_PASID
 /* PASID attachment of a mock device (MOCK_FLAGS_DEVICE_PASID), by stdev id. */
 int ir_pasid_attach(int fd, __u32 stdev_id, __u32 pasid, __u32 pt_id);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Fault injection by count; see include/ir_failnth.h. */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -93,4 +95,26 @@ int ir_failnth_disarm(int nth_fd, bool *fired)
 	if (errno != EFAULT)
 		return -errno;
 	return pwrite(nth_fd, "0", 1, 0) == 1 ? 0 : -errno;
+}
+
+int ir_failnth_walk(bool (*attempt)(void *ctx, unsigned int nth), void *ctx,
+		    unsigned int max_nth)
+{
+	unsigned int nth;
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return -errno;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		return -errno;
+	for (nth = 1; nth <= max_nth; nth++) {
+		if (attempt(ctx, nth))
+			continue;
+		if (!attempt(ctx, nth))
+			return nth - 1;
+	}
+	return -E2BIG;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* IOMMU_TEST_CMD ops of the mock driver; see include/ir_mock.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 
 #include "ir_iommufd.h"
@@ -311,6 +312,30 @@ int ir_pasid_check_hwpt(int fd, __u32 stdev_id, __u32 pasid, __u32 hwpt_id)
 		.op = IOMMU_TEST_OP_PASID_CHECK_HWPT,
 		.id = stdev_id,
 		.pasid_check = { .pasid = pasid, .hwpt_id = hwpt_id },
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}
+#endif
+
+#ifdef IR_HAVE_DMABUF
+int ir_dmabuf_get(int fd, size_t length)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_DMABUF_GET,
+		.dmabuf_get = { .length = length, .open_flags = O_CLOEXEC },
+	};
+	int dfd = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	return dfd < 0 ? -errno : dfd;
+}
+
+int ir_dmabuf_revoke(int fd, int dmabuf_fd, bool revoked)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_DMABUF_REVOKE,
+		.dmabuf_revoke = { .dmabuf_fd = dmabuf_fd, .revoked = revoked },
 	};
 
 	return ir_test_cmd(fd, &cmd);

@@ -91,7 +91,7 @@ dpkg-busy                guest     dpkg busy: the run waits for its lock, instal
 impossible-config        build     an option the tree cannot enable: named
 sigint-build             build     Ctrl-C in the kernel build: stopped, not stamped
 sigkill-build            build     SIGKILL to run.sh in the kernel build: all stopped, not stamped
-mutations                build     bugs made on purpose (a state, a refusal, a use-after-free)
+mutations                build     bugs made on purpose (an unwind, a state, a refusal, a use-after-free)
 compare-aa               compare   compare-kernels: the default tree against itself, nothing flagged
 compare-slowdown         compare   compare-kernels: the slowdown patch is flagged, replace at the top
 kselftest                kselftest gen_tar, run_kselftest.sh in the guest: the expected results, kunit.py agrees

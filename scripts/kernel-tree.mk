@@ -52,3 +52,8 @@ endif
 ifneq ($(shell grep -qs MOCK_IOMMUPT_HUGE $(IR_TEST_H) && echo y),)
 IR_CFLAGS += -DIR_HAVE_IOMMUPT
 endif
+# dma-buf areas (IOMMU_IOAS_MAP_FILE of a dma-buf), with the mock's
+# exporter and its revoke (Linux 6.19 or so).
+ifneq ($(shell grep -qs IOMMU_TEST_OP_DMABUF_REVOKE $(IR_TEST_H) && echo y),)
+IR_CFLAGS += -DIR_HAVE_DMABUF
+endif

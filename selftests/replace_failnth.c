@@ -13,8 +13,6 @@
  * unchanged and nothing keeps a reference to the new domain.
  * VMM flow: any replace of any VMM under memory pressure.
  */
-#define _GNU_SOURCE
-#include <sched.h>
 #include <string.h>
 
 #include "fixture.h"
@@ -385,11 +383,20 @@ static bool injected_errno(int rc)
 	return rc == -ENOMEM || rc == -EINVAL || rc == -ENOENT || rc == -EFAULT;
 }
 
+/* An attempt's inputs, through ir_failnth_walk(). */
+struct walk {
+	struct __test_metadata *_metadata;
+	FIXTURE_DATA(replace_failnth) *self;
+	enum flavour flavour;
+	unsigned int refused;
+};
+
 /* One attempt that fails the @nth fault point; true while it was reached. */
-static bool attempt(struct __test_metadata *_metadata, int nth_fd,
-		    enum flavour f, unsigned int nth, unsigned int *refused,
-		    unsigned int *unchecked)
+static bool attempt(void *ctx, unsigned int nth)
 {
+	struct walk *walk = ctx;
+	struct __test_metadata *_metadata = walk->_metadata;
+	enum flavour f = walk->flavour;
 	struct world w = {};
 	unsigned int since;
 	bool fired;
@@ -398,7 +405,7 @@ static bool attempt(struct __test_metadata *_metadata, int nth_fd,
 
 	build(_metadata, &w, f);
 	since = ir_oracle_point();
-	ASSERT_EQ(0, ir_failnth_arm(nth_fd, nth));
+	ASSERT_EQ(0, ir_failnth_arm(walk->self->nth_fd, nth));
 	if (f == ACCESS)
 		rc = ir_access_replace_ioas(w.fx.fd, w.access_fd, w.to);
 #ifdef IR_HAVE_PASID
@@ -408,51 +415,34 @@ static bool attempt(struct __test_metadata *_metadata, int nth_fd,
 	else
 		rc = ir_mock_domain_replace(w.fx.fd, w.dev.stdev_id, w.to,
 					    &out);
-	ASSERT_EQ(0, ir_failnth_disarm(nth_fd, &fired));
+	ASSERT_EQ(0, ir_failnth_disarm(walk->self->nth_fd, &fired));
 	if (rc) {
 		ASSERT_TRUE(fired)
 		TH_LOG("the replace failed (%d) with no failure injected", rc);
 		ASSERT_TRUE(injected_errno(rc))
 		TH_LOG("fault point %u: errno %d", nth, -rc);
-		(*refused)++;
+		walk->refused++;
 		assert_unchanged(_metadata, &w, f, since);
 	} else {
 		assert_moved(_metadata, &w, f, since, out);
 	}
-	*unchecked += w.fx.unchecked;
+	walk->self->unchecked += w.fx.unchecked;
 	destroy(_metadata, &w, f);
 	return fired;
 }
 
-/*
- * How many fault points an attempt reaches varies by one or two between
- * attempts (whether an allocation finds a free slab object or needs a new
- * page depends on what ran before), so a point can move past the walk. The
- * walk runs pinned to one CPU, whose caches alone it then uses, and ends
- * only when two attempts in a row at the same count reach no injection.
- */
 TEST_F_TIMEOUT(replace_failnth, every_failure_point, 600)
 {
-	unsigned int nth, refused = 0;
-	cpu_set_t one;
+	struct walk walk = { _metadata, self, variant->flavour, 0 };
+	int reached = ir_failnth_walk(attempt, &walk, MAX_NTH);
 
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
-	for (nth = 1; nth <= MAX_NTH; nth++) {
-		if (attempt(_metadata, self->nth_fd, variant->flavour, nth,
-			    &refused, &self->unchecked))
-			continue;
-		if (!attempt(_metadata, self->nth_fd, variant->flavour, nth,
-			     &refused, &self->unchecked))
-			break;
-	}
-	ASSERT_GE(MAX_NTH, nth)
+	ASSERT_NE(-E2BIG, reached)
 	TH_LOG("still reaching fault points after %u", MAX_NTH);
+	ASSERT_LE(0, reached);
 	ksft_print_msg(
-		"replace_failnth.%s: %u fault points reached, %u failed attempts\n",
-		variant->name, nth - 1, refused);
-	ASSERT_LT(0, refused)
+		"replace_failnth.%s: %d fault points reached, %u failed attempts\n",
+		variant->name, reached, walk.refused);
+	ASSERT_LT(0, walk.refused)
 	TH_LOG("no injected failure made this replace fail");
 }
 

@@ -153,6 +153,25 @@ TEST_F(replace_pasid, rid_replace_leaves_pasid)
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_a));
 	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, PASID));
 }
+/*
+ * A detach of a PASID that was never attached (a VMM tearing down what
+ * the guest never set up) is a no-op: the attached PASID stays where it
+ * is, and the driver is asked nothing.
+ */
+TEST_F(replace_pasid, detach_of_unattached_pasid_changes_nothing)
+{
+	__u32 stdev = self->dev.stdev_id;
+	unsigned int since;
+
+	ASSERT_EQ(0, ir_pasid_attach(self->fx.fd, stdev, PASID, self->hwpt_a));
+	since = ir_oracle_point();
+	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, PASID + 1));
+	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_a, since, 0,
+		     0, 0);
+	ASSERT_EQ(0, ir_pasid_check_hwpt(self->fx.fd, stdev, PASID + 1, 0));
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_a));
+	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, PASID));
+}
 #endif
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The first attach, which every replace starts from: a device bound and
+ * attached at once (the mock's IOMMU_TEST_OP_MOCK_DOMAIN), onto an IOAS with
+ * no domain yet (an auto domain is built), onto an IOAS whose auto domain
+ * another device holds (it is shared), or onto a paging HWPT. Refused by the
+ * driver, or failed at each of its fault points in turn, the attach leaves
+ * nothing behind: no device, no auto domain, no reference to the target, no
+ * pin, and the device already there unmoved at the driver. Once it
+ * succeeds, the new device is on the target's domain at the driver.
+ *
+ * Kernel promise: a failed iommufd_device_attach() changes nothing.
+ * VMM flow: a device hot-added to a running guest under memory pressure.
+ */
+#include "fixture.h"
+#include "ir_failnth.h"
+
+#define BUF_SIZE (16 * ir_page_size())
+/* A bound, not an expectation: 6.12's walk here is far shorter. */
+#define MAX_NTH 400
+
+/* One attempt's objects, all made before any failure is armed. */
+struct world {
+	struct ir_fx fx; /* the IOAS, its buffer */
+	struct ir_mock_dev first; /* a device already on the IOAS, or none */
+	__u32 target; /* what the new device attaches to */
+	__u32 hwpt; /* the domain it must end on; 0: a new auto domain */
+};
+
+/* Nothing but the IOAS and its mapping: the attach builds the domain. */
+static void fresh_ioas(struct __test_metadata *_metadata, struct world *w)
+{
+	w->target = w->fx.ioas_id;
+}
+
+static void shared_auto(struct __test_metadata *_metadata, struct world *w)
+{
+	fx_dev(_metadata, &w->fx, w->fx.ioas_id, 0, &w->first);
+	w->target = w->fx.ioas_id;
+	w->hwpt = w->first.hwpt_id;
+}
+
+static void paging_hwpt(struct __test_metadata *_metadata, struct world *w)
+{
+	fx_dev(_metadata, &w->fx, w->fx.ioas_id, 0, &w->first);
+	fx_hwpt(_metadata, &w->fx, w->first.idev_id, w->fx.ioas_id, 0,
+		&w->target);
+	w->hwpt = w->target;
+}
+
+FIXTURE(replace_attach)
+{
+	int nth_fd;
+	unsigned int unchecked;
+};
+
+FIXTURE_VARIANT(replace_attach)
+{
+	void (*build)(struct __test_metadata *_metadata, struct world *w);
+	const char *name; /* for the TAP line of the count */
+};
+
+FIXTURE_VARIANT_ADD(replace_attach, fresh_ioas){
+	.build = fresh_ioas,
+	.name = "fresh_ioas",
+};
+
+FIXTURE_VARIANT_ADD(replace_attach, shared_auto){
+	.build = shared_auto,
+	.name = "shared_auto",
+};
+
+FIXTURE_VARIANT_ADD(replace_attach, paging_hwpt){
+	.build = paging_hwpt,
+	.name = "paging_hwpt",
+};
+
+FIXTURE_SETUP(replace_attach)
+{
+	const char *why;
+	int fd;
+
+	self->nth_fd = -1;
+	fd = ir_probe_open(&why);
+	if (fd < 0)
+		SKIP(return, "%s", why);
+	close(fd);
+	if (ir_failnth_setup(&why))
+		SKIP(return, "%s", why);
+	self->nth_fd = ir_failnth_open();
+	ASSERT_LE(0, self->nth_fd);
+}
+
+FIXTURE_TEARDOWN(replace_attach)
+{
+	if (self->nth_fd >= 0)
+		close(self->nth_fd);
+	fx_finish(_metadata, self->unchecked);
+}
+
+static void build(struct __test_metadata *_metadata, struct world *w,
+		  const FIXTURE_VARIANT(replace_attach) * variant)
+{
+	ASSERT_TRUE(fx_open(_metadata, &w->fx));
+	fx_ioas(_metadata, &w->fx, BUF_SIZE, 0xa1);
+	variant->build(_metadata, w);
+}
+
+/*
+ * After an attach that failed: the device already there did not move, the
+ * target's pins are what they were, and nothing holds the target: the HWPT
+ * destroys at once, and the IOAS does once the first device is gone (a
+ * leftover auto domain or device would hold it).
+ */
+static void assert_nothing_left(struct __test_metadata *_metadata,
+				struct world *w, unsigned int since)
+{
+	struct ir_fx *fx = &w->fx;
+
+	if (w->first.stdev_id)
+		fx_assert_unchanged(_metadata, fx, w->first.stdev_id, since,
+				    w->first.hwpt_id);
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, BUF_SIZE,
+				      w->first.stdev_id ? 1 : 0));
+	if (w->target != fx->ioas_id) {
+		ASSERT_EQ(0, ir_destroy(fx->fd, w->target))
+		TH_LOG("hwpt %u still referenced after a failed attach",
+		       w->target);
+	}
+	if (w->first.stdev_id)
+		ASSERT_EQ(0, ir_destroy(fx->fd, w->first.stdev_id));
+	ASSERT_EQ(0, ir_destroy(fx->fd, fx->ioas_id))
+	TH_LOG("IOAS %u still referenced after a failed attach", fx->ioas_id);
+}
+
+/*
+ * After the attach that succeeded: the new device on the target's domain.
+ * Where the target is an IOAS whose auto domain another device holds, a
+ * failure injected into the reserved-region check (EINVAL) reads as "this
+ * domain is incompatible with the device" (iommufd_device_auto_get_domain()
+ * then tries the next, and builds one): with @fired the device may be on an
+ * auto domain of its own, which must map the IOAS too.
+ */
+static void assert_attached(struct __test_metadata *_metadata, struct world *w,
+			    unsigned int since, struct ir_mock_dev *dev,
+			    bool fired)
+{
+	bool own_auto = w->target == w->fx.ioas_id && fired;
+
+	ASSERT_EQ(0, ir_oracle_name_dev(since, dev->stdev_id));
+	if (w->hwpt && (dev->hwpt_id == w->hwpt || !own_auto)) {
+		ASSERT_EQ(w->hwpt, dev->hwpt_id);
+	} else {
+		ASSERT_EQ(0, ir_oracle_name_hwpt(since, dev->hwpt_id));
+	}
+	fx_assert_on(_metadata, &w->fx, dev->stdev_id, dev->hwpt_id);
+	if (w->first.stdev_id)
+		fx_assert_unchanged(_metadata, &w->fx, w->first.stdev_id, since,
+				    w->first.hwpt_id);
+	ASSERT_EQ(0, ir_md_check_map(w->fx.fd, dev->hwpt_id, IOVA, w->fx.buf,
+				     BUF_SIZE));
+}
+
+/* An attempt's inputs, through ir_failnth_walk(). */
+struct walk {
+	struct __test_metadata *_metadata;
+	FIXTURE_DATA(replace_attach) *self;
+	const FIXTURE_VARIANT(replace_attach) * variant;
+	unsigned int refused;
+};
+
+/*
+ * What an injected failure may turn into: an allocation's ENOMEM, or what
+ * the kernel's own fail_iommufd points return (EINVAL from the
+ * reserved-region check, ENOENT from object lookup, EFAULT from pinning).
+ */
+static bool injected_errno(int rc)
+{
+	return rc == -ENOMEM || rc == -EINVAL || rc == -ENOENT || rc == -EFAULT;
+}
+
+/* One attempt that fails the @nth fault point; true while it was reached. */
+static bool attempt(void *ctx, unsigned int nth)
+{
+	struct walk *walk = ctx;
+	struct __test_metadata *_metadata = walk->_metadata;
+	struct world w = {};
+	struct ir_mock_dev dev;
+	unsigned int since;
+	bool fired;
+	int rc;
+
+	build(_metadata, &w, walk->variant);
+	since = ir_oracle_point();
+	ASSERT_EQ(0, ir_failnth_arm(walk->self->nth_fd, nth));
+	rc = ir_mock_domain(w.fx.fd, w.target, 0, &dev);
+	ASSERT_EQ(0, ir_failnth_disarm(walk->self->nth_fd, &fired));
+	if (rc) {
+		ASSERT_TRUE(fired)
+		TH_LOG("the attach failed (%d) with no failure injected", rc);
+		ASSERT_TRUE(injected_errno(rc))
+		TH_LOG("fault point %u: errno %d", nth, -rc);
+		walk->refused++;
+		assert_nothing_left(_metadata, &w, since);
+	} else {
+		assert_attached(_metadata, &w, since, &dev, fired);
+	}
+	walk->self->unchecked += w.fx.unchecked;
+	fx_close(_metadata, &w.fx);
+	return fired;
+}
+
+TEST_F_TIMEOUT(replace_attach, every_failure_point, 600)
+{
+	struct walk walk = { _metadata, self, variant, 0 };
+	int reached;
+
+	reached = ir_failnth_walk(attempt, &walk, MAX_NTH);
+	ASSERT_NE(-E2BIG, reached)
+	TH_LOG("still reaching fault points after %u", MAX_NTH);
+	ASSERT_LE(0, reached);
+	ksft_print_msg(
+		"replace_attach.%s: %d fault points reached, %u failed attempts\n",
+		variant->name, reached, walk.refused);
+	ASSERT_LT(0, walk.refused)
+	TH_LOG("no injected failure made this attach fail");
+}
+
+/*
+ * Refused by the driver (the mock refuses a device that cannot track dirty
+ * pages a domain that tracks them), beside a device on the IOAS's auto
+ * domain.
+ */
+FIXTURE(attach_refused)
+{
+	struct world w;
+};
+
+FIXTURE_SETUP(attach_refused)
+{
+	struct world *w = &self->w;
+
+	if (!fx_open(_metadata, &w->fx))
+		return;
+	fx_ioas(_metadata, &w->fx, BUF_SIZE, 0xa1);
+	fx_dev(_metadata, &w->fx, w->fx.ioas_id, 0, &w->first);
+	fx_hwpt(_metadata, &w->fx, w->first.idev_id, w->fx.ioas_id,
+		IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &w->target);
+}
+
+FIXTURE_TEARDOWN(attach_refused)
+{
+	fx_teardown(_metadata, &self->w.fx);
+}
+
+TEST_F(attach_refused, by_driver_leaves_nothing)
+{
+	struct world *w = &self->w;
+	struct ir_mock_dev dev;
+	unsigned int since = ir_oracle_point();
+
+	ASSERT_EQ(-EINVAL, ir_mock_domain(w->fx.fd, w->target,
+					  MOCK_FLAGS_DEVICE_NO_DIRTY, &dev));
+	assert_nothing_left(_metadata, w, since);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replace across a dma-buf area (kernels whose mock exports dma-bufs): an
+ * IOAS holding memory and, beside it, a dma-buf mapped with
+ * IOMMU_IOAS_MAP_FILE. A device replaced from its auto domain to another
+ * HWPT of the IOAS goes there in one step; the domain it leaves stops
+ * tracking the dma-buf and the one it reaches starts, whether the dma-buf
+ * is live or revoked; the memory beside it is mapped in the new domain; and
+ * the area is whole afterwards (an unmap takes all of it). Revoking and
+ * restoring the dma-buf while the device sits on the new domain is
+ * accepted.
+ *
+ * VMM flow: the MMIO of an assigned device (a peer's BAR for P2P DMA)
+ * mapped into the guest's IOAS from a dma-buf, revoked while the guest
+ * turns memory decoding off, across the replace a vIOMMU makes.
+ *
+ * Built only where the tree under test's headers have the mock's dma-buf
+ * ops (IR_HAVE_DMABUF, set by scripts/kernel-tree.mk); probed at run time.
+ */
+#include "fixture.h"
+
+#ifndef IR_HAVE_DMABUF
+TEST(dmabuf_replace)
+{
+	SKIP(return,
+		   "the kernel tree under test has no dma-buf ops in iommufd_test.h (added after 7.0)");
+}
+#else
+
+#define BUF_SIZE (16 * ir_page_size())
+#define DMABUF_SIZE (4 * ir_page_size())
+/* The dma-buf sits right after the memory. */
+#define DMABUF_IOVA (IOVA + BUF_SIZE)
+
+FIXTURE(replace_dmabuf)
+{
+	struct ir_fx fx;
+	struct ir_mock_dev dev;
+	int dmabuf_fd;
+	__u32 hwpt_b;
+};
+
+FIXTURE_SETUP(replace_dmabuf)
+{
+	struct ir_fx *fx = &self->fx;
+
+	self->dmabuf_fd = -1;
+	if (!fx_open(_metadata, fx))
+		return;
+	if (!ir_probe_test_op(fx->fd, IOMMU_TEST_OP_DMABUF_GET))
+		SKIP(return,
+			   "the running kernel's mock driver exports no dma-buf (EOPNOTSUPP)");
+	fx_ioas(_metadata, fx, BUF_SIZE, 0x3c);
+	self->dmabuf_fd = ir_dmabuf_get(fx->fd, DMABUF_SIZE);
+	ASSERT_LE(0, self->dmabuf_fd);
+	ASSERT_EQ(0, ir_ioas_map_file(fx->fd, fx->ioas_id, self->dmabuf_fd, 0,
+				      DMABUF_SIZE, DMABUF_IOVA));
+	/* The auto domain tracks the dma-buf from here on. */
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev);
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0,
+		&self->hwpt_b);
+}
+
+FIXTURE_TEARDOWN(replace_dmabuf)
+{
+	fx_teardown(_metadata, &self->fx);
+	if (self->dmabuf_fd >= 0)
+		close(self->dmabuf_fd);
+}
+
+/*
+ * The device moves in one step from its auto domain to hwpt_b; the auto
+ * domain goes (its dma-buf tracking with it), and hwpt_b maps the memory
+ * beside the dma-buf.
+ */
+static void replace_to_b(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(replace_dmabuf) * self)
+{
+	struct ir_fx *fx = &self->fx;
+
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->hwpt_b, NULL);
+	ASSERT_EQ(-ENOENT, ir_destroy(fx->fd, self->dev.hwpt_id))
+	TH_LOG("the auto domain outlived the replace");
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, self->hwpt_b, IOVA, fx->buf,
+				     BUF_SIZE));
+}
+
+/* The area is whole: one unmap takes exactly all of it. */
+static void assert_area_whole(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(replace_dmabuf) * self)
+{
+	__u64 unmapped = 0;
+
+	ASSERT_EQ(0, ir_ioas_unmap(self->fx.fd, self->fx.ioas_id, DMABUF_IOVA,
+				   DMABUF_SIZE, &unmapped));
+	ASSERT_EQ(DMABUF_SIZE, unmapped);
+}
+
+TEST_F(replace_dmabuf, replace_across_live_dmabuf)
+{
+	replace_to_b(_metadata, self);
+	/* hwpt_b is now the IOAS's last domain: its destroy untracks it. */
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->dev.stdev_id));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_b));
+	assert_area_whole(_metadata, self);
+}
+
+TEST_F(replace_dmabuf, replace_across_revoked_dmabuf)
+{
+	struct ir_fx *fx = &self->fx;
+	__u32 hwpt_c;
+
+	ASSERT_EQ(0, ir_dmabuf_revoke(fx->fd, self->dmabuf_fd, true));
+	/* A revoked dma-buf cannot be mapped anew. */
+	ASSERT_EQ(-ENODEV,
+		  ir_ioas_map_file(fx->fd, fx->ioas_id, self->dmabuf_fd, 0,
+				   DMABUF_SIZE, DMABUF_IOVA + DMABUF_SIZE));
+	replace_to_b(_metadata, self);
+	ASSERT_EQ(0, ir_dmabuf_revoke(fx->fd, self->dmabuf_fd, false));
+	/* Restored, it fills a new domain: and back again. */
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0, &hwpt_c);
+	fx_replace(_metadata, fx, self->dev.stdev_id, hwpt_c, NULL);
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_b));
+	ASSERT_EQ(0, ir_dmabuf_revoke(fx->fd, self->dmabuf_fd, true));
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, hwpt_c, IOVA, fx->buf, BUF_SIZE));
+	assert_area_whole(_metadata, self);
+}
+#endif
+
+TEST_HARNESS_MAIN
