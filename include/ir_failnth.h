@@ -31,6 +31,17 @@ int ir_failnth_arm(int nth_fd, unsigned int nth);
 int ir_failnth_disarm(int nth_fd, bool *fired);
 
 /*
+ * iommufd's own fault points alone (fail_iommufd: object lookup, the
+ * reserved-region check, ...), counted apart from every allocation: the
+ * @nth-th that this thread reaches from now on fails, once. Where a
+ * fail-nth walk can step over a point (the allocations before it vary),
+ * this one reaches each in turn. 0, or -errno (-ENOENT: no fail_iommufd).
+ */
+int ir_failiommufd_arm(unsigned int nth);
+/* Disarms; *@fired says whether the armed point was reached. */
+int ir_failiommufd_disarm(bool *fired);
+
+/*
  * Fails the 1st, 2nd, 3rd, ... fault point in turn: @attempt(@ctx, nth)
  * builds what it needs, arms @nth around the call under test and says
  * whether the point was reached. How many points an attempt reaches varies

@@ -97,6 +97,55 @@ int ir_failnth_disarm(int nth_fd, bool *fired)
 	return pwrite(nth_fd, "0", 1, 0) == 1 ? 0 : -errno;
 }
 
+#define FAIL_IOMMUFD DEBUGFS "/fail_iommufd/"
+
+/* This thread's make-it-fail, which fail_iommufd's task-filter asks. */
+static int make_it_fail(bool on)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/make-it-fail",
+		 (long)syscall(SYS_gettid));
+	return ir_write_file(path, on ? "1" : "0", 0);
+}
+
+int ir_failiommufd_arm(unsigned int nth)
+{
+	char space[16];
+	int rc;
+
+	if (access(FAIL_IOMMUFD "space", F_OK))
+		return -ENOENT;
+	/* space N lets N - 1 calls pass; the N-th fails. */
+	snprintf(space, sizeof(space), "%u", nth);
+	rc = ir_write_file(FAIL_IOMMUFD "task-filter", "Y", 0);
+	if (!rc)
+		rc = ir_write_file(FAIL_IOMMUFD "times", "1", 0);
+	if (!rc)
+		rc = ir_write_file(FAIL_IOMMUFD "space", space, 0);
+	if (!rc)
+		rc = make_it_fail(true);
+	return rc ? rc : ir_write_file(FAIL_IOMMUFD "probability", "100", 0);
+}
+
+int ir_failiommufd_disarm(bool *fired)
+{
+	char text[16] = "";
+	int fd, rc;
+	ssize_t n;
+
+	rc = ir_write_file(FAIL_IOMMUFD "probability", "0", 0);
+	make_it_fail(false);
+	/* times goes from 1 to 0 when the point failed. */
+	fd = open(FAIL_IOMMUFD "times", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	*fired = n > 0 && text[0] == '0';
+	return n < 0 ? -errno : rc;
+}
+
 int ir_failnth_walk(bool (*attempt)(void *ctx, unsigned int nth), void *ctx,
 		    unsigned int max_nth)
 {

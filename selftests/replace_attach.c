@@ -161,13 +161,31 @@ static void assert_attached(struct __test_metadata *_metadata, struct world *w,
 				     BUF_SIZE));
 }
 
-/* An attempt's inputs, through ir_failnth_walk(). */
+/*
+ * An attempt's inputs, through ir_failnth_walk(): what it fails (any fault
+ * point, or iommufd's own only), and how many attempts failed.
+ */
 struct walk {
 	struct __test_metadata *_metadata;
 	FIXTURE_DATA(replace_attach) *self;
 	const FIXTURE_VARIANT(replace_attach) * variant;
+	bool iommufd_only;
 	unsigned int refused;
 };
+
+static int arm(struct walk *walk, unsigned int nth)
+{
+	if (walk->iommufd_only)
+		return ir_failiommufd_arm(nth);
+	return ir_failnth_arm(walk->self->nth_fd, nth);
+}
+
+static int disarm(struct walk *walk, bool *fired)
+{
+	if (walk->iommufd_only)
+		return ir_failiommufd_disarm(fired);
+	return ir_failnth_disarm(walk->self->nth_fd, fired);
+}
 
 /*
  * What an injected failure may turn into: an allocation's ENOMEM, or what
@@ -192,9 +210,9 @@ static bool attempt(void *ctx, unsigned int nth)
 
 	build(_metadata, &w, walk->variant);
 	since = ir_oracle_point();
-	ASSERT_EQ(0, ir_failnth_arm(walk->self->nth_fd, nth));
+	ASSERT_EQ(0, arm(walk, nth));
 	rc = ir_mock_domain(w.fx.fd, w.target, 0, &dev);
-	ASSERT_EQ(0, ir_failnth_disarm(walk->self->nth_fd, &fired));
+	ASSERT_EQ(0, disarm(walk, &fired));
 	if (rc) {
 		ASSERT_TRUE(fired)
 		TH_LOG("the attach failed (%d) with no failure injected", rc);
@@ -210,20 +228,40 @@ static bool attempt(void *ctx, unsigned int nth)
 	return fired;
 }
 
-TEST_F_TIMEOUT(replace_attach, every_failure_point, 600)
+/* The walk of @walk; its count in the TAP, under @what. */
+static void walk_all(struct __test_metadata *_metadata, struct walk *walk,
+		     const char *what)
 {
-	struct walk walk = { _metadata, self, variant, 0 };
-	int reached;
+	int reached = ir_failnth_walk(attempt, walk, MAX_NTH);
 
-	reached = ir_failnth_walk(attempt, &walk, MAX_NTH);
 	ASSERT_NE(-E2BIG, reached)
 	TH_LOG("still reaching fault points after %u", MAX_NTH);
 	ASSERT_LE(0, reached);
-	ksft_print_msg(
-		"replace_attach.%s: %d fault points reached, %u failed attempts\n",
-		variant->name, reached, walk.refused);
-	ASSERT_LT(0, walk.refused)
+	ksft_print_msg("replace_attach.%s: %d %s reached, %u failed attempts\n",
+		       walk->variant->name, reached, what, walk->refused);
+	ASSERT_LT(0, walk->refused)
 	TH_LOG("no injected failure made this attach fail");
+}
+
+TEST_F_TIMEOUT(replace_attach, every_failure_point, 600)
+{
+	struct walk walk = { _metadata, self, variant, false, 0 };
+
+	walk_all(_metadata, &walk, "fault points");
+}
+
+/*
+ * iommufd's own points alone, each in turn: on an IOAS whose auto domain
+ * another device holds, the reserved-region check's EINVAL is among them,
+ * which a fail-nth walk steps over when the allocations before it vary.
+ */
+TEST_F_TIMEOUT(replace_attach, every_iommufd_point, 300)
+{
+	struct walk walk = { _metadata, self, variant, true, 0 };
+
+	if (access("/sys/kernel/debug/fail_iommufd", F_OK))
+		SKIP(return, "no fail_iommufd in debugfs (CONFIG_IOMMUFD_TEST, CONFIG_FAULT_INJECTION_DEBUG_FS)");
+	walk_all(_metadata, &walk, "iommufd fault points");
 }
 
 /*
