@@ -42,6 +42,13 @@ int ir_failiommufd_arm(unsigned int nth);
 int ir_failiommufd_disarm(bool *fired);
 
 /*
+ * A walk's arming: any fault point, through @nth_fd (ir_failnth_open()),
+ * or with @nth_fd -1 iommufd's own alone (ir_failiommufd_arm()).
+ */
+int ir_fault_arm(int nth_fd, unsigned int nth);
+int ir_fault_disarm(int nth_fd, bool *fired);
+
+/*
  * Fails the 1st, 2nd, 3rd, ... fault point in turn: @attempt(@ctx, nth)
  * builds what it needs, arms @nth around the call under test and says
  * whether the point was reached. How many points an attempt reaches varies

@@ -146,6 +146,17 @@ int ir_failiommufd_disarm(bool *fired)
 	return n < 0 ? -errno : rc;
 }
 
+int ir_fault_arm(int nth_fd, unsigned int nth)
+{
+	return nth_fd < 0 ? ir_failiommufd_arm(nth) : ir_failnth_arm(nth_fd, nth);
+}
+
+int ir_fault_disarm(int nth_fd, bool *fired)
+{
+	return nth_fd < 0 ? ir_failiommufd_disarm(fired) :
+			    ir_failnth_disarm(nth_fd, fired);
+}
+
 int ir_failnth_walk(bool (*attempt)(void *ctx, unsigned int nth), void *ctx,
 		    unsigned int max_nth)
 {

@@ -16,7 +16,9 @@
 # build/ holds the suite built for one kernel). A lane takes the next
 # check in table order as soon as it is free; the kernel cache, its build
 # lock and dpkg's lock are shared, so two checks that need one kernel
-# build it once. A check's line is printed when it ends.
+# build it once. A check's line is printed when it ends. No check changes
+# what another one uses (dpkg-busy removes a package only the coverage
+# action needs; the build checks interrupt builds in caches of their own).
 #
 # Each check is a function ck_NAME (dashes as underscores) in the table
 # below. It keeps its whole output and runtime in results/check/NAME/
@@ -40,9 +42,6 @@ IR_PROG=check.sh
 
 CHECK_TIERS="quick guest build compare kselftest lava arm64 sid"
 CHECK_ROOT=$top/results/check
-# Checks that run with no other beside them: dpkg-busy removes bc, which
-# a kernel build needs.
-CHECK_ALONE=" dpkg-busy "
 # A check that runs after another, in the work tree that one ran in (in
 # this one where that one is not run): bench-plan runs the suite that
 # main built.
@@ -200,15 +199,11 @@ lane_prepare() {
 # The state of the lanes: the check each runs (by pid), the lane each
 # check ran in.
 declare -A lane_pid=() pid_check=() check_lane=() lane_ready=()
-pending=() selected=" " alone_next=
+pending=() selected=" "
 
 # may_start NAME K: whether check NAME may start in lane K now.
 may_start() {
-	local name=$1 k=$2 after=${CHECK_AFTER[$1]:-} n
-	for n in "${pid_check[@]}"; do
-		[[ $CHECK_ALONE != *" $n "* ]] || return 1
-	done
-	[[ $CHECK_ALONE != *" $name "* ]] || [ ${#pid_check[@]} -eq 0 ] || return 1
+	local name=$1 k=$2 after=${CHECK_AFTER[$1]:-}
 	if [ -n "$after" ] && [[ $selected == *" $after "* ]]; then
 		[ "${check_lane[$after]:-}" = "$k" ] && [ -f "$CHECK_ROOT/$after/rc" ]
 	elif [ -n "$after" ]; then
@@ -231,21 +226,14 @@ lane_order() {
 }
 
 # start_checks LANES: each free lane takes the first pending check that
-# may start there. A check that must run alone, once a lane comes to it,
-# holds every lane until the running checks are done and it has started.
+# may start there.
 start_checks() {
 	local lanes=$1 k i name
 	for ((k = 0; k < lanes; k++)); do
 		[ -z "${lane_pid[$k]:-}" ] || continue
 		for i in $(lane_order "$k"); do
 			name=${pending[$i]}
-			if [[ $CHECK_ALONE == *" $name "* ]]; then
-				alone_next=$name
-			elif [ -n "$alone_next" ]; then
-				break
-			fi
 			if may_start "$name" "$k"; then
-				[ "$name" != "$alone_next" ] || alone_next=
 				lane_prepare "$k"
 				# Job control for the moment of the start: the check runs as a
 				# process group of its own that takes SIGINT (an asynchronous
@@ -258,7 +246,6 @@ start_checks() {
 				pending=("${pending[@]}")
 				break
 			fi
-			[ -z "$alone_next" ] || break
 		done
 	done
 }

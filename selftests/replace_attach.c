@@ -163,29 +163,16 @@ static void assert_attached(struct __test_metadata *_metadata, struct world *w,
 
 /*
  * An attempt's inputs, through ir_failnth_walk(): what it fails (any fault
- * point, or iommufd's own only), and how many attempts failed.
+ * point through @nth_fd, or iommufd's own alone: -1), and how many
+ * attempts failed.
  */
 struct walk {
 	struct __test_metadata *_metadata;
 	FIXTURE_DATA(replace_attach) *self;
 	const FIXTURE_VARIANT(replace_attach) * variant;
-	bool iommufd_only;
+	int nth_fd;
 	unsigned int refused;
 };
-
-static int arm(struct walk *walk, unsigned int nth)
-{
-	if (walk->iommufd_only)
-		return ir_failiommufd_arm(nth);
-	return ir_failnth_arm(walk->self->nth_fd, nth);
-}
-
-static int disarm(struct walk *walk, bool *fired)
-{
-	if (walk->iommufd_only)
-		return ir_failiommufd_disarm(fired);
-	return ir_failnth_disarm(walk->self->nth_fd, fired);
-}
 
 /*
  * What an injected failure may turn into: an allocation's ENOMEM, or what
@@ -210,9 +197,9 @@ static bool attempt(void *ctx, unsigned int nth)
 
 	build(_metadata, &w, walk->variant);
 	since = ir_oracle_point();
-	ASSERT_EQ(0, arm(walk, nth));
+	ASSERT_EQ(0, ir_fault_arm(walk->nth_fd, nth));
 	rc = ir_mock_domain(w.fx.fd, w.target, 0, &dev);
-	ASSERT_EQ(0, disarm(walk, &fired));
+	ASSERT_EQ(0, ir_fault_disarm(walk->nth_fd, &fired));
 	if (rc) {
 		ASSERT_TRUE(fired)
 		TH_LOG("the attach failed (%d) with no failure injected", rc);
@@ -245,7 +232,7 @@ static void walk_all(struct __test_metadata *_metadata, struct walk *walk,
 
 TEST_F_TIMEOUT(replace_attach, every_failure_point, 600)
 {
-	struct walk walk = { _metadata, self, variant, false, 0 };
+	struct walk walk = { _metadata, self, variant, self->nth_fd, 0 };
 
 	walk_all(_metadata, &walk, "fault points");
 }
@@ -257,7 +244,7 @@ TEST_F_TIMEOUT(replace_attach, every_failure_point, 600)
  */
 TEST_F_TIMEOUT(replace_attach, every_iommufd_point, 300)
 {
-	struct walk walk = { _metadata, self, variant, true, 0 };
+	struct walk walk = { _metadata, self, variant, -1, 0 };
 
 	if (access("/sys/kernel/debug/fail_iommufd", F_OK))
 		SKIP(return, "no fail_iommufd in debugfs (CONFIG_IOMMUFD_TEST, CONFIG_FAULT_INJECTION_DEBUG_FS)");

@@ -383,11 +383,16 @@ static bool injected_errno(int rc)
 	return rc == -ENOMEM || rc == -EINVAL || rc == -ENOENT || rc == -EFAULT;
 }
 
-/* An attempt's inputs, through ir_failnth_walk(). */
+/*
+ * An attempt's inputs, through ir_failnth_walk(): what it fails (any fault
+ * point through @nth_fd, or iommufd's own alone: -1), and how many
+ * attempts failed.
+ */
 struct walk {
 	struct __test_metadata *_metadata;
 	FIXTURE_DATA(replace_failnth) *self;
 	enum flavour flavour;
+	int nth_fd;
 	unsigned int refused;
 };
 
@@ -405,7 +410,7 @@ static bool attempt(void *ctx, unsigned int nth)
 
 	build(_metadata, &w, f);
 	since = ir_oracle_point();
-	ASSERT_EQ(0, ir_failnth_arm(walk->self->nth_fd, nth));
+	ASSERT_EQ(0, ir_fault_arm(walk->nth_fd, nth));
 	if (f == ACCESS)
 		rc = ir_access_replace_ioas(w.fx.fd, w.access_fd, w.to);
 #ifdef IR_HAVE_PASID
@@ -415,7 +420,7 @@ static bool attempt(void *ctx, unsigned int nth)
 	else
 		rc = ir_mock_domain_replace(w.fx.fd, w.dev.stdev_id, w.to,
 					    &out);
-	ASSERT_EQ(0, ir_failnth_disarm(walk->self->nth_fd, &fired));
+	ASSERT_EQ(0, ir_fault_disarm(walk->nth_fd, &fired));
 	if (rc) {
 		ASSERT_TRUE(fired)
 		TH_LOG("the replace failed (%d) with no failure injected", rc);
@@ -431,19 +436,40 @@ static bool attempt(void *ctx, unsigned int nth)
 	return fired;
 }
 
-TEST_F_TIMEOUT(replace_failnth, every_failure_point, 600)
+/* The walk of @walk; its count in the TAP, under @what. */
+static void walk_all(struct __test_metadata *_metadata, struct walk *walk,
+		     const char *name, const char *what)
 {
-	struct walk walk = { _metadata, self, variant->flavour, 0 };
-	int reached = ir_failnth_walk(attempt, &walk, MAX_NTH);
+	int reached = ir_failnth_walk(attempt, walk, MAX_NTH);
 
 	ASSERT_NE(-E2BIG, reached)
 	TH_LOG("still reaching fault points after %u", MAX_NTH);
 	ASSERT_LE(0, reached);
-	ksft_print_msg(
-		"replace_failnth.%s: %d fault points reached, %u failed attempts\n",
-		variant->name, reached, walk.refused);
-	ASSERT_LT(0, walk.refused)
+	ksft_print_msg("replace_failnth.%s: %d %s reached, %u failed attempts\n",
+		       name, reached, what, walk->refused);
+	ASSERT_LT(0, walk->refused)
 	TH_LOG("no injected failure made this replace fail");
+}
+
+TEST_F_TIMEOUT(replace_failnth, every_failure_point, 600)
+{
+	struct walk walk = { _metadata, self, variant->flavour, self->nth_fd };
+
+	walk_all(_metadata, &walk, variant->name, "fault points");
+}
+
+/*
+ * iommufd's own points alone, each in turn (the reserved-region checks of
+ * the IOAS a replace goes to among them), which a fail-nth walk can step
+ * over when the allocations before them vary.
+ */
+TEST_F_TIMEOUT(replace_failnth, every_iommufd_point, 300)
+{
+	struct walk walk = { _metadata, self, variant->flavour, -1 };
+
+	if (access("/sys/kernel/debug/fail_iommufd", F_OK))
+		SKIP(return, "no fail_iommufd in debugfs (CONFIG_IOMMUFD_TEST, CONFIG_FAULT_INJECTION_DEBUG_FS)");
+	walk_all(_metadata, &walk, variant->name, "iommufd fault points");
 }
 
 TEST_HARNESS_MAIN
