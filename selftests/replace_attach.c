@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The first attach, which every replace starts from: a device bound and
- * attached at once (the mock's IOMMU_TEST_OP_MOCK_DOMAIN), onto an IOAS with
- * no domain yet (an auto domain is built), onto an IOAS whose auto domain
- * another device holds (it is shared), or onto a paging HWPT. Refused by the
+ * attached at once (the mock's IOMMU_TEST_OP_MOCK_DOMAIN), onto an IOAS of
+ * four areas with no domain yet (an auto domain is built and filled area by
+ * area), onto an IOAS whose auto domain another device holds (it is
+ * shared), onto an IOAS that has a domain but no auto domain (the auto
+ * domain is its second), or onto a paging HWPT. Refused by the
  * driver, or failed at each of its fault points in turn, the attach leaves
  * nothing behind: no device, no auto domain, no reference to the target, no
  * pin, and the device already there unmoved at the driver. Once it
@@ -22,9 +24,11 @@
 /* One attempt's objects, all made before any failure is armed. */
 struct world {
 	struct ir_fx fx; /* the IOAS, its buffer */
-	struct ir_mock_dev first; /* a device already on the IOAS, or none */
+	struct ir_mock_dev first; /* a device already there, or none */
+	__u32 beside; /* a HWPT of the IOAS no device is on, or 0 */
 	__u32 target; /* what the new device attaches to */
 	__u32 hwpt; /* the domain it must end on; 0: a new auto domain */
+	unsigned int pins; /* the references each page has before */
 };
 
 /* Nothing but the IOAS and its mapping: the attach builds the domain. */
@@ -38,6 +42,24 @@ static void shared_auto(struct __test_metadata *_metadata, struct world *w)
 	fx_dev(_metadata, &w->fx, w->fx.ioas_id, 0, &w->first);
 	w->target = w->fx.ioas_id;
 	w->hwpt = w->first.hwpt_id;
+	w->pins = 1;
+}
+
+/*
+ * The IOAS's first domain is a HWPT of a device that sits on another IOAS:
+ * the attach builds the auto domain as the second, whose slot in the IOAS's
+ * table of domains is an allocation of its own.
+ */
+static void beside_hwpt(struct __test_metadata *_metadata, struct world *w)
+{
+	__u32 other;
+
+	ASSERT_EQ(0, ir_ioas_alloc(w->fx.fd, &other));
+	fx_dev(_metadata, &w->fx, other, 0, &w->first);
+	fx_hwpt(_metadata, &w->fx, w->first.idev_id, w->fx.ioas_id, 0,
+		&w->beside);
+	w->target = w->fx.ioas_id;
+	w->pins = 1;
 }
 
 static void paging_hwpt(struct __test_metadata *_metadata, struct world *w)
@@ -46,6 +68,7 @@ static void paging_hwpt(struct __test_metadata *_metadata, struct world *w)
 	fx_hwpt(_metadata, &w->fx, w->first.idev_id, w->fx.ioas_id, 0,
 		&w->target);
 	w->hwpt = w->target;
+	w->pins = 1;
 }
 
 FIXTURE(replace_attach)
@@ -68,6 +91,11 @@ FIXTURE_VARIANT_ADD(replace_attach, fresh_ioas){
 FIXTURE_VARIANT_ADD(replace_attach, shared_auto){
 	.build = shared_auto,
 	.name = "shared_auto",
+};
+
+FIXTURE_VARIANT_ADD(replace_attach, beside_hwpt){
+	.build = beside_hwpt,
+	.name = "beside_hwpt",
 };
 
 FIXTURE_VARIANT_ADD(replace_attach, paging_hwpt){
@@ -98,11 +126,19 @@ FIXTURE_TEARDOWN(replace_attach)
 	fx_finish(_metadata, self->unchecked);
 }
 
+/* Four areas: a fill that fails in a later one unwinds the earlier. */
 static void build(struct __test_metadata *_metadata, struct world *w,
 		  const FIXTURE_VARIANT(replace_attach) * variant)
 {
-	ASSERT_TRUE(fx_open(_metadata, &w->fx));
-	fx_ioas(_metadata, &w->fx, BUF_SIZE, 0xa1);
+	struct ir_fx *fx = &w->fx;
+
+	ASSERT_TRUE(fx_open(_metadata, fx));
+	ASSERT_EQ(0, ir_ioas_alloc(fx->fd, &fx->ioas_id));
+	fx->buf = ir_buf_alloc(BUF_SIZE, 0xa1);
+	ASSERT_NE(NULL, fx->buf);
+	fx->size = BUF_SIZE;
+	ASSERT_EQ(0, ir_ioas_map_areas(fx->fd, fx->ioas_id, fx->buf, BUF_SIZE,
+				       4, IOVA));
 	variant->build(_metadata, w);
 }
 
@@ -120,8 +156,9 @@ static void assert_nothing_left(struct __test_metadata *_metadata,
 	if (w->first.stdev_id)
 		fx_assert_unchanged(_metadata, fx, w->first.stdev_id, since,
 				    w->first.hwpt_id);
-	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, BUF_SIZE,
-				      w->first.stdev_id ? 1 : 0));
+	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, BUF_SIZE, w->pins));
+	if (w->beside)
+		ASSERT_EQ(0, ir_destroy(fx->fd, w->beside));
 	if (w->target != fx->ioas_id) {
 		ASSERT_EQ(0, ir_destroy(fx->fd, w->target))
 		TH_LOG("hwpt %u still referenced after a failed attach",
@@ -271,6 +308,7 @@ FIXTURE_SETUP(attach_refused)
 	fx_dev(_metadata, &w->fx, w->fx.ioas_id, 0, &w->first);
 	fx_hwpt(_metadata, &w->fx, w->first.idev_id, w->fx.ioas_id,
 		IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &w->target);
+	w->pins = 1;
 }
 
 FIXTURE_TEARDOWN(attach_refused)
