@@ -154,6 +154,31 @@ TEST_F(replace_pasid, rid_replace_leaves_pasid)
 	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, PASID));
 }
 /*
+ * A second attach of an attached PASID (a VMM that lost track, or a
+ * replace spelled as an attach) is refused, to its HWPT and to another
+ * alike (EBUSY: the device is already in the attachment), and changes
+ * nothing: the driver is asked nothing, the other HWPT is not held.
+ */
+TEST_F(replace_pasid, second_attach_refused_and_changes_nothing)
+{
+	__u32 stdev = self->dev.stdev_id;
+	unsigned int since;
+
+	ASSERT_EQ(0, ir_pasid_attach(self->fx.fd, stdev, PASID, self->hwpt_a));
+	since = ir_oracle_point();
+	ASSERT_EQ(-EBUSY,
+		  ir_pasid_attach(self->fx.fd, stdev, PASID, self->hwpt_a));
+	ASSERT_EQ(-EBUSY,
+		  ir_pasid_attach(self->fx.fd, stdev, PASID, self->hwpt_b));
+	assert_pasid(_metadata, &self->fx, stdev, PASID, self->hwpt_a, since, 0,
+		     0, 0);
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_b))
+	TH_LOG("hwpt %u is held after a refused attach", self->hwpt_b);
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_a));
+	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, PASID));
+}
+
+/*
  * A detach of a PASID that was never attached (a VMM tearing down what
  * the guest never set up) is a no-op: the attached PASID stays where it
  * is, and the driver is asked nothing.
