@@ -182,23 +182,30 @@ lane_tree() {
 	if [ "$1" -eq 0 ]; then echo "$top"; else echo "$top/build/lane-$1"; fi
 }
 
-# lane_prepare K: lane K's copy of this tree's sources (everything but
-# build/ and results/), made afresh once a run, beside the copy's own
-# build/ of the run before.
+# lane_prepare K: lane K's copy of this tree's sources, made afresh once
+# a run, before any check starts (a check builds in its tree), beside the
+# copy's own build/ of the run before. The sources: what git tracks, or
+# would, and .git itself (job.sh names the suite's revision); without git,
+# everything but build/ and results/, then what the Makefile builds goes.
 lane_prepare() {
 	local dst
 	dst=$(lane_tree "$1")
-	[ "$1" -ne 0 ] && [ -z "${lane_ready[$1]:-}" ] || return 0
+	[ "$1" -ne 0 ] || return 0
 	mkdir -p "$dst" &&
-		find "$dst" -mindepth 1 -maxdepth 1 ! -name build ! -name results -exec rm -rf {} + &&
-		tar -C "$top" --exclude=./build --exclude=./results -cf - . | tar -C "$dst" -xf - ||
-		{ echo "check.sh: cannot copy the work tree into $dst" >&2; exit 1; }
-	lane_ready[$1]=1
+		find "$dst" -mindepth 1 -maxdepth 1 ! -name build ! -name results -exec rm -rf {} + ||
+		{ echo "check.sh: cannot empty $dst" >&2; exit 1; }
+	if [ -d "$top/.git" ]; then
+		{ git -C "$top" ls-files -z --cached --others --exclude-standard && printf '.git\0'; } |
+			tar -C "$top" --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$dst" -xf -
+	else
+		tar -C "$top" --exclude=./build --exclude=./results -cf - . | tar -C "$dst" -xf - &&
+			{ make -s -C "$dst" clean >/dev/null 2>&1 || :; }
+	fi || { echo "check.sh: cannot copy the work tree into $dst" >&2; exit 1; }
 }
 
 # The state of the lanes: the check each runs (by pid), the lane each
 # check ran in.
-declare -A lane_pid=() pid_check=() check_lane=() lane_ready=()
+declare -A lane_pid=() pid_check=() check_lane=()
 pending=() selected=" "
 
 # may_start NAME K: whether check NAME may start in lane K now.
@@ -234,7 +241,6 @@ start_checks() {
 		for i in $(lane_order "$k"); do
 			name=${pending[$i]}
 			if may_start "$name" "$k"; then
-				lane_prepare "$k"
 				# Job control for the moment of the start: the check runs as a
 				# process group of its own that takes SIGINT (an asynchronous
 				# job of a shell without it ignores SIGINT for good).
@@ -274,10 +280,13 @@ stop_checks() {
 
 # run_checks LANES NAME...: the checks, LANES at a time.
 run_checks() {
-	local lanes=$1 pid
+	local lanes=$1 pid k
 	shift
 	pending=("$@")
 	selected=" $* "
+	for ((k = 1; k < lanes && k < $#; k++)); do
+		lane_prepare "$k"
+	done
 	trap 'stop_checks INT' INT
 	trap 'stop_checks TERM' TERM
 	trap 'stop_checks HUP' HUP

@@ -5,7 +5,8 @@
  * four areas with no domain yet (an auto domain is built and filled area by
  * area), onto an IOAS whose auto domain another device holds (it is
  * shared), onto an IOAS that has a domain but no auto domain (the auto
- * domain is its second), or onto a paging HWPT. Refused by the
+ * domain is its second), onto a paging HWPT, or, where the tree has
+ * PASIDs, a PASID's first attach to a HWPT made for PASIDs. Refused by the
  * driver, or failed at each of its fault points in turn, the attach leaves
  * nothing behind: no device, no auto domain, no reference to the target, no
  * pin, and the device already there unmoved at the driver. Once it
@@ -20,6 +21,7 @@
 #define BUF_SIZE (16 * ir_page_size())
 /* A bound, not an expectation: 6.12's walk here is far shorter. */
 #define MAX_NTH 400
+#define PASID_NR 100
 
 /* One attempt's objects, all made before any failure is armed. */
 struct world {
@@ -29,6 +31,7 @@ struct world {
 	__u32 target; /* what the new device attaches to */
 	__u32 hwpt; /* the domain it must end on; 0: a new auto domain */
 	unsigned int pins; /* the references each page has before */
+	bool pasid; /* the attach is of the first device's PASID_NR */
 };
 
 /* Nothing but the IOAS and its mapping: the attach builds the domain. */
@@ -81,6 +84,7 @@ FIXTURE_VARIANT(replace_attach)
 {
 	void (*build)(struct __test_metadata *_metadata, struct world *w);
 	const char *name; /* for the TAP line of the count */
+	bool pasid; /* probed: the running mock may have no PASID ops */
 };
 
 FIXTURE_VARIANT_ADD(replace_attach, fresh_ioas){
@@ -103,6 +107,35 @@ FIXTURE_VARIANT_ADD(replace_attach, paging_hwpt){
 	.name = "paging_hwpt",
 };
 
+#ifdef IR_HAVE_PASID
+/*
+ * A PASID attaches only while its device's RID is on a PASID-compatible
+ * domain, and only to a HWPT made for PASIDs.
+ */
+static void pasid_hwpt(struct __test_metadata *_metadata, struct world *w)
+{
+	struct ir_fx *fx = &w->fx;
+	__u32 rid;
+
+	fx_dev(_metadata, fx, fx->ioas_id, MOCK_FLAGS_DEVICE_PASID, &w->first);
+	fx_hwpt(_metadata, fx, w->first.idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_PASID, &rid);
+	fx_replace(_metadata, fx, w->first.stdev_id, rid, NULL);
+	w->first.hwpt_id = rid;
+	fx_hwpt(_metadata, fx, w->first.idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_PASID, &w->target);
+	w->hwpt = w->target;
+	w->pins = 1;
+	w->pasid = true;
+}
+
+FIXTURE_VARIANT_ADD(replace_attach, pasid_hwpt){
+	.build = pasid_hwpt,
+	.name = "pasid_hwpt",
+	.pasid = true,
+};
+#endif
+
 FIXTURE_SETUP(replace_attach)
 {
 	const char *why;
@@ -112,6 +145,12 @@ FIXTURE_SETUP(replace_attach)
 	fd = ir_probe_open(&why);
 	if (fd < 0)
 		SKIP(return, "%s", why);
+	if (variant->pasid &&
+	    !ir_probe_test_op(fd, IOMMU_TEST_OP_PASID_CHECK_HWPT)) {
+		close(fd);
+		SKIP(return,
+			   "the running kernel's mock driver has no PASID ops (EOPNOTSUPP)");
+	}
 	close(fd);
 	if (ir_failnth_setup(&why))
 		SKIP(return, "%s", why);
@@ -157,6 +196,13 @@ static void assert_nothing_left(struct __test_metadata *_metadata,
 		fx_assert_unchanged(_metadata, fx, w->first.stdev_id, since,
 				    w->first.hwpt_id);
 	ASSERT_EQ(0, ir_md_check_refs(fx->fd, fx->buf, BUF_SIZE, w->pins));
+#ifdef IR_HAVE_PASID
+	if (w->pasid) {
+		ASSERT_EQ(0, ir_pasid_check_hwpt(fx->fd, w->first.stdev_id,
+						 PASID_NR, 0))
+		TH_LOG("the PASID is attached after a failed attach");
+	}
+#endif
 	if (w->beside)
 		ASSERT_EQ(0, ir_destroy(fx->fd, w->beside));
 	if (w->target != fx->ioas_id) {
@@ -184,6 +230,15 @@ static void assert_attached(struct __test_metadata *_metadata, struct world *w,
 {
 	bool own_auto = w->target == w->fx.ioas_id && fired;
 
+#ifdef IR_HAVE_PASID
+	if (w->pasid) {
+		fx_assert_pasid_on(_metadata, &w->fx, w->first.stdev_id,
+				   PASID_NR, w->target);
+		fx_assert_unchanged(_metadata, &w->fx, w->first.stdev_id, since,
+				    w->first.hwpt_id);
+		return;
+	}
+#endif
 	ASSERT_EQ(0, ir_oracle_name_dev(since, dev->stdev_id));
 	if (w->hwpt && (dev->hwpt_id == w->hwpt || !own_auto)) {
 		ASSERT_EQ(w->hwpt, dev->hwpt_id);
@@ -221,6 +276,17 @@ static bool injected_errno(int rc)
 	return rc == -ENOMEM || rc == -EINVAL || rc == -ENOENT || rc == -EFAULT;
 }
 
+/* The attach under test: a new device's, or the first device's PASID's. */
+static int attach(struct world *w, struct ir_mock_dev *dev)
+{
+#ifdef IR_HAVE_PASID
+	if (w->pasid)
+		return ir_pasid_attach(w->fx.fd, w->first.stdev_id, PASID_NR,
+				       w->target);
+#endif
+	return ir_mock_domain(w->fx.fd, w->target, 0, dev);
+}
+
 /* One attempt that fails the @nth fault point; true while it was reached. */
 static bool attempt(void *ctx, unsigned int nth)
 {
@@ -235,7 +301,7 @@ static bool attempt(void *ctx, unsigned int nth)
 	build(_metadata, &w, walk->variant);
 	since = ir_oracle_point();
 	ASSERT_EQ(0, ir_fault_arm(walk->nth_fd, nth));
-	rc = ir_mock_domain(w.fx.fd, w.target, 0, &dev);
+	rc = attach(&w, &dev);
 	ASSERT_EQ(0, ir_fault_disarm(walk->nth_fd, &fired));
 	if (rc) {
 		ASSERT_TRUE(fired)
