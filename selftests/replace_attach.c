@@ -212,6 +212,9 @@ static void assert_nothing_left(struct __test_metadata *_metadata,
 	}
 	if (w->first.stdev_id)
 		ASSERT_EQ(0, ir_destroy(fx->fd, w->first.stdev_id));
+	/* The PASID-compatible HWPT the first device's RID was moved to. */
+	if (w->pasid)
+		ASSERT_EQ(0, ir_destroy(fx->fd, w->first.hwpt_id));
 	ASSERT_EQ(0, ir_destroy(fx->fd, fx->ioas_id))
 	TH_LOG("IOAS %u still referenced after a failed attach", fx->ioas_id);
 }
@@ -236,6 +239,13 @@ static void assert_attached(struct __test_metadata *_metadata, struct world *w,
 				   PASID_NR, w->target);
 		fx_assert_unchanged(_metadata, &w->fx, w->first.stdev_id, since,
 				    w->first.hwpt_id);
+		/*
+		 * Detached before the iommufd closes: a PASID still attached
+		 * then keeps its HWPT and every pin of the IOAS (7.2.13, the
+		 * mock's device destroy detaches the RID only).
+		 */
+		ASSERT_EQ(0, ir_pasid_detach(w->fx.fd, w->first.stdev_id,
+					     PASID_NR));
 		return;
 	}
 #endif
