@@ -15,12 +15,9 @@
  * Kernel promise: a failed iommufd_device_attach() changes nothing.
  * VMM flow: a device hot-added to a running guest under memory pressure.
  */
-#include "fixture.h"
-#include "ir_failnth.h"
+#include "fault_walk.h"
 
 #define BUF_SIZE (16 * ir_page_size())
-/* A bound, not an expectation: 6.12's walk here is far shorter. */
-#define MAX_NTH 400
 #define PASID_NR 100
 
 /* One attempt's objects, all made before any failure is armed. */
@@ -145,12 +142,14 @@ FIXTURE_SETUP(replace_attach)
 	fd = ir_probe_open(&why);
 	if (fd < 0)
 		SKIP(return, "%s", why);
+#ifdef IR_HAVE_PASID
 	if (variant->pasid &&
 	    !ir_probe_test_op(fd, IOMMU_TEST_OP_PASID_CHECK_HWPT)) {
 		close(fd);
 		SKIP(return,
 			   "the running kernel's mock driver has no PASID ops (EOPNOTSUPP)");
 	}
+#endif
 	close(fd);
 	if (ir_failnth_setup(&why))
 		SKIP(return, "%s", why);
@@ -276,16 +275,6 @@ struct walk {
 	unsigned int refused;
 };
 
-/*
- * What an injected failure may turn into: an allocation's ENOMEM, or what
- * the kernel's own fail_iommufd points return (EINVAL from the
- * reserved-region check, ENOENT from object lookup, EFAULT from pinning).
- */
-static bool injected_errno(int rc)
-{
-	return rc == -ENOMEM || rc == -EINVAL || rc == -ENOENT || rc == -EFAULT;
-}
-
 /* The attach under test: a new device's, or the first device's PASID's. */
 static int attach(struct world *w, struct ir_mock_dev *dev)
 {
@@ -316,7 +305,7 @@ static bool attempt(void *ctx, unsigned int nth)
 	if (rc) {
 		ASSERT_TRUE(fired)
 		TH_LOG("the attach failed (%d) with no failure injected", rc);
-		ASSERT_TRUE(injected_errno(rc))
+		ASSERT_TRUE(fw_injected_errno(rc))
 		TH_LOG("fault point %u: errno %d", nth, -rc);
 		walk->refused++;
 		assert_nothing_left(_metadata, &w, since);
@@ -328,26 +317,12 @@ static bool attempt(void *ctx, unsigned int nth)
 	return fired;
 }
 
-/* The walk of @walk; its count in the TAP, under @what. */
-static void walk_all(struct __test_metadata *_metadata, struct walk *walk,
-		     const char *what)
-{
-	int reached = ir_failnth_walk(attempt, walk, MAX_NTH);
-
-	ASSERT_NE(-E2BIG, reached)
-	TH_LOG("still reaching fault points after %u", MAX_NTH);
-	ASSERT_LE(0, reached);
-	ksft_print_msg("replace_attach.%s: %d %s reached, %u failed attempts\n",
-		       walk->variant->name, reached, what, walk->refused);
-	ASSERT_LT(0, walk->refused)
-	TH_LOG("no injected failure made this attach fail");
-}
-
 TEST_F_TIMEOUT(replace_attach, every_failure_point, 600)
 {
 	struct walk walk = { _metadata, self, variant, self->nth_fd, 0 };
 
-	walk_all(_metadata, &walk, "fault points");
+	fw_walk(_metadata, attempt, &walk, &walk.refused, "replace_attach",
+		variant->name, "fault points");
 }
 
 /*
@@ -359,9 +334,10 @@ TEST_F_TIMEOUT(replace_attach, every_iommufd_point, 300)
 {
 	struct walk walk = { _metadata, self, variant, -1, 0 };
 
-	if (access("/sys/kernel/debug/fail_iommufd", F_OK))
-		SKIP(return, "no fail_iommufd in debugfs (CONFIG_IOMMUFD_TEST, CONFIG_FAULT_INJECTION_DEBUG_FS)");
-	walk_all(_metadata, &walk, "iommufd fault points");
+	if (fw_fail_iommufd_missing())
+		SKIP(return, FW_NO_FAIL_IOMMUFD);
+	fw_walk(_metadata, attempt, &walk, &walk.refused, "replace_attach",
+		variant->name, "iommufd fault points");
 }
 
 /*

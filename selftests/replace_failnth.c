@@ -15,12 +15,9 @@
  */
 #include <string.h>
 
-#include "fixture.h"
-#include "ir_failnth.h"
+#include "fault_walk.h"
 
 #define BUF_SIZE (16 * ir_page_size())
-/* A bound, not an expectation: 6.12's longest walk here is far shorter. */
-#define MAX_NTH 400
 
 enum flavour {
 	PAGING, /* paging -> paging, one IOAS */
@@ -373,17 +370,6 @@ static void assert_moved(struct __test_metadata *_metadata, struct world *w,
 }
 
 /*
- * What an injected failure may turn into: an allocation's ENOMEM, or what
- * the kernel's own fail_iommufd points return in drivers/iommu/iommufd
- * (EINVAL from the reserved-region check, ENOENT from object lookup and
- * the mock's map, EFAULT from pinning).
- */
-static bool injected_errno(int rc)
-{
-	return rc == -ENOMEM || rc == -EINVAL || rc == -ENOENT || rc == -EFAULT;
-}
-
-/*
  * An attempt's inputs, through ir_failnth_walk(): what it fails (any fault
  * point through @nth_fd, or iommufd's own alone: -1), and how many
  * attempts failed.
@@ -424,7 +410,7 @@ static bool attempt(void *ctx, unsigned int nth)
 	if (rc) {
 		ASSERT_TRUE(fired)
 		TH_LOG("the replace failed (%d) with no failure injected", rc);
-		ASSERT_TRUE(injected_errno(rc))
+		ASSERT_TRUE(fw_injected_errno(rc))
 		TH_LOG("fault point %u: errno %d", nth, -rc);
 		walk->refused++;
 		assert_unchanged(_metadata, &w, f, since);
@@ -436,26 +422,12 @@ static bool attempt(void *ctx, unsigned int nth)
 	return fired;
 }
 
-/* The walk of @walk; its count in the TAP, under @what. */
-static void walk_all(struct __test_metadata *_metadata, struct walk *walk,
-		     const char *name, const char *what)
-{
-	int reached = ir_failnth_walk(attempt, walk, MAX_NTH);
-
-	ASSERT_NE(-E2BIG, reached)
-	TH_LOG("still reaching fault points after %u", MAX_NTH);
-	ASSERT_LE(0, reached);
-	ksft_print_msg("replace_failnth.%s: %d %s reached, %u failed attempts\n",
-		       name, reached, what, walk->refused);
-	ASSERT_LT(0, walk->refused)
-	TH_LOG("no injected failure made this replace fail");
-}
-
 TEST_F_TIMEOUT(replace_failnth, every_failure_point, 600)
 {
 	struct walk walk = { _metadata, self, variant->flavour, self->nth_fd };
 
-	walk_all(_metadata, &walk, variant->name, "fault points");
+	fw_walk(_metadata, attempt, &walk, &walk.refused, "replace_failnth",
+		variant->name, "fault points");
 }
 
 /*
@@ -467,9 +439,10 @@ TEST_F_TIMEOUT(replace_failnth, every_iommufd_point, 300)
 {
 	struct walk walk = { _metadata, self, variant->flavour, -1 };
 
-	if (access("/sys/kernel/debug/fail_iommufd", F_OK))
-		SKIP(return, "no fail_iommufd in debugfs (CONFIG_IOMMUFD_TEST, CONFIG_FAULT_INJECTION_DEBUG_FS)");
-	walk_all(_metadata, &walk, variant->name, "iommufd fault points");
+	if (fw_fail_iommufd_missing())
+		SKIP(return, FW_NO_FAIL_IOMMUFD);
+	fw_walk(_metadata, attempt, &walk, &walk.refused, "replace_failnth",
+		variant->name, "iommufd fault points");
 }
 
 TEST_HARNESS_MAIN
