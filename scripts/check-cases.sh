@@ -426,10 +426,9 @@ ck_sigkill_build() { interrupted_build KILL leader; }
 # The suite must catch the kinds of bug it was written against. Four made
 # on purpose, one patch each (scripts/test-data/mutations/): an attach
 # onto an IOAS's shared auto domain that fails keeps a reference to that
-# domain (an unwind: replace_attach.shared_auto, whose IOAS then cannot
-# be destroyed); IOAS_COPY of
-# part of an area maps from the area's start (a state: replace_states'
-# copy variants, whose accesses pin other pages than the IOAS maps); the
+# domain (an unwind: replace_attach.shared_auto, both its walks, whose
+# IOAS then cannot be destroyed); IOAS_COPY of part of an area maps from
+# the area's start (a state: replace_states' copy variants, whose accesses pin other pages than the IOAS maps); the
 # fault queue's read takes any length (a refusal: replace_refusals'
 # fault_queue_io, its rows "a byte short" and "a byte over"); and a read
 # of the HWPT a replace has just freed (a memory error no call sees). The
@@ -438,7 +437,7 @@ ck_sigkill_build() { interrupted_build KILL leader; }
 # (README, "The memory check"), so it is asked of the five programs that
 # free auto domains most, run twice (3, 8 and 11 reports in three runs),
 # and its report fails that run.
-IR_MUTANTS="replace_attach.shared_auto.every_failure_point replace_refusals.fault_queue_io replace_states.copy.fill_empty_refill replace_states.copy_small_pages.fill_empty_refill"
+IR_MUTANTS="replace_attach.shared_auto.every_failure_point replace_attach.shared_auto.every_iommufd_point replace_refusals.fault_queue_io replace_states.copy.fill_empty_refill replace_states.copy_small_pages.fill_empty_refill"
 IR_MUTANT_UAF='BUG: KFENCE: use-after-free read in iommufd_device_change_pt'
 ck_mutations() {
 	local rc=0 run failed
