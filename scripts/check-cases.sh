@@ -428,7 +428,8 @@ ck_sigkill_build() { interrupted_build KILL leader; }
 # onto an IOAS's shared auto domain that fails keeps a reference to that
 # domain (an unwind: replace_attach.shared_auto, both its walks, whose
 # IOAS then cannot be destroyed); IOAS_COPY of part of an area maps from
-# the area's start (a state: replace_states' copy variants, whose accesses pin other pages than the IOAS maps); the
+# the area's start (a state: replace_states' copy variants, whose
+# accesses pin other pages than the IOAS maps); the
 # fault queue's read takes any length (a refusal: replace_refusals'
 # fault_queue_io, its rows "a byte short" and "a byte over"); and a read
 # of the HWPT a replace has just freed (a memory error no call sees). The
