@@ -293,8 +293,10 @@ run_checks() {
 	while :; do
 		start_checks "$lanes"
 		[ ${#pid_check[@]} -gt 0 ] || break
+		pid=
 		wait -n -p pid "${!pid_check[@]}"
-		[ -n "${pid_check[$pid]:-}" ] && finish_check "$pid"
+		# (A trapped signal interrupts the wait with no pid.)
+		[ -z "$pid" ] || [ -z "${pid_check[$pid]:-}" ] || finish_check "$pid"
 	done
 	trap - INT TERM HUP
 	[ ${#pending[@]} -eq 0 ] || { echo "check.sh: cannot start ${pending[*]}" >&2; exit 1; }
