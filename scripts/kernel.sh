@@ -106,10 +106,6 @@ kernel_fetch_sid() {
 	rm -f "$deb"
 }
 
-# kernel_patch PATCH: KSRC becomes a copy of KSRC with PATCH applied, kept
-# in the cache under a name from both identities, made once. The copy
-# shares every file the patch leaves alone with the tree (hard links), and
-# the files it changes are copied first, so the tree is never written to.
 # Lets another build of the same directory go on (a dry run took no lock).
 kernel_build_unlock() {
 	[ -z "${IR_BUILD_LOCK:-}" ] || exec {IR_BUILD_LOCK}>&-
@@ -133,6 +129,10 @@ kernel_tree_copy() {
 	done
 }
 
+# kernel_patch PATCH: KSRC becomes a copy of KSRC with PATCH applied, kept
+# in the cache under a name from both identities, made once. The copy
+# shares every file the patch leaves alone with the tree (hard links), and
+# the files it changes are copied first, so the tree is never written to.
 kernel_patch() {
 	local patch=$1 key dir name f
 	[ -f "$patch" ] || die "patch '$patch' does not exist (--patch)"

@@ -239,10 +239,10 @@ TEST_F(replace_refusals, hwpt_alloc)
 	destroy_all(_metadata, self);
 }
 
-/* An id a device or an access must not be moved onto, and what each says. */
 /* A target an access is not asked onto (the fixture's access pins none). */
 #define NOT_ASKED 1
 
+/* An id a device or an access must not be moved onto, and what each says. */
 struct target_row {
 	enum pick pt;
 	int attach_err, replace_err, access_err;
