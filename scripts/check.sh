@@ -123,6 +123,7 @@ runner_pass=0 runner_fail=0 runner_skip=0
 harness_pass=0 harness_fail=0 harness_skip=0 harness_taps=0
 failures=()
 quiet=
+checks_time=0 checks_cpu=0
 
 # count_tap CK: adds the TAP files check CK named (harness_tap) to the
 # harness tests; their failures are listed by name.
@@ -138,6 +139,15 @@ count_tap() {
 	done <"$ck/taps"
 }
 
+# cpu_seconds FILE: the user and system time of this shell and what it
+# waited for, in whole seconds, into FILE (times, run in this shell: in a
+# pipe or $(...) it would count a subshell's).
+cpu_seconds() {
+	times >"$1.times" &&
+		tr 'ms' '  ' <"$1.times" | awk '{ t += $1 * 60 + $2 + $3 * 60 + $4 } END { printf "%d\n", t + 0.5 }' >"$1"
+	rm -f "$1.times"
+}
+
 # run_check NAME: runs ck_NAME in the current work tree, its output into
 # results/check/NAME/out, its runtime into time and its status into rc;
 # the runtime of the run before is kept in last (as blktests shows it).
@@ -147,15 +157,21 @@ run_check() {
 	rm -rf "$ck" && mkdir -p "$ck" || { echo "cannot create $ck"; return 1; }
 	[ -z "$last" ] || echo "$last" >"$ck/last"
 	t0=$(date +%s)
-	# A subshell: a check's variables and cd stay its own.
-	(CK=$ck && "ck_${name//-/_}") >"$ck/out" 2>&1 </dev/null || rc=$?
+	# A subshell: a check's variables and cd stay its own. Its processes'
+	# CPU time, the guests' included, goes to cpu: what two lanes share.
+	(
+		CK=$ck && "ck_${name//-/_}"
+		rc=$?
+		cpu_seconds "$ck/cpu"
+		exit $rc
+	) >"$ck/out" 2>&1 </dev/null || rc=$?
 	echo "$(($(date +%s) - t0))" >"$ck/time"
 	echo "$rc" >"$ck/rc"
 }
 
 # report_check NAME: counts how check NAME went and says so.
 report_check() {
-	local name=$1 tier desc ck=$CHECK_ROOT/$1 rc secs last state
+	local name=$1 tier desc ck=$CHECK_ROOT/$1 rc secs last state cpu
 	read -r _ tier desc < <(check_table | awk -v n="$name" '$1 == n')
 	rc=$(cat "$ck/rc" 2>/dev/null || echo 1)
 	secs=$(cat "$ck/time" 2>/dev/null || echo 0)
@@ -166,9 +182,11 @@ report_check() {
 	77) state="not run" runner_skip=$((runner_skip + 1)) ;;
 	*) state=failed runner_fail=$((runner_fail + 1)) failures+=("$name") ;;
 	esac
+	cpu=$(cat "$ck/cpu" 2>/dev/null || echo 0)
+	checks_time=$((checks_time + secs)) checks_cpu=$((checks_cpu + cpu))
 	[ -n "$quiet" ] && [ "$rc" -eq 0 ] && return
-	printf '%-24s %-9s %-60s [%s] %4ss (last: %s)\n' "$name" "$tier" "$desc" "$state" \
-		"$secs" "$([ -n "$last" ] && echo "${last}s" || echo none)"
+	printf '%-24s %-9s %-60s [%s] %4ss, CPU %ss (last: %s)\n' "$name" "$tier" "$desc" \
+		"$state" "$secs" "$cpu" "$([ -n "$last" ] && echo "${last}s" || echo none)"
 	if [ "$rc" -eq 77 ]; then
 		echo "    not run: $(cat "$ck/not-run" 2>/dev/null)"
 	elif [ "$rc" -ne 0 ]; then
@@ -303,7 +321,7 @@ run_checks() {
 }
 
 main() {
-	local list=0 lanes names arg
+	local list=0 lanes names arg t0
 	lanes=$([ "$(nproc)" -ge 2 ] && echo 2 || echo 1)
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -332,7 +350,9 @@ main() {
 		done
 		exit 0
 	fi
+	t0=$(date +%s)
 	run_checks "$lanes" "${names[@]}"
+	echo "time: $(($(date +%s) - t0)) s with $lanes at a time; the checks' own $checks_time s, their CPU $checks_cpu s on $(nproc) cores"
 	[ ${#failures[@]} -eq 0 ] || echo "failures: ${failures[*]}"
 	echo "harness tests: $harness_pass passed, $harness_fail failed, $harness_skip skipped (in $harness_taps TAP runs); runner checks: $runner_pass passed, $runner_fail failed, $runner_skip skipped"
 	echo "$((harness_pass + runner_pass)) passed, $((harness_fail + runner_fail)) failed, $((harness_skip + runner_skip)) skipped"
