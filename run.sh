@@ -109,6 +109,10 @@ guest:
   --icount         count instructions as time (-icount shift=0,sleep=off);
                    the default for all and bench
   --wallclock      time bench with the wall clock (multi-threaded TCG)
+  --tcg-thread MODE
+                   TCG without icount: a host thread per vCPU (multi, the
+                   default), or one for all of them in turn (single: for
+                   guests that share the host's cores; also IR_TCG_THREAD)
   --append ARGS    add ARGS to the kernel command line
   --timeout SEC    kill a guest that has not powered off (default 900;
                    3600 with --debug)
@@ -193,6 +197,7 @@ prepare_suite() {
 	[ "$IR_ACTION" != coverage ] || pkgs+=("${IR_COVERAGE_PACKAGES[@]}")
 	ensure_packages "${pkgs[@]}"
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	ir_ccache
 	kernel_resolve_src
 	[ "$IR_ACTION" != coverage ] || coverage_tree
 	if [ -n "$IR_NATIVE" ]; then
@@ -291,6 +296,7 @@ run_compile() {
 	ensure_packages "${IR_SUITE_PACKAGES[@]}" rsync
 	[ "$IR_ARCH" = x86_64 ] || ensure_packages "${IR_ARCH_PACKAGES[@]}"
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	ir_ccache
 	kernel_resolve_src
 	KVER=$(make -s -C "$KSRC" kernelversion 2>/dev/null) || KVER=unknown
 	kernel_headers
@@ -325,6 +331,10 @@ IR_ICOUNT=
 IR_ICOUNT_OPTS=shift=0,sleep=off
 IR_KERNEL_ARGS=
 IR_WALLCLOCK=
+# TCG's vCPU threads: one per vCPU (multi), or all vCPUs on one thread
+# in turn (single), as under icount; IR_TCG_THREAD from the environment
+# is the default (make check's lanes set it: scripts/check.sh).
+IR_TCG_THREAD=${IR_TCG_THREAD:-multi}
 IR_BENCH_ARGS=()
 IR_COMPARE=()
 IR_PLOT=
@@ -383,6 +393,7 @@ while [ $# -gt 0 ]; do
 	--tcg) IR_ACCEL=tcg ;;
 	--icount) IR_ICOUNT=1 ;;
 	--wallclock) IR_WALLCLOCK=1 ;;
+	--tcg-thread) need_arg "$@"; IR_TCG_THREAD=$2; shift ;;
 	--plot) need_arg "$@"; IR_PLOT=$2; shift ;;
 	--threshold) need_arg "$@"; IR_THRESHOLD=$2; shift ;;
 	--explain) need_arg "$@"; IR_EXPLAIN=$2; set_action explain; shift ;;
@@ -478,6 +489,10 @@ fi
 if [ -n "$IR_ICOUNT" ] && [ "$IR_ACCEL" = kvm ]; then
 	usage_error "--icount needs TCG; it cannot go with --kvm"
 fi
+case $IR_TCG_THREAD in
+single | multi) ;;
+*) usage_error "--tcg-thread takes single or multi, not '$IR_TCG_THREAD'" ;;
+esac
 if [ -n "$IR_ICOUNT" ] && [ -n "$IR_WALLCLOCK" ]; then
 	usage_error "choose --icount or --wallclock, not both"
 fi

@@ -1,10 +1,10 @@
 #!/bin/sh
 # PID 1 of the LAVA guest: an initramfs of Debian packages with the
-# kselftest tarball unpacked in /opt/kselftest (lava_rootfs in
-# lava/lava.sh). Runs the collection the way a lab does, prints its TAP,
-# then one LAVA result line per test and one measurement per bench record
-# between the markers the job's monitor watches (lava/qemu-x86_64.yaml),
-# and powers off.
+# kselftest tarball unpacked in /opt/kselftest (lava_rootfs and
+# lava_ramdisk in lava/lava.sh). Runs the collection the way a lab does,
+# prints its TAP, then one LAVA result line per test and one measurement
+# per bench record between the markers the job's monitor watches
+# (lava/qemu-x86_64.yaml), and powers off.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
 # The mounts every guest of the suite makes (scripts/guest-mounts.sh).
 . /etc/iommufd-replace/guest-mounts.sh

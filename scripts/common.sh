@@ -169,10 +169,21 @@ apt_download() {
 
 # What building the suite needs, and what building a kernel needs on top
 # (the emulator and cross compiler of each architecture: kernel_arch).
-IR_SUITE_PACKAGES=(gcc make libc6-dev perl python3 liburing-dev libnuma-dev)
+IR_SUITE_PACKAGES=(gcc make libc6-dev perl python3 liburing-dev libnuma-dev ccache)
 IR_KERNEL_PACKAGES=(flex bison bc libelf-dev libssl-dev rsync xz-utils cpio)
 # The host's reading of bench results: statistics, plots, schema
 # validation, from Debian's maintained libraries, run by Debian's python
 # (a python of one's own on PATH does not see them).
 IR_ANALYSIS_PACKAGES=(python3-scipy python3-matplotlib python3-jsonschema)
 IR_PYTHON=/usr/bin/python3
+
+# ir_ccache: the suite's compiles go through ccache (one of
+# IR_SUITE_PACKAGES; lib/objects.mk reads IR_CCACHE), cached beside the
+# kernels: make check builds the suite again in each of its work trees for
+# each kernel it boots, and a fresh clone builds all of it once more.
+# Paths under the work tree hash as relative ones and the directory of a
+# compile not at all, so that two work trees share what they built.
+ir_ccache() {
+	command -v ccache >/dev/null || return 0
+	export IR_CCACHE=ccache CCACHE_DIR=$IR_CACHE/ccache CCACHE_BASEDIR=$IR_TOP CCACHE_NOHASHDIR=1
+}

@@ -79,6 +79,7 @@ run_compare_kernels() {
 	[ -n "$IR_PATCH" ] && pkgs+=(patch)
 	ensure_packages "${pkgs[@]}"
 	mkdir -p "$IR_CACHE" || die "cannot create the cache $IR_CACHE"
+	ir_ccache
 	[ "$IR_ARCH" = x86_64 ] || target_root
 	new_results_dir
 	IR_RUN=$IR_OUT

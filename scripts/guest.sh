@@ -47,7 +47,7 @@ guest_qemu_cmd() {
 	if [ "$IR_ACCEL" = kvm ]; then
 		accel=(-accel kvm) cpu=host
 	else
-		accel=(-accel tcg,thread=multi) cpu=$IR_TCG_CPU
+		accel=(-accel "tcg,thread=$IR_TCG_THREAD") cpu=$IR_TCG_CPU
 		if [ -n "${IR_ICOUNT:-}" ]; then
 			accel=(-accel tcg -icount "$IR_ICOUNT_OPTS")
 			# Under icount the TSC follows the one virtual clock, so it

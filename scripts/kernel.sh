@@ -329,6 +329,7 @@ kernel_build() {
 	if [ -f "$stamp" ] && [ -f "$KBUILD/$IR_KIMAGE" ] &&
 		! grep -qx untracked <<<"$ident"; then
 		info "kernel $KVER: cached in $KBUILD"
+		kernel_build_done "$ident"
 		return
 	fi
 	if [ -f "$KBUILD/$IR_KIMAGE" ]; then
@@ -366,4 +367,16 @@ kernel_build() {
 		die "make headers_install failed (is rsync installed?); see $log"
 	date -u +%FT%TZ >"$stamp"
 	info "kernel $KVER built: $KBUILD/$IR_KIMAGE"
+	kernel_build_done "$ident"
+}
+
+# kernel_build_done IDENT: a finished build of a tree known by what it
+# holds (IDENT) is never written again: other runs of it, in other work
+# trees (make check's lanes), boot it at the same time. Holding the lock
+# up to the end of the run made them wait for each other's guests. The
+# build of a plain tree (untracked) stays locked to the end: the next run
+# rebuilds it in place, which would change the headers this one builds
+# the suite against.
+kernel_build_done() {
+	grep -qx untracked <<<"$1" || kernel_build_unlock
 }
