@@ -350,6 +350,7 @@ main() {
 		done
 		exit 0
 	fi
+	[ "${#names[@]}" -ge "$lanes" ] || lanes=${#names[@]}
 	# Two guests of two vCPUs each on two cores, a thread per vCPU: each
 	# vCPU spins for the other while the host runs the other guest. Two
 	# `exec true` at once took 34 s and 32 s of CPU each so, 13 s and 12 s
