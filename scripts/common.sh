@@ -170,7 +170,7 @@ apt_download() {
 # What building the suite needs, and what building a kernel needs on top
 # (the emulator and cross compiler of each architecture: kernel_arch).
 IR_SUITE_PACKAGES=(gcc make libc6-dev perl python3 liburing-dev libnuma-dev ccache)
-IR_KERNEL_PACKAGES=(flex bison bc libelf-dev libssl-dev rsync xz-utils cpio)
+IR_KERNEL_PACKAGES=(flex bison bc libelf-dev libssl-dev rsync xz-utils cpio lz4)
 # The host's reading of bench results: statistics, plots, schema
 # validation, from Debian's maintained libraries, run by Debian's python
 # (a python of one's own on PATH does not see them).
