@@ -7,7 +7,8 @@
 # busybox tools of a foreign-architecture root: scripts/guest-root-init.sh).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}
 export HOME=/run LANG=C.UTF-8
-top=$(cd "$(dirname "$0")/.." && pwd)
+# (Not dirname: each program started costs 50 ms under TCG.)
+top=$(cd "${0%/*}/.." && pwd)
 
 # shellcheck source=scripts/guest-mounts.sh
 . "$top/scripts/guest-mounts.sh"
