@@ -469,8 +469,9 @@ ck_mutations() {
 # "Verdicts"): the fewest that take the rule of several boots a side (the
 # medians past the threshold, every boot of one side above every boot of
 # the other); one boot a side already sees a 1.6 % move of the hot path,
-# and each boot costs a lane 20 s under icount. The default tree against itself must not be called
-# different: the promise that makes a regression tracker possible. Against
+# and each boot costs a lane 20 s under icount. The default tree against
+# itself must not be called different: the promise that makes a
+# regression tracker possible. Against
 # a copy with bench/test-data/replace-slowdown.patch, its loop run 100
 # times (407 instructions on the replace path), the replace scenarios must
 # be flagged slower, at the top, with exit 1, and the flows that do not go
