@@ -87,6 +87,10 @@ kernel:
                    virt under TCG, a root of Debian's arm64 packages)
   --page-size SIZE the kernel's page size: 4k (the default), or 16k or 64k
                    with --arch arm64
+  --iommu NAME     give the guest an emulated IOMMU with two edu DMA
+                   devices behind it, for replace_dma: none (the default),
+                   intel (VT-d), amd (AMD-Vi) or virtio on x86_64 (q35 for
+                   the first two), smmuv3 or virtio on arm64
   --ksrc DIR       test the kernel tree DIR (also KSRC=DIR)
   --kernel NAME    a Debian kernel source instead: stable (the default,
                    linux-source-6.12) or sid (the newest linux-source-X.Y
@@ -350,6 +354,7 @@ IR_TREND=hwpt_hwpt
 IR_TARBALL=
 IR_ARCH=x86_64
 IR_PAGE_SIZE=4k
+IR_IOMMU=none
 
 set_action() {
 	[ -z "$IR_ACTION" ] || usage_error "choose one action, not '$IR_ACTION' and '$1'"
@@ -384,6 +389,7 @@ while [ $# -gt 0 ]; do
 		[ -f "$IR_EXTRA_CONFIG" ] || usage_error "--kconfig: no such file: $2"
 		shift ;;
 	--arch) need_arg "$@"; IR_ARCH=$2; shift ;;
+	--iommu) need_arg "$@"; IR_IOMMU=$2; shift ;;
 	--page-size) need_arg "$@"; IR_PAGE_SIZE=${2,,}; shift ;;
 	--native) IR_NATIVE=1 ;;
 	--debug) IR_DEBUG=1 ;;

@@ -93,6 +93,7 @@ ck_usage_bad_number() { expect_error 2 "--cpus takes a positive whole number" ./
 ck_usage_missing_tree() { expect_error '!0' "'/nonexistent' does not exist" ./run.sh -q --ksrc /nonexistent; }
 ck_usage_compare_kernels() { expect_error 2 "compare-kernels needs kernel B" ./run.sh compare-kernels; }
 ck_usage_page_size() { expect_error 2 "x86_64 has 4k pages only" ./run.sh --page-size 64k selftests; }
+ck_usage_iommu() { expect_error 2 "--iommu takes none, intel, amd or virtio on x86_64, not 'smmuv3'" ./run.sh --iommu smmuv3 selftests; }
 ck_usage_arch() { expect_error 2 "--arch takes x86_64 or arm64, not 'riscv64'" ./run.sh --arch riscv64 selftests; }
 
 # A tree too old for the suite (Debian's linux-source-6.1, say) is told
@@ -644,3 +645,44 @@ ck_sid_selftests() {
 	sid_case selftests || return
 	harness_tap "$(last_run)/selftests.tap" sid:
 }
+
+# --- iommu: real IOMMU drivers and a DMA engine -----------------------
+
+# README, "Real IOMMUs and DMA": replace_dma in a guest given QEMU's
+# emulated IOMMU and two edu devices behind it, through vfio-pci and the
+# VFIO cdev. Every test passes and none skips (a skip here is a device or
+# driver that did not come up), each counted on its own; except where
+# scripts/test-data/known-failures.txt lists a test for this check and
+# kernel: that test must still fail, its log matching the evidence.
+IR_KNOWN_FAILURES=scripts/test-data/known-failures.txt
+known_failures() {
+	awk -v c="${CK##*/}" -v r="$1" '$1 == c && $2 == r { print $3, $4 }' "$IR_KNOWN_FAILURES"
+}
+dma_case() {
+	local iommu=$1 log release known t evidence
+	shift
+	rs -q --iommu "$iommu" "$@" exec make --no-print-directory -C selftests run_tests \
+		TEST_GEN_PROGS=replace_dma
+	log=$(last_run)/exec.log
+	release=$(cat "$(last_run)/kernel-release" 2>/dev/null) && grep -q '^# selftests: ' "$log" ||
+		{ echo "no replace_dma results on $iommu"; return 1; }
+	known=$(known_failures "$release")
+	[ -n "$known" ] || harness_tap "$log" "dma-$iommu:"
+	diff <(sed -n 's/^ok \(replace_dma\..*\) # SKIP$/\1/p' "$IR_EXPECTED_TESTS" |
+		while read -r t; do
+			if grep -q "^$t " <<<"$known"; then echo "not ok $t"; else echo "ok $t"; fi
+		done) <(tap_results "$log") ||
+		{ echo "replace_dma on $iommu, $release: not the expected results (< expected, > this run; $log)"; return 1; }
+	while read -r t evidence; do
+		[ -n "$t" ] || continue
+		grep -E "^# (# )?${t#replace_dma.}|${t#replace_dma.}:" "$log" | grep -qE -- "$evidence" ||
+			{ echo "$t failed on $release, but not as listed ($evidence)"; return 1; }
+		echo "known failure, still failing on $release: $t"
+	done <<<"$known"
+	echo "replace_dma on $iommu, $release: the expected results"
+}
+ck_dma_intel() { dma_case intel; }
+ck_dma_amd() { dma_case amd; }
+ck_dma_virtio() { dma_case virtio; }
+ck_dma_intel_sid() { dma_case intel --kernel sid; }
+ck_dma_virtio_sid() { dma_case virtio --kernel sid; }

@@ -6,8 +6,9 @@
 #
 # With no argument every check runs; NAME runs that check, TIER every
 # check of that tier (quick: no guest and no kernel build, seconds; guest:
-# the default kernel's guest; build: kernel builds of their own; compare:
-# compare-kernels; kselftest; lava; arm64; sid). -l lists them, -q prints
+# the default kernel's guest; iommu: that kernel under QEMU's emulated
+# IOMMUs, with edu DMA devices; build: kernel builds of their own;
+# compare: compare-kernels; kselftest; lava; arm64; sid). -l lists them, -q prints
 # only what did not pass and the totals, -j N runs N checks at a time
 # (default: 2 where there are 2 cores or more, else 1).
 #
@@ -40,7 +41,7 @@ IR_PROG=check.sh
 # shellcheck source=scripts/check-cases.sh
 . "$top/scripts/check-cases.sh"
 
-CHECK_TIERS="quick guest build compare kselftest lava arm64 sid"
+CHECK_TIERS="quick guest iommu build compare kselftest lava arm64 sid"
 CHECK_ROOT=$top/results/check
 # A check that runs after another, in the work tree that one ran in (in
 # this one where that one is not run): bench-plan runs the suite that
@@ -61,6 +62,7 @@ usage-old-tree           quick     a tree without iommufd: the suite's needs, on
 usage-compare-kernels    quick     compare-kernels without kernel B: one line, exit 2
 usage-page-size          quick     --page-size 64k on x86_64: one line, exit 2
 usage-arch               quick     an --arch the suite does not know: one line, exit 2
+usage-iommu              quick     an --iommu the architecture has not: one line, exit 2
 second-run-refused       quick     a second run.sh in one work tree: one line, exit !0
 verdict-parsers          quick     verdict: TAP counts, dmesg splats, kmemleak
 results-short-file       quick     a result shorter than the guest wrote: one line, no verdict
@@ -87,6 +89,9 @@ sighup-guest             guest     SIGHUP in the guest (a closed terminal): all 
 sigkill-guest            guest     SIGKILL to run.sh in the guest: all stopped in 5 s, next run starts
 results-full             guest     a results disk that fills up: one line, exit !0, no verdict
 dpkg-busy                guest     dpkg busy: the run waits for its lock, installs, passes
+dma-intel                iommu     VT-d: a live edu device's DMA follows every replace (replace_dma)
+dma-amd                  iommu     AMD-Vi: a live edu device's DMA follows every replace (replace_dma)
+dma-virtio               iommu     virtio-iommu: a live edu device's DMA follows every replace (replace_dma)
 impossible-config        build     an option the tree cannot enable: named
 sigint-build             build     Ctrl-C in the kernel build: stopped, not stamped
 sigkill-build            build     SIGKILL to run.sh in the kernel build: all stopped, not stamped
@@ -98,6 +103,8 @@ kselftest-hang           kselftest a hanging test is a TIMEOUT, the next one run
 lava                     lava      the LAVA job validated, run by lava-run, every test recorded
 arm64-64k                arm64     arm64 at 64 KiB pages: the expected results, the bench under icount
 arm64-4k                 arm64     arm64 at 4 KiB pages: the expected results
+dma-intel-sid            sid       VT-d on Debian unstable's kernel: DMA follows every replace
+dma-virtio-sid           sid       virtio-iommu on Debian unstable's kernel: DMA follows every replace
 sid-compile              sid       the suite compiles against Debian unstable's kernel
 sid-selftests            sid       the selftests pass on Debian unstable's kernel
 TABLE

@@ -57,11 +57,13 @@ guest_qemu_cmd() {
 			[ "$IR_ARCH" != x86_64 ] || append+=" clocksource=tsc tsc=reliable"
 		fi
 	fi
+	append+="${IR_IOMMU_ARGS:+ $IR_IOMMU_ARGS}"
 	# The user's arguments come last, so they can override ours.
 	append+=" ${IR_KERNEL_ARGS:-}"
 	QEMU_CMD=("$IR_QEMU" -nodefaults -no-reboot -display none "${IR_MACHINE[@]}"
 		"${accel[@]}" -cpu "$cpu" -m "${IR_MEM}M"
 		-kernel "$KBUILD/$IR_KIMAGE" -append "$append"
+		"${IR_IOMMU_DEVICES[@]}"
 		-fsdev "local,id=rootfs,path=$root,security_model=none,readonly=on,multidevs=remap"
 		-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root
 		-fsdev "local,id=results,path=$out,security_model=none"

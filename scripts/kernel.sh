@@ -241,6 +241,29 @@ kernel_arch() {
 	4k | 16k | 64k) ;;
 	*) usage_error "--page-size takes 4k, 16k or 64k, not '$IR_PAGE_SIZE'" ;;
 	esac
+	kernel_iommu
+}
+
+# --iommu NAME: an emulated IOMMU, created before the guest's other
+# devices, with two edu devices behind it (replace_dma). QEMU's VT-d and
+# AMD-Vi sit on q35 only. iommufd binds a device only where its MSIs are
+# isolated: VT-d and AMD-Vi remap interrupts (intremap=on; under TCG no
+# split irqchip is needed), virtio-iommu cannot, and there the guest
+# allows unsafe interrupts as a VMM on such a platform must.
+kernel_iommu() {
+	IR_IOMMU_DEVICES=() IR_IOMMU_ARGS=
+	case $IR_ARCH:$IR_IOMMU in
+	*:none) return 0 ;;
+	x86_64:intel) IR_MACHINE=(-M q35) IR_IOMMU_DEVICES=(-device intel-iommu,intremap=on) ;;
+	x86_64:amd) IR_MACHINE=(-M q35) IR_IOMMU_DEVICES=(-device amd-iommu,intremap=on) ;;
+	x86_64:virtio | arm64:virtio)
+		IR_IOMMU_DEVICES=(-device virtio-iommu-pci)
+		IR_IOMMU_ARGS=iommufd.allow_unsafe_interrupts=1 ;;
+	arm64:smmuv3) IR_MACHINE=(-M virt,gic-version=3,iommu=smmuv3) ;;
+	x86_64:*) usage_error "--iommu takes none, intel, amd or virtio on x86_64, not '$IR_IOMMU'" ;;
+	*) usage_error "--iommu takes none, smmuv3 or virtio on arm64, not '$IR_IOMMU'" ;;
+	esac
+	IR_IOMMU_DEVICES+=(-device edu -device edu)
 }
 
 # The page-size fragment of an arm64 kernel (its CONFIG_ARM64_*_PAGES

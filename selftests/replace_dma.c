@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replace on a real IOMMU driver, with a device that moves data: QEMU's
+ * edu through vfio-pci and its VFIO cdev, behind the emulated VT-d,
+ * AMD-Vi, virtio-iommu or SMMUv3 the guest was given (./run.sh --iommu).
+ * After every attach and every replace the device itself reads and
+ * writes memory, and what it moved says which domain translated: two
+ * IOASes map the same IOVAs to different memory.
+ *
+ * VMM flow: a VMM attaches an assigned device to a HWPT and, when the
+ * guest changes its IOMMU page table, replaces it with another while the
+ * device keeps working (QEMU's iommufd backend, cloud-hypervisor and
+ * OpenVMM's VFIO devices).
+ */
+#include <string.h>
+
+#include "fixture.h"
+#include "ir_edu.h"
+#include "ir_vfio.h"
+
+/*
+ * IOVAs below edu's 28-bit DMA limit and above the 16 MiB that VT-d keeps
+ * for ISA DMA (a reserved region of the ISA bridge's group), a page each.
+ */
+#define SRC_IOVA 0x2000000ULL /* each side's pattern */
+#define DST_IOVA 0x2100000ULL /* where the device writes it back */
+#define ONLY_A_IOVA 0x2200000ULL /* mapped in side A only */
+#define NEW_IOVA 0x2300000ULL /* mapped after a replace */
+#define XFER (IR_EDU_BUF_SIZE / 2)
+
+/* One IOAS, its HWPT on the device's IOMMU, and the memory it maps. */
+struct side {
+	__u32 ioas_id, hwpt_id;
+	void *src, *dst;
+	int fill;
+};
+
+FIXTURE(replace_dma)
+{
+	struct ir_fx fx;
+	struct ir_edu edu;
+	__u32 dev_id;
+	struct side a, b;
+	void *only_a;
+};
+
+static void side_init(struct __test_metadata *_metadata, struct ir_fx *fx,
+		      __u32 dev_id, struct side *s, int fill)
+{
+	size_t page = ir_page_size();
+
+	s->fill = fill;
+	ASSERT_EQ(0, ir_ioas_alloc(fx->fd, &s->ioas_id));
+	s->src = ir_buf_alloc(page, fill);
+	s->dst = ir_buf_alloc(page, 0);
+	ASSERT_NE(NULL, s->src);
+	ASSERT_NE(NULL, s->dst);
+	ASSERT_EQ(0, ir_ioas_map_fixed(fx->fd, s->ioas_id, s->src, page,
+				       SRC_IOVA));
+	ASSERT_EQ(0, ir_ioas_map_fixed(fx->fd, s->ioas_id, s->dst, page,
+				       DST_IOVA));
+	ASSERT_EQ(0, ir_hwpt_alloc(fx->fd, dev_id, s->ioas_id, 0, &s->hwpt_id));
+}
+
+static void side_release(struct __test_metadata *_metadata, struct side *s)
+{
+	if (s->src)
+		EXPECT_EQ(0, ir_buf_release(s->src, ir_page_size()));
+	if (s->dst)
+		EXPECT_EQ(0, ir_buf_release(s->dst, ir_page_size()));
+	s->src = s->dst = NULL;
+}
+
+FIXTURE_SETUP(replace_dma)
+{
+	struct ir_fx *fx = &self->fx;
+	char bdf[1][16];
+	const char *why;
+	int n;
+
+	self->edu.fd = -1;
+	if (!fx_open(_metadata, fx))
+		return;
+	n = ir_edu_find(bdf, 1);
+	if (n <= 0)
+		SKIP(return,
+			   "no edu device behind an IOMMU (./run.sh --iommu)");
+	n = ir_edu_open(bdf[0], fx->fd, &self->edu, &why);
+	if (n)
+		SKIP(return, "edu %s: %s (%s)", bdf[0], why, strerror(-n));
+	self->dev_id = self->edu.dev_id;
+	side_init(_metadata, fx, self->dev_id, &self->a, 0xa5);
+	side_init(_metadata, fx, self->dev_id, &self->b, 0x5b);
+	self->only_a = ir_buf_alloc(ir_page_size(), 0xcc);
+	ASSERT_NE(NULL, self->only_a);
+	ASSERT_EQ(0, ir_ioas_map_fixed(fx->fd, self->a.ioas_id, self->only_a,
+				       ir_page_size(), ONLY_A_IOVA));
+}
+
+FIXTURE_TEARDOWN(replace_dma)
+{
+	ir_edu_close(&self->edu);
+	if (self->fx.fd < 0)
+		return;
+	fx_close(_metadata, &self->fx);
+	side_release(_metadata, &self->a);
+	side_release(_metadata, &self->b);
+	if (self->only_a)
+		EXPECT_EQ(0, ir_buf_release(self->only_a, ir_page_size()));
+	fx_finish(_metadata, 0);
+}
+
+/* The device copies a page: IOVA @from into its buffer, then out to @to. */
+static void copy(struct __test_metadata *_metadata, struct ir_edu *edu,
+		 __u64 from, __u64 to)
+{
+	ASSERT_EQ(0, ir_edu_dma(edu, from, 0, XFER, true));
+	ASSERT_EQ(0, ir_edu_dma(edu, to, 0, XFER, false));
+}
+
+/*
+ * The device reads side @on's pattern and writes it into @on's memory, and
+ * @off's memory stays as it was (@off_dst_fill).
+ */
+static void assert_dma_on(struct __test_metadata *_metadata, struct ir_edu *edu,
+			  struct side *on, struct side *off, int off_dst_fill)
+{
+	memset(on->dst, 0, XFER);
+	copy(_metadata, edu, SRC_IOVA, DST_IOVA);
+	ASSERT_EQ(0, ir_buf_differs(on->dst, XFER, on->fill))
+	TH_LOG("the device did not move HWPT %u's memory", on->hwpt_id);
+	ASSERT_EQ(0, ir_buf_differs(off->dst, XFER, off_dst_fill))
+	TH_LOG("the device wrote into HWPT %u's memory, not the one attached",
+	       off->hwpt_id);
+}
+
+/* Attached to A, the device moves A's memory and nothing of B's. */
+TEST_F(replace_dma, attach_moves_data)
+{
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	assert_dma_on(_metadata, &self->edu, &self->a, &self->b, 0);
+}
+
+/* A replace moves the device's DMA to the new domain, and back again. */
+TEST_F(replace_dma, replace_follows_new_domain)
+{
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	assert_dma_on(_metadata, &self->edu, &self->a, &self->b, 0);
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->b.hwpt_id, NULL));
+	assert_dma_on(_metadata, &self->edu, &self->b, &self->a, self->a.fill);
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	assert_dma_on(_metadata, &self->edu, &self->a, &self->b, self->b.fill);
+}
+
+/* A replace onto an IOAS (its auto domain) follows that IOAS too. */
+TEST_F(replace_dma, replace_to_ioas_follows_it)
+{
+	__u32 auto_id = 0;
+
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	ASSERT_EQ(0,
+		  ir_vfio_attach_pt(self->edu.fd, self->b.ioas_id, &auto_id));
+	ASSERT_NE(self->b.ioas_id, auto_id);
+	assert_dma_on(_metadata, &self->edu, &self->b, &self->a, 0);
+}
+
+/*
+ * An IOVA that only the old domain maps moves no data after the replace:
+ * a read leaves the device's buffer as it was, a write leaves the old
+ * domain's memory untouched.
+ */
+TEST_F(replace_dma, old_only_iova_moves_nothing)
+{
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	/* Through A, the page is there: its 0xcc comes back. */
+	copy(_metadata, &self->edu, ONLY_A_IOVA, DST_IOVA);
+	ASSERT_EQ(0, ir_buf_differs(self->a.dst, XFER, 0xcc));
+
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->b.hwpt_id, NULL));
+	assert_dma_on(_metadata, &self->edu, &self->b, &self->a, 0xcc);
+	/*
+	 * Read through B: it does not translate. What the device then holds
+	 * is the emulation's (QEMU reads zeros from a failed translation),
+	 * but no byte of A's page, wherever it writes it.
+	 */
+	memset(self->a.dst, 0, XFER);
+	ASSERT_EQ(0, ir_edu_dma(&self->edu, ONLY_A_IOVA, 0, XFER, true));
+	ASSERT_EQ(0, ir_edu_dma(&self->edu, DST_IOVA, 0, XFER, false));
+	ASSERT_EQ(NULL, memchr(self->b.dst, 0xcc, XFER))
+	TH_LOG("a read of an IOVA only the old domain maps reached its memory");
+	ASSERT_EQ(NULL, memchr(self->a.dst, 0xcc, XFER))
+	TH_LOG("after the replace, the device still wrote into the old domain");
+	/* Written through B: A's page stays 0xcc. */
+	ASSERT_EQ(0, ir_edu_dma(&self->edu, ONLY_A_IOVA, 0, XFER, false));
+	ASSERT_EQ(0, ir_buf_differs(self->only_a, XFER, 0xcc))
+	TH_LOG("a write to an IOVA only the old domain maps reached its memory");
+}
+
+/* After a replace, map and unmap change what the device reaches. */
+TEST_F(replace_dma, map_unmap_after_replace_follow)
+{
+	struct ir_fx *fx = &self->fx;
+	size_t page = ir_page_size();
+	void *fresh = ir_buf_alloc(page, 0x3c);
+
+	ASSERT_NE(NULL, fresh);
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->b.hwpt_id, NULL));
+	ASSERT_EQ(0, ir_ioas_map_fixed(fx->fd, self->b.ioas_id, fresh, page,
+				       NEW_IOVA));
+	copy(_metadata, &self->edu, NEW_IOVA, DST_IOVA);
+	ASSERT_EQ(0, ir_buf_differs(self->b.dst, XFER, 0x3c))
+	TH_LOG("a page mapped after the replace is not where the device reads");
+	ASSERT_EQ(0,
+		  ir_ioas_unmap(fx->fd, self->b.ioas_id, NEW_IOVA, page, NULL));
+	/* Unmapped: the device's write to it reaches nothing. */
+	memset(fresh, 0x3c, page);
+	ASSERT_EQ(0, ir_edu_dma(&self->edu, SRC_IOVA, 0, XFER, true));
+	ASSERT_EQ(0, ir_edu_dma(&self->edu, NEW_IOVA, 0, XFER, false));
+	ASSERT_EQ(0, ir_buf_differs(fresh, XFER, 0x3c))
+	TH_LOG("a write reached a page unmapped after the replace");
+	EXPECT_EQ(0, ir_buf_release(fresh, page));
+}
+
+/*
+ * A replace the kernel refuses leaves the device's DMA on the old domain:
+ * onto an id that does not exist, and onto a HWPT whose IOAS maps the
+ * device's MSI window (a reserved region of its group, which the IOAS of
+ * every domain it is attached to must keep free). The old IOAS keeps its
+ * own reservation of that window, and the refused HWPT no user.
+ */
+TEST_F(replace_dma, failed_replace_keeps_old_domain)
+{
+	struct ir_fx *fx = &self->fx;
+	size_t page = ir_page_size();
+	__u64 msi, msi_last;
+	__u32 ioas, hwpt;
+	void *buf;
+
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	ASSERT_EQ(-ENOENT, ir_vfio_attach_pt(self->edu.fd, 0xfffff, NULL));
+	assert_dma_on(_metadata, &self->edu, &self->a, &self->b, 0);
+
+	ASSERT_EQ(0, ir_edu_msi_window(&self->edu, &msi, &msi_last));
+	ASSERT_EQ(0, ir_ioas_alloc(fx->fd, &ioas));
+	buf = ir_buf_alloc(page, 0x11);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, ir_ioas_map_fixed(fx->fd, ioas, buf, page, msi));
+	ASSERT_EQ(0, ir_hwpt_alloc(fx->fd, self->dev_id, ioas, 0, &hwpt));
+	ASSERT_EQ(-EADDRINUSE, ir_vfio_attach_pt(self->edu.fd, hwpt, NULL))
+	TH_LOG("a replace onto an IOAS that maps the MSI window %#llx-%#llx",
+	       (unsigned long long)msi, (unsigned long long)msi_last);
+	assert_dma_on(_metadata, &self->edu, &self->a, &self->b, 0);
+	/* A reserved IOVA is refused as a bad one (iopt_check_iova()). */
+	ASSERT_EQ(-EINVAL,
+		  ir_ioas_map_fixed(fx->fd, self->a.ioas_id, buf, page, msi))
+	TH_LOG("the old IOAS lost its reservation of the MSI window");
+	/* An IOAS the device is not attached to has it free. */
+	ASSERT_EQ(0,
+		  ir_ioas_map_fixed(fx->fd, self->b.ioas_id, buf, page, msi));
+	ASSERT_EQ(0, ir_ioas_unmap(fx->fd, self->b.ioas_id, msi, page, NULL));
+	ASSERT_EQ(0, ir_destroy(fx->fd, hwpt));
+	ASSERT_EQ(0, ir_destroy(fx->fd, ioas));
+	EXPECT_EQ(0, ir_buf_release(buf, page));
+}
+
+/* The attached HWPT cannot be destroyed; the one it left can. */
+TEST_F(replace_dma, hwpt_in_use_is_busy)
+{
+	struct ir_fx *fx = &self->fx;
+
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->b.hwpt_id, NULL));
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->b.hwpt_id));
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->a.hwpt_id));
+	assert_dma_on(_metadata, &self->edu, &self->b, &self->a, 0);
+}
+
+TEST_HARNESS_MAIN
