@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "ir_blockwatch.h"
 #include "ir_edu.h"
 #include "ir_vfio.h"
 
@@ -99,6 +100,7 @@ FIXTURE_SETUP(replace_dma)
 
 FIXTURE_TEARDOWN(replace_dma)
 {
+	ir_block_watch_stop();
 	ir_edu_close(&self->edu);
 	if (self->fx.fd < 0)
 		return;
@@ -150,6 +152,36 @@ TEST_F(replace_dma, replace_follows_new_domain)
 	assert_dma_on(_metadata, &self->edu, &self->b, &self->a, self->a.fill);
 	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
 	assert_dma_on(_metadata, &self->edu, &self->a, &self->b, self->b.fill);
+}
+
+/*
+ * A replace between two live domains never blocks the device's
+ * translation on the way: the promise replace makes ("All drivers are
+ * already required to support changing between active UNMANAGED
+ * domains"), which a VMM relies on when it replaces under a device that
+ * is doing DMA. Seen at the driver: its blocking step is not called
+ * during the replace, and the device's DMA then follows.
+ */
+TEST_F(replace_dma, replace_is_hitless)
+{
+	const char *fn, *why;
+	int calls;
+
+	fn = ir_block_fn(self->edu.bdf, &why);
+	if (!fn)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	ASSERT_EQ(0, ir_block_watch_start(fn, &why))
+	TH_LOG("%s", why);
+	ASSERT_LE(0, ir_block_watch_count());
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->b.hwpt_id, NULL));
+	calls = ir_block_watch_count();
+	ir_block_watch_stop();
+	ksft_print_msg("%s() calls during the replace: %d\n", fn, calls);
+	assert_dma_on(_metadata, &self->edu, &self->b, &self->a, 0);
+	ASSERT_EQ(0, calls)
+	TH_LOG("the replace called %s() %d times: the device's translation was blocked between the two domains",
+	       fn, calls);
 }
 
 /* A replace onto an IOAS (its auto domain) follows that IOAS too. */
