@@ -32,6 +32,13 @@ struct ir_edu {
  */
 int ir_edu_find(char bdfs[][16], int max);
 /*
+ * Binds edu @bdf to vfio-pci where it is not yet (no other driver holds
+ * it: the kernel has none). Its IOMMU group may exist only from then on:
+ * the IOMMU is set up for a device when a driver binds (virtio-iommu's
+ * VIOT). 0, or -errno with the reason in *@why.
+ */
+int ir_edu_bind_vfio(const char *bdf, const char **why);
+/*
  * Binds edu @bdf to vfio-pci where it is not yet, opens its cdev, binds
  * that to @iommufd (edu->dev_id), maps BAR0 and turns bus mastering on.
  * 0, or -errno with the reason in *@why.
@@ -39,6 +46,8 @@ int ir_edu_find(char bdfs[][16], int max);
 int ir_edu_open(const char *bdf, int iommufd, struct ir_edu *edu,
 		const char **why);
 void ir_edu_close(struct ir_edu *edu);
+/* The IOMMU group number of PCI device @bdf, or -errno. */
+int ir_edu_group(const char *bdf);
 /*
  * The MSI window among the reserved regions of @edu's IOMMU group (an IOVA
  * range no IOAS the device is attached to may map): 0 or -errno.

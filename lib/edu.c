@@ -63,25 +63,28 @@ static int bdf_cmp(const void *a, const void *b)
 
 int ir_edu_find(char bdfs[][16], int max)
 {
+	char found[32][16];
 	DIR *dir = opendir(PCI_DEVS);
 	struct dirent *d;
-	int n = 0;
+	int n = 0, i;
 
 	if (!dir)
 		return -errno;
-	while ((d = readdir(dir)) && n < max) {
-		if (d->d_name[0] == '.' || strlen(d->d_name) >= sizeof(*bdfs) ||
-		    !is_edu(d->d_name))
+	while ((d = readdir(dir)) && n < (int)ARRAY_SIZE(found)) {
+		if (d->d_name[0] == '.' ||
+		    strlen(d->d_name) >= sizeof(*found) || !is_edu(d->d_name))
 			continue;
-		snprintf(bdfs[n++], sizeof(*bdfs), "%s", d->d_name);
+		snprintf(found[n++], sizeof(*found), "%s", d->d_name);
 	}
 	closedir(dir);
-	qsort(bdfs, n, sizeof(*bdfs), bdf_cmp);
-	return n;
+	/* In address order, whatever the directory's. */
+	qsort(found, n, sizeof(*found), bdf_cmp);
+	for (i = 0; i < n && i < max; i++)
+		memcpy(bdfs[i], found[i], sizeof(*found));
+	return i;
 }
 
-/* vfio-pci takes @bdf, which no other driver holds (the kernel has none). */
-static int bind_vfio_pci(const char *bdf, const char **why)
+int ir_edu_bind_vfio(const char *bdf, const char **why)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	ssize_t len;
@@ -185,7 +188,7 @@ int ir_edu_open(const char *bdf, int iommufd, struct ir_edu *edu,
 	memset(edu, 0, sizeof(*edu));
 	edu->fd = -1;
 	snprintf(edu->bdf, sizeof(edu->bdf), "%s", bdf);
-	rc = bind_vfio_pci(bdf, why);
+	rc = ir_edu_bind_vfio(bdf, why);
 	if (rc)
 		return rc;
 	rc = open_cdev(bdf, why);
@@ -212,6 +215,21 @@ int ir_edu_open(const char *bdf, int iommufd, struct ir_edu *edu,
 err:
 	ir_edu_close(edu);
 	return rc;
+}
+
+int ir_edu_group(const char *bdf)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *slash;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), PCI_DEVS "/%s/iommu_group", bdf);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len <= 0)
+		return -ENOENT;
+	link[len] = 0;
+	slash = strrchr(link, '/');
+	return atoi(slash ? slash + 1 : link);
 }
 
 int ir_edu_msi_window(const struct ir_edu *edu, __u64 *start, __u64 *last)

@@ -669,7 +669,7 @@ known_failures() {
 # The expected "ok"/"not ok" line of each replace_dma test, with KNOWN.
 dma_expected() {
 	local known=$1 t result
-	sed -n 's/^ok \(replace_dma\..*\) # SKIP$/\1/p' "$IR_EXPECTED_TESTS" |
+	sed -n 's/^ok \(replace_dma\(_group\)\?\..*\) # SKIP$/\1/p' "$IR_EXPECTED_TESTS" |
 		while read -r t; do
 			result=$(awk -v t="$t" '$1 == t { print $2 }' <<<"$known")
 			case $result in
@@ -697,7 +697,7 @@ dma_case() {
 		{ echo "replace_dma on $iommu, $release: not the expected results (< expected, > this run; $log)"; return 1; }
 	while read -r t result evidence; do
 		[ -n "$t" ] || continue
-		grep -E "^# (# )?(${t#replace_dma.}|.*${t#replace_dma.}:|.*SKIP )" "$log" | grep -qE -- "$evidence" ||
+		grep -E "^# (# )?(${t#*.}|.*${t#*.}:|.*${t//./\\.} # SKIP )" "$log" | grep -qE -- "$evidence" ||
 			{ echo "$t: a $result on $release, but not as listed ($evidence)"; return 1; }
 		echo "known $result, still so on $release: $t ($evidence)"
 	done <<<"$known"

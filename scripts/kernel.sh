@@ -245,7 +245,7 @@ kernel_arch() {
 }
 
 # --iommu NAME: an emulated IOMMU, created before the guest's other
-# devices, with two edu devices behind it (replace_dma). QEMU's VT-d and
+# devices, with three edu devices behind it (replace_dma). QEMU's VT-d and
 # AMD-Vi sit on q35 only. iommufd binds a device only where its MSIs are
 # isolated: VT-d and AMD-Vi remap interrupts (intremap=on; under TCG no
 # split irqchip is needed), virtio-iommu cannot, and there the guest
@@ -263,7 +263,10 @@ kernel_iommu() {
 	x86_64:*) usage_error "--iommu takes none, intel, amd or virtio on x86_64, not '$IR_IOMMU'" ;;
 	*) usage_error "--iommu takes none, smmuv3 or virtio on arm64, not '$IR_IOMMU'" ;;
 	esac
-	IR_IOMMU_DEVICES+=(-device edu -device edu)
+	# One edu alone in its group, two behind a conventional PCI bridge:
+	# their requests carry the bridge's id, so they share one group.
+	IR_IOMMU_DEVICES+=(-device edu -device pci-bridge,id=irbridge,chassis_nr=1
+		-device edu,bus=irbridge,addr=1 -device edu,bus=irbridge,addr=2)
 }
 
 # The page-size fragment of an arm64 kernel (its CONFIG_ARM64_*_PAGES

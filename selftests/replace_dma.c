@@ -308,4 +308,109 @@ TEST_F(replace_dma, hwpt_in_use_is_busy)
 	assert_dma_on(_metadata, &self->edu, &self->b, &self->a, 0);
 }
 
+/*
+ * Two edu devices behind a conventional PCI bridge: one IOMMU group, so
+ * one domain for both. iommufd attaches the group as a whole: a replace
+ * through one device moves both devices' DMA and both users to the new
+ * HWPT, and an attach of the other to a different HWPT than the group's
+ * is refused, its DMA staying where the group's is.
+ */
+FIXTURE(replace_dma_group)
+{
+	struct ir_fx fx;
+	struct ir_edu edu[2];
+	struct side a, b;
+};
+
+/* Two edu devices of one IOMMU group into @pair; false when none are. */
+static bool find_pair(char bdf[][16], int n, int *pair)
+{
+	int i, j, group;
+
+	for (i = 0; i < n; i++) {
+		group = ir_edu_group(bdf[i]);
+		for (j = i + 1; group >= 0 && j < n; j++) {
+			if (ir_edu_group(bdf[j]) != group)
+				continue;
+			pair[0] = i;
+			pair[1] = j;
+			return true;
+		}
+	}
+	return false;
+}
+
+FIXTURE_SETUP(replace_dma_group)
+{
+	struct ir_fx *fx = &self->fx;
+	char bdf[8][16];
+	const char *why;
+	int n, i, pair[2];
+
+	self->edu[0].fd = self->edu[1].fd = -1;
+	if (!fx_open(_metadata, fx))
+		return;
+	n = ir_edu_find(bdf, ARRAY_SIZE(bdf));
+	/* Bound first: a device's group may exist only once it is. */
+	for (i = 0; i < n; i++)
+		ir_edu_bind_vfio(bdf[i], &why);
+	if (n < 2 || !find_pair(bdf, n, pair))
+		SKIP(return,
+			   "no two edu devices in one IOMMU group (./run.sh --iommu)");
+	for (i = 0; i < 2; i++) {
+		n = ir_edu_open(bdf[pair[i]], fx->fd, &self->edu[i], &why);
+		if (n)
+			SKIP(return, "edu %s: %s (%s)", bdf[pair[i]], why,
+				   strerror(-n));
+	}
+	side_init(_metadata, fx, self->edu[0].dev_id, &self->a, 0xa5);
+	side_init(_metadata, fx, self->edu[0].dev_id, &self->b, 0x5b);
+}
+
+FIXTURE_TEARDOWN(replace_dma_group)
+{
+	ir_edu_close(&self->edu[0]);
+	ir_edu_close(&self->edu[1]);
+	if (self->fx.fd < 0)
+		return;
+	fx_close(_metadata, &self->fx);
+	side_release(_metadata, &self->a);
+	side_release(_metadata, &self->b);
+	fx_finish(_metadata, 0);
+}
+
+TEST_F(replace_dma_group, replace_moves_the_group)
+{
+	struct ir_fx *fx = &self->fx;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, ir_vfio_attach_pt(self->edu[i].fd, self->a.hwpt_id,
+					       NULL));
+	for (i = 0; i < 2; i++)
+		assert_dma_on(_metadata, &self->edu[i], &self->a, &self->b, 0);
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu[0].fd, self->b.hwpt_id, NULL));
+	for (i = 0; i < 2; i++)
+		assert_dma_on(_metadata, &self->edu[i], &self->b, &self->a,
+			      self->a.fill);
+	/* Both users moved: A is free, B busy until the last one leaves. */
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->a.hwpt_id));
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->b.hwpt_id));
+	ASSERT_EQ(0, ir_vfio_detach_pt(self->edu[0].fd));
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->b.hwpt_id))
+	TH_LOG("the HWPT lost the other device of the group as a user");
+	ASSERT_EQ(0, ir_vfio_detach_pt(self->edu[1].fd));
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->b.hwpt_id));
+}
+
+TEST_F(replace_dma_group, split_attach_refused)
+{
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu[0].fd, self->a.hwpt_id, NULL));
+	ASSERT_EQ(-EINVAL,
+		  ir_vfio_attach_pt(self->edu[1].fd, self->b.hwpt_id, NULL))
+	TH_LOG("one device of a group attached to another HWPT than the group's");
+	assert_dma_on(_metadata, &self->edu[1], &self->a, &self->b, 0);
+	assert_dma_on(_metadata, &self->edu[0], &self->a, &self->b, 0);
+}
+
 TEST_HARNESS_MAIN
