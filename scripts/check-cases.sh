@@ -649,11 +649,14 @@ ck_sid_selftests() {
 # --- iommu: real IOMMU drivers and a DMA engine -----------------------
 
 # README, "Real IOMMUs and DMA": replace_dma in a guest given QEMU's
-# emulated IOMMU and two edu devices behind it, through vfio-pci and the
-# VFIO cdev. Every test passes and none skips (a skip here is a device or
-# driver that did not come up), each counted on its own; except where
+# emulated IOMMU and three edu devices behind it, through vfio-pci and
+# the VFIO cdev. Every test passes and none skips (a skip here is a device
+# or driver that did not come up), each counted on its own; except where
 # scripts/test-data/known-failures.txt lists a test for this check and
-# kernel: that test must still fail, its log matching the evidence.
+# kernel: that test must still fail (or skip), its log matching the
+# evidence. On Debian unstable's kernel, a release newer than the one the
+# suite was validated on (scripts/sid-validated) that does otherwise is
+# not run, loudly, as the sid checks do: its list is not written yet.
 IR_KNOWN_FAILURES=scripts/test-data/known-failures.txt
 # known_failures RELEASE: "TEST RESULT EVIDENCE" a line for this check;
 # a line for this very release wins over one for any (*).
@@ -693,8 +696,12 @@ dma_case() {
 	grep -vE "^not ok [0-9]+ selftests: |^# (not )?ok [0-9]+ ($(awk '{ print $1 }' <<<"$known" | paste -sd'|' -))( |$)" \
 		"$log" >"$CK/counted.tap"
 	harness_tap "$CK/counted.tap" "dma-$iommu:"
-	diff <(dma_expected "$known") <(tap_results "$log") ||
-		{ echo "replace_dma on $iommu, $release: not the expected results (< expected, > this run; $log)"; return 1; }
+	if ! diff <(dma_expected "$known") <(tap_results "$log"); then
+		[[ " $* " != *" --kernel sid "* ]] || [ "$release" = "$(cat scripts/sid-validated)" ] ||
+			not_run "!!! replace_dma on $iommu: not the listed results on Debian unstable's new kernel $release (validated: $(cat scripts/sid-validated)): list them in $IR_KNOWN_FAILURES"
+		echo "replace_dma on $iommu, $release: not the expected results (< expected, > this run; $log)"
+		return 1
+	fi
 	while read -r t result evidence; do
 		[ -n "$t" ] || continue
 		grep -E "^# (# )?(${t#*.}|.*${t#*.}:|.*${t//./\\.} # SKIP )" "$log" | grep -qE -- "$evidence" ||
