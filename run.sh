@@ -87,11 +87,11 @@ kernel:
                    virt under TCG, a root of Debian's arm64 packages)
   --page-size SIZE the kernel's page size: 4k (the default), or 16k or 64k
                    with --arch arm64
-  --iommu NAME     give the guest an emulated IOMMU with three edu DMA
-                   devices behind it (two behind a pci-bridge), for
-                   replace_dma: none (the default), intel (VT-d), amd
-                   (AMD-Vi) or virtio on x86_64 (q35 for the first two),
-                   smmuv3 or virtio on arm64
+  --iommu NAME     give the guest an emulated IOMMU with edu DMA devices
+                   behind it (two more behind a pci-bridge, but for
+                   virtio), for replace_dma: none (the default), intel
+                   (VT-d), amd (AMD-Vi) or virtio on x86_64 (q35 for the
+                   first two), smmuv3 or virtio on arm64
   --ksrc DIR       test the kernel tree DIR (also KSRC=DIR)
   --kernel NAME    a Debian kernel source instead: stable (the default,
                    linux-source-6.12) or sid (the newest linux-source-X.Y

@@ -103,6 +103,7 @@ kselftest-hang           kselftest a hanging test is a TIMEOUT, the next one run
 lava                     lava      the LAVA job validated, run by lava-run, every test recorded
 arm64-64k                arm64     arm64 at 64 KiB pages: the expected results, the bench under icount
 arm64-4k                 arm64     arm64 at 4 KiB pages: the expected results
+dma-smmuv3               arm64     SMMUv3 at 64 KiB pages: a live edu device's DMA follows every replace (replace_dma)
 dma-intel-sid            sid       VT-d on Debian unstable's kernel: DMA follows every replace
 dma-virtio-sid           sid       virtio-iommu on Debian unstable's kernel: DMA follows every replace
 sid-compile              sid       the suite compiles against Debian unstable's kernel

@@ -245,7 +245,7 @@ kernel_arch() {
 }
 
 # --iommu NAME: an emulated IOMMU, created before the guest's other
-# devices, with three edu devices behind it (replace_dma). QEMU's VT-d and
+# devices, with edu devices behind it (replace_dma). QEMU's VT-d and
 # AMD-Vi sit on q35 only. iommufd binds a device only where its MSIs are
 # isolated: VT-d and AMD-Vi remap interrupts (intremap=on; under TCG no
 # split irqchip is needed), virtio-iommu cannot, and there the guest
@@ -264,9 +264,17 @@ kernel_iommu() {
 	*) usage_error "--iommu takes none, smmuv3 or virtio on arm64, not '$IR_IOMMU'" ;;
 	esac
 	# One edu alone in its group, two behind a conventional PCI bridge:
-	# their requests carry the bridge's id, so they share one group.
-	IR_IOMMU_DEVICES+=(-device edu -device pci-bridge,id=irbridge,chassis_nr=1
-		-device edu,bus=irbridge,addr=1 -device edu,bus=irbridge,addr=2)
+	# their requests carry the bridge's id, so they share one group. Not
+	# under virtio-iommu: the bridged ones got no group there (QEMU 7.2,
+	# -M pc), and with the bridge present 7.2's vfio-pci failed to probe
+	# the root bus's edu too (EINVAL); a second one there instead.
+	IR_IOMMU_DEVICES+=(-device edu)
+	if [ "$IR_IOMMU" = virtio ]; then
+		IR_IOMMU_DEVICES+=(-device edu)
+	else
+		IR_IOMMU_DEVICES+=(-device pci-bridge,id=irbridge,chassis_nr=1
+			-device edu,bus=irbridge,addr=1 -device edu,bus=irbridge,addr=2)
+	fi
 }
 
 # The page-size fragment of an arm64 kernel (its CONFIG_ARM64_*_PAGES
