@@ -306,7 +306,9 @@ ck_native_skips() {
 	local out
 	[ ! -e /dev/iommu ] || not_run "this host has /dev/iommu"
 	rs -q build || return 1
-	out=$(make --no-print-directory -C selftests run_tests) || return 1
+	make --no-print-directory -C selftests run_tests >"$CK/native.tap" 2>&1 ||
+		{ echo "make run_tests exited $? (see $CK/native.tap):"; grep -E '^(# )?not ok|rror' "$CK/native.tap"; return 1; }
+	out=$(cat "$CK/native.tap")
 	echo "$out" | grep -E '^# ok [0-9]+ ' | grep -v '# SKIP .' && return 1
 	echo "$out" | grep -qE '^# ok [0-9]+ .*# SKIP .+' || return 1
 	! echo "$out" | grep -qE '^(# )?not ok'

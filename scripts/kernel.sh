@@ -247,15 +247,16 @@ kernel_arch() {
 # --iommu NAME: an emulated IOMMU, created before the guest's other
 # devices, with edu devices behind it (replace_dma). QEMU's VT-d and
 # AMD-Vi sit on q35 only. iommufd binds a device only where its MSIs are
-# isolated: VT-d and AMD-Vi remap interrupts (intremap=on; under TCG no
-# split irqchip is needed), virtio-iommu cannot, and there the guest
-# allows unsafe interrupts as a VMM on such a platform must.
+# isolated: VT-d and AMD-Vi remap interrupts (intremap=on, which under
+# KVM needs the split irqchip; TCG ignores it), virtio-iommu cannot, and
+# there the guest allows unsafe interrupts as a VMM on such a platform
+# must.
 kernel_iommu() {
 	IR_IOMMU_DEVICES=() IR_IOMMU_ARGS=
 	case $IR_ARCH:$IR_IOMMU in
 	*:none) return 0 ;;
-	x86_64:intel) IR_MACHINE=(-M q35) IR_IOMMU_DEVICES=(-device intel-iommu,intremap=on) ;;
-	x86_64:amd) IR_MACHINE=(-M q35) IR_IOMMU_DEVICES=(-device amd-iommu,intremap=on) ;;
+	x86_64:intel) IR_MACHINE=(-M q35,kernel-irqchip=split) IR_IOMMU_DEVICES=(-device intel-iommu,intremap=on) ;;
+	x86_64:amd) IR_MACHINE=(-M q35,kernel-irqchip=split) IR_IOMMU_DEVICES=(-device amd-iommu,intremap=on) ;;
 	x86_64:virtio | arm64:virtio)
 		IR_IOMMU_DEVICES=(-device virtio-iommu-pci)
 		IR_IOMMU_ARGS=iommufd.allow_unsafe_interrupts=1 ;;
