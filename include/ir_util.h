@@ -17,6 +17,12 @@
 int ir_write_file(const char *path, const char *text, int flags);
 
 /*
+ * The last component of where the symbolic link @path points (a sysfs
+ * device's driver, iommu_group or iommu), into @name. 0 or -errno.
+ */
+int ir_link_name(const char *path, char *name, size_t size);
+
+/*
  * The kernel's page size (4 KiB, 16 KiB or 64 KiB): every size and offset
  * of the suite is a multiple of it, never a literal.
  */

@@ -27,19 +27,14 @@ static char instance[64];
 
 const char *ir_block_fn(const char *bdf, const char **why)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *name;
-	ssize_t len;
+	char path[PATH_MAX], name[64];
 	size_t i;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len <= 0) {
+	if (ir_link_name(path, name, sizeof(name))) {
 		*why = "the device is behind no IOMMU instance in sysfs";
 		return NULL;
 	}
-	link[len] = 0;
-	name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
 	for (i = 0; i < ARRAY_SIZE(drivers); i++)
 		if (!strncmp(name, drivers[i].prefix,
 			     strlen(drivers[i].prefix)))
@@ -98,8 +93,10 @@ int ir_block_watch_count(void)
 
 void ir_block_watch_stop(void)
 {
-	if (instance[0])
-		ir_trace_instance_remove(instance);
+	/* Nothing armed (every test's teardown calls this): nothing to undo. */
+	if (!instance[0])
+		return;
+	ir_trace_instance_remove(instance);
 	instance[0] = 0;
 	ir_tracefs_write("kprobe_events", "-:" GROUP "/block\n", true);
 }

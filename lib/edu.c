@@ -86,15 +86,12 @@ int ir_edu_find(char bdfs[][16], int max)
 
 int ir_edu_bind_vfio(const char *bdf, const char **why)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t len;
+	char path[PATH_MAX], driver[64];
 	int rc;
 
 	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len > 0) {
-		link[len] = 0;
-		if (!strcmp(strrchr(link, '/') + 1, "vfio-pci"))
+	if (!ir_link_name(path, driver, sizeof(driver))) {
+		if (!strcmp(driver, "vfio-pci"))
 			return 0;
 		*why = "the edu device is bound to another driver";
 		return -EBUSY;
@@ -219,17 +216,12 @@ err:
 
 int ir_edu_group(const char *bdf)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *slash;
-	ssize_t len;
+	char path[PATH_MAX], group[32];
+	int rc;
 
 	snprintf(path, sizeof(path), PCI_DEVS "/%s/iommu_group", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len <= 0)
-		return -ENOENT;
-	link[len] = 0;
-	slash = strrchr(link, '/');
-	return atoi(slash ? slash + 1 : link);
+	rc = ir_link_name(path, group, sizeof(group));
+	return rc ? rc : atoi(group);
 }
 
 int ir_edu_msi_window(const struct ir_edu *edu, __u64 *start, __u64 *last)

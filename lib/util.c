@@ -2,6 +2,7 @@
 /* Small helpers every part of the suite may use; see include/ir_util.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,21 @@ int ir_write_file(const char *path, const char *text, int flags)
 	rc = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
 	close(fd);
 	return rc;
+}
+
+int ir_link_name(const char *path, char *name, size_t size)
+{
+	char link[PATH_MAX];
+	const char *slash;
+	ssize_t len;
+
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len < 0)
+		return -errno;
+	link[len] = 0;
+	slash = strrchr(link, '/');
+	snprintf(name, size, "%s", slash ? slash + 1 : link);
+	return 0;
 }
 
 size_t ir_page_size(void)

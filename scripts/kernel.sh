@@ -260,7 +260,7 @@ kernel_iommu() {
 	x86_64:virtio | arm64:virtio)
 		IR_IOMMU_DEVICES=(-device virtio-iommu-pci)
 		IR_IOMMU_ARGS=iommufd.allow_unsafe_interrupts=1 ;;
-	arm64:smmuv3) IR_MACHINE=(-M virt,gic-version=3,iommu=smmuv3) ;;
+	arm64:smmuv3) IR_MACHINE[-1]+=,iommu=smmuv3 ;;
 	x86_64:*) usage_error "--iommu takes none, intel, amd or virtio on x86_64, not '$IR_IOMMU'" ;;
 	*) usage_error "--iommu takes none, smmuv3 or virtio on arm64, not '$IR_IOMMU'" ;;
 	esac

@@ -40,7 +40,6 @@ FIXTURE(replace_dma)
 {
 	struct ir_fx fx;
 	struct ir_edu edu;
-	__u32 dev_id;
 	struct side a, b;
 	void *only_a;
 };
@@ -89,9 +88,8 @@ FIXTURE_SETUP(replace_dma)
 	n = ir_edu_open(bdf[0], fx->fd, &self->edu, &why);
 	if (n)
 		SKIP(return, "edu %s: %s (%s)", bdf[0], why, strerror(-n));
-	self->dev_id = self->edu.dev_id;
-	side_init(_metadata, fx, self->dev_id, &self->a, 0xa5);
-	side_init(_metadata, fx, self->dev_id, &self->b, 0x5b);
+	side_init(_metadata, fx, self->edu.dev_id, &self->a, 0xa5);
+	side_init(_metadata, fx, self->edu.dev_id, &self->b, 0x5b);
 	self->only_a = ir_buf_alloc(ir_page_size(), 0xcc);
 	ASSERT_NE(NULL, self->only_a);
 	ASSERT_EQ(0, ir_ioas_map_fixed(fx->fd, self->a.ioas_id, self->only_a,
@@ -278,7 +276,7 @@ TEST_F(replace_dma, failed_replace_keeps_old_domain)
 	buf = ir_buf_alloc(page, 0x11);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, ir_ioas_map_fixed(fx->fd, ioas, buf, page, msi));
-	ASSERT_EQ(0, ir_hwpt_alloc(fx->fd, self->dev_id, ioas, 0, &hwpt));
+	ASSERT_EQ(0, ir_hwpt_alloc(fx->fd, self->edu.dev_id, ioas, 0, &hwpt));
 	ASSERT_EQ(-EADDRINUSE, ir_vfio_attach_pt(self->edu.fd, hwpt, NULL))
 	TH_LOG("a replace onto an IOAS that maps the MSI window %#llx-%#llx",
 	       (unsigned long long)msi, (unsigned long long)msi_last);
