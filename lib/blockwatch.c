@@ -13,19 +13,43 @@
 #include "ir_util.h"
 
 #define GROUP "ir_block"
+/* virtio-iommu's request types (the head of every request). */
+#define VIRTIO_IOMMU_T_ATTACH 1
+#define VIRTIO_IOMMU_T_DETACH 2
+#define VIRTIO_IOMMU_T_MAP 3
+/* The valid bit of a CD's first word. */
+#define CTXDESC_CD_0_V 1ULL
 
-/* IOMMU instances by their sysfs name, and the step that blocks. */
-static const struct {
+enum watch_kind { CALLS, CD_SYNC, VIOMMU_REQUESTS };
+
+/*
+ * IOMMU instances by their sysfs name: what is probed (the function and
+ * what its event fetches), and what counts.
+ */
+static const struct driver {
 	const char *prefix;
-	const char *fn;
+	enum watch_kind kind;
+	const char *fn, *fetch, *step;
 } drivers[] = {
-	{ "dmar", "device_block_translation" }, /* VT-d */
-	{ "ivhd", "detach_device" }, /* AMD-Vi */
+	{ "dmar", CALLS, "device_block_translation", "",
+	  "device_block_translation() calls" }, /* VT-d */
+	{ "ivhd", CALLS, "detach_device", "", "detach_device() calls" },
+	/* Its sync op; the CD itself is fetched once its address is known. */
+	{ "smmu3", CD_SYNC, "arm_smmu_cd_writer_sync_entry", "",
+	  "syncs of a CD not valid" },
+	/* Named for its virtio device; every request goes through this. */
+	{ "virtio", VIOMMU_REQUESTS, "viommu_send_req_sync", "t=+0($arg2):u8",
+	  "DETACH requests and MAPs after the ATTACH" },
 };
 
-static char instance[64];
+static struct {
+	char instance[64];
+	const struct driver *drv;
+	bool learning; /* SMMUv3: its CD's address not yet known */
+	bool attached; /* virtio-iommu: this replace's ATTACH was sent */
+} watch;
 
-const char *ir_block_fn(const char *bdf, const char **why)
+static const struct driver *driver_of(const char *bdf, const char **why)
 {
 	char path[PATH_MAX], name[64];
 	size_t i;
@@ -38,41 +62,117 @@ const char *ir_block_fn(const char *bdf, const char **why)
 	for (i = 0; i < ARRAY_SIZE(drivers); i++)
 		if (!strncmp(name, drivers[i].prefix,
 			     strlen(drivers[i].prefix)))
-			return drivers[i].fn;
+			return &drivers[i];
 	*why = "no blocking step of this IOMMU driver is known here";
 	return NULL;
 }
 
-int ir_block_watch_start(const char *fn, const char **why)
+const char *ir_block_step(const char *bdf, const char **why)
 {
-	char def[160], rel[160];
-	bool found;
+	const struct driver *drv = driver_of(bdf, why);
+
+	return drv ? drv->step : NULL;
+}
+
+/* Defines kprobe event @name on @fn fetching @fetch, enabled in ours. */
+static int probe_add(const char *name, const char *fn, const char *fetch)
+{
+	char def[256], rel[160];
 	int rc;
 
+	snprintf(def, sizeof(def), "p:" GROUP "/%s %s %s\n", name, fn, fetch);
+	rc = ir_tracefs_write("kprobe_events", def, true);
+	snprintf(rel, sizeof(rel), "instances/%s/events/" GROUP "/%s/enable",
+		 watch.instance, name);
+	return rc ?: ir_tracefs_write(rel, "1\n", false);
+}
+
+static void probes_remove(void)
+{
+	ir_tracefs_write("kprobe_events", "-:" GROUP "/block\n", true);
+	ir_tracefs_write("kprobe_events", "-:" GROUP "/learn\n", true);
+}
+
+int ir_block_watch_start(const char *bdf, const char **why)
+{
+	const char *fns[2];
+	bool found[2];
+	int rc;
+
+	watch.drv = driver_of(bdf, why);
+	if (!watch.drv)
+		return -ENOENT;
 	if (!ir_tracefs_root()) {
 		*why = "no tracefs mounted";
 		return -ENOENT;
 	}
-	rc = ir_ksym_functions(&fn, 1, &found);
-	if (rc || !found) {
-		*why = "the driver's blocking function is not in kallsyms";
+	fns[0] = watch.drv->fn;
+	fns[1] = "arm_smmu_write_cd_entry";
+	rc = ir_ksym_functions(fns, watch.drv->kind == CD_SYNC ? 2 : 1, found);
+	if (rc || !found[0] || (watch.drv->kind == CD_SYNC && !found[1])) {
+		*why = "the driver's function to watch is not in kallsyms";
 		return rc ?: -ENOENT;
 	}
-	snprintf(instance, sizeof(instance), GROUP "-%d", (int)getpid());
-	ir_tracefs_write("kprobe_events", "-:" GROUP "/block\n", true);
-	snprintf(def, sizeof(def), "p:" GROUP "/block %s\n", fn);
-	rc = ir_tracefs_write("kprobe_events", def, true);
-	if (!rc)
-		rc = ir_trace_instance_create(instance);
-	snprintf(rel, sizeof(rel), "instances/%s/events/" GROUP "/block/enable",
-		 instance);
-	if (!rc)
-		rc = ir_tracefs_write(rel, "1\n", false);
+	snprintf(watch.instance, sizeof(watch.instance), GROUP "-%d",
+		 (int)getpid());
+	probes_remove();
+	rc = ir_trace_instance_create(watch.instance);
+	watch.learning = watch.drv->kind == CD_SYNC;
+	watch.attached = false;
+	/* (master, ssid, cdptr, target): the CD of substream 0 is at cdptr. */
+	if (!rc && watch.learning)
+		rc = probe_add("learn", fns[1], "ssid=$arg2:u32 cd=$arg3:x64");
+	else if (!rc)
+		rc = probe_add("block", watch.drv->fn, watch.drv->fetch);
 	if (rc) {
-		*why = "cannot arm a kprobe on the driver's blocking function";
+		*why = "cannot arm a kprobe on the driver's function";
 		ir_block_watch_stop();
 	}
 	return rc;
+}
+
+/* The value of fetch @arg ("cd=") in trace line @line, or 0. */
+static unsigned long long fetched(const char *line, const char *arg)
+{
+	const char *at = strstr(line, arg);
+
+	return at ? strtoull(at + strlen(arg), NULL, 0) : 0;
+}
+
+/* SMMUv3: the CD's address learnt, the sync probe fetches the CD. */
+static int learnt(const char *line)
+{
+	char fetch[64];
+	int rc;
+
+	if (!strstr(line, " learn:") || fetched(line, "ssid=") != 0)
+		return 0;
+	snprintf(fetch, sizeof(fetch), "v=@%#llx:x64", fetched(line, "cd="));
+	rc = probe_add("block", watch.drv->fn, fetch);
+	if (!rc)
+		watch.learning = false;
+	return rc;
+}
+
+/* Whether trace line @line is a blocking step. */
+static bool blocks(const char *line)
+{
+	unsigned long long type;
+
+	if (!strstr(line, " block:"))
+		return false;
+	switch (watch.drv->kind) {
+	case CD_SYNC:
+		return !(fetched(line, "v=") & CTXDESC_CD_0_V);
+	case VIOMMU_REQUESTS:
+		type = fetched(line, "t=");
+		if (type == VIRTIO_IOMMU_T_ATTACH)
+			watch.attached = true;
+		return type == VIRTIO_IOMMU_T_DETACH ||
+		       (type == VIRTIO_IOMMU_T_MAP && watch.attached);
+	default:
+		return true;
+	}
 }
 
 int ir_block_watch_count(void)
@@ -80,23 +180,32 @@ int ir_block_watch_count(void)
 	char *text, *line, *save;
 	int rc, n = 0;
 
-	rc = ir_trace_instance_consume(instance, &text);
+	rc = ir_trace_instance_consume(watch.instance, &text);
 	if (rc)
 		return rc;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (ir_trace_line_pid(line) == getpid())
-			n++;
+	for (line = strtok_r(text, "\n", &save); line && !rc;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (ir_trace_line_pid(line) != getpid())
+			continue;
+		if (watch.learning)
+			rc = learnt(line);
+		else
+			n += blocks(line);
+	}
 	free(text);
-	return n;
+	/* A count ends one replace's requests for virtio-iommu. */
+	watch.attached = false;
+	if (!rc && watch.learning)
+		rc = -ENOENT;
+	return rc ?: n;
 }
 
 void ir_block_watch_stop(void)
 {
 	/* Nothing armed (every test's teardown calls this): nothing to undo. */
-	if (!instance[0])
+	if (!watch.instance[0])
 		return;
-	ir_trace_instance_remove(instance);
-	instance[0] = 0;
-	ir_tracefs_write("kprobe_events", "-:" GROUP "/block\n", true);
+	ir_trace_instance_remove(watch.instance);
+	watch.instance[0] = 0;
+	probes_remove();
 }

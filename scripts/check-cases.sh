@@ -674,7 +674,7 @@ known_failures() {
 # The expected "ok"/"not ok" line of each replace_dma test, with KNOWN.
 dma_expected() {
 	local known=$1 t result
-	sed -n 's/^ok \(replace_dma\(_group\)\?\..*\) # SKIP$/\1/p' "$IR_EXPECTED_TESTS" |
+	sed -n 's/^ok \(replace_dma\(_group\|_pair\)\?\..*\) # SKIP$/\1/p' "$IR_EXPECTED_TESTS" |
 		while read -r t; do
 			result=$(awk -v t="$t" '$1 == t { print $2 }' <<<"$known")
 			case $result in
@@ -720,3 +720,5 @@ ck_dma_virtio() { dma_case virtio; }
 ck_dma_smmuv3() { dma_case smmuv3 --arch arm64 --page-size 64k; }
 ck_dma_intel_sid() { dma_case intel --kernel sid; }
 ck_dma_virtio_sid() { dma_case virtio --kernel sid; }
+ck_dma_amd_sid() { dma_case amd --kernel sid; }
+ck_dma_smmuv3_sid() { dma_case smmuv3 --arch arm64 --page-size 64k --kernel sid; }

@@ -106,6 +106,8 @@ arm64-4k                 arm64     arm64 at 4 KiB pages: the expected results
 dma-smmuv3               arm64     SMMUv3 at 64 KiB pages: a live edu device's DMA follows every replace (replace_dma)
 dma-intel-sid            sid       VT-d on Debian unstable's kernel: DMA follows every replace
 dma-virtio-sid           sid       virtio-iommu on Debian unstable's kernel: DMA follows every replace
+dma-amd-sid              sid       AMD-Vi on Debian unstable's kernel: DMA follows every replace
+dma-smmuv3-sid           sid       SMMUv3 at 64 KiB pages on Debian unstable's kernel: DMA follows every replace
 sid-compile              sid       the suite compiles against Debian unstable's kernel
 sid-selftests            sid       the selftests pass on Debian unstable's kernel
 TABLE

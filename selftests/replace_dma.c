@@ -12,11 +12,13 @@
  * device keeps working (QEMU's iommufd backend, cloud-hypervisor and
  * OpenVMM's VFIO devices).
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "fixture.h"
 #include "ir_blockwatch.h"
 #include "ir_edu.h"
+#include "ir_kmsg.h"
 #include "ir_vfio.h"
 
 /*
@@ -28,6 +30,14 @@
 #define ONLY_A_IOVA 0x2200000ULL /* mapped in side A only */
 #define NEW_IOVA 0x2300000ULL /* mapped after a replace */
 #define XFER (IR_EDU_BUF_SIZE / 2)
+/*
+ * How the guest's IOMMU driver names ONLY_A_IOVA in its fault report:
+ * VT-d "fault addr 0x2200000", AMD-Vi "address=0x2200000", virtio-iommu
+ * "at 0x2200000", SMMUv3 the event's raw words ("0x0000000002200000").
+ */
+#define ONLY_A_FAULT "0x0*2200000([^0-9a-fA-F]|$)"
+/* How long a driver may take to report a fault (its interrupt thread). */
+#define FAULT_REPORT_MS 3000
 
 /* One IOAS, its HWPT on the device's IOMMU, and the memory it maps. */
 struct side {
@@ -157,29 +167,132 @@ TEST_F(replace_dma, replace_follows_new_domain)
  * translation on the way: the promise replace makes ("All drivers are
  * already required to support changing between active UNMANAGED
  * domains"), which a VMM relies on when it replaces under a device that
- * is doing DMA. Seen at the driver: its blocking step is not called
- * during the replace, and the device's DMA then follows.
+ * is doing DMA. Seen at the driver, every time (ir_blockwatch.h): no
+ * blocking step during the replace, and the device's DMA then follows.
  */
 TEST_F(replace_dma, replace_is_hitless)
 {
-	const char *fn, *why;
-	int calls;
+	const char *step, *why;
+	int steps;
 
-	fn = ir_block_fn(self->edu.bdf, &why);
-	if (!fn)
+	step = ir_block_step(self->edu.bdf, &why);
+	if (!step)
 		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
-	ASSERT_EQ(0, ir_block_watch_start(fn, &why))
+	ASSERT_EQ(0, ir_block_watch_start(self->edu.bdf, &why))
 	TH_LOG("%s", why);
-	ASSERT_LE(0, ir_block_watch_count());
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	ASSERT_LE(0, ir_block_watch_count())
+	TH_LOG("the attach before the replace showed the watch nothing to learn");
 	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->b.hwpt_id, NULL));
-	calls = ir_block_watch_count();
+	steps = ir_block_watch_count();
 	ir_block_watch_stop();
-	ksft_print_msg("%s() calls during the replace: %d\n", fn, calls);
+	ksft_print_msg("%s during the replace: %d\n", step, steps);
 	assert_dma_on(_metadata, &self->edu, &self->b, &self->a, 0);
-	ASSERT_EQ(0, calls)
-	TH_LOG("the replace called %s() %d times: the device's translation was blocked between the two domains",
-	       fn, calls);
+	ASSERT_EQ(0, steps)
+	TH_LOG("the replace made %d %s: the device's translation was blocked between the two domains",
+	       steps, step);
+}
+
+/*
+ * The replacer of dma_in_flight_lands_whole: the device onto one HWPT and
+ * then the other, as fast as the kernel takes it, until told to stop.
+ */
+struct replacer {
+	int vfio_fd;
+	__u32 hwpt[2];
+	bool stop;
+	int replaces, err;
+};
+
+static void *replace_loop(void *arg)
+{
+	struct replacer *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		__u32 next = r->hwpt[(r->replaces + 1) % 2];
+
+		r->err = ir_vfio_attach_pt(r->vfio_fd, next, NULL);
+		if (r->err)
+			break;
+		r->replaces++;
+	}
+	return NULL;
+}
+
+#define IN_FLIGHT_COPIES 16
+
+/*
+ * What copy @i of dma_in_flight_lands_whole left: 0 when exactly one
+ * side's destination holds the whole of one side's source, this copy's
+ * fill (never an older one, never part of one), else why not.
+ */
+static const char *copy_landed(struct side *s[2], int i)
+{
+	int k, j, landed = 0, whole = 0;
+	void *dst;
+
+	for (k = 0; k < 2; k++) {
+		dst = s[k]->dst;
+		if (!ir_buf_differs(dst, XFER, 0))
+			continue;
+		landed++;
+		for (j = 0; j < 2; j++)
+			whole += !ir_buf_differs(dst, XFER, s[j]->fill ^ i);
+	}
+	if (!landed)
+		return "its write reached neither domain: a fault";
+	if (landed > 1)
+		return "it wrote into both domains";
+	if (!whole)
+		return "what it wrote is not one domain's source as it was: its read faulted or was torn";
+	return NULL;
+}
+
+/*
+ * DMA in flight during replaces: while another thread replaces the device
+ * back and forth between A and B, which map the same IOVAs to different
+ * memory, the device keeps copying. Every transfer lands wholly in one of
+ * the two domains; one that faults (moves nothing, or reads what is not
+ * there) means the device passed through a blocking state between them.
+ * Each copy's source is new (each side's fill ^ the copy's number), so a
+ * read that faulted cannot pass for one that landed.
+ */
+TEST_F(replace_dma, dma_in_flight_lands_whole)
+{
+	struct replacer r = { .vfio_fd = self->edu.fd,
+			      .hwpt = { self->a.hwpt_id, self->b.hwpt_id } };
+	struct side *s[2] = { &self->a, &self->b };
+	const char *what, *why = NULL;
+	int i, k, err = 0, bad = 0, first_bad = -1;
+	pthread_t thread;
+
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, replace_loop, &r));
+	for (i = 1; i <= IN_FLIGHT_COPIES && !err; i++) {
+		for (k = 0; k < 2; k++) {
+			memset(s[k]->src, s[k]->fill ^ i, XFER);
+			memset(s[k]->dst, 0, XFER);
+		}
+		err = ir_edu_dma(&self->edu, SRC_IOVA, 0, XFER, true);
+		if (!err)
+			err = ir_edu_dma(&self->edu, DST_IOVA, 0, XFER, false);
+		what = err ? NULL : copy_landed(s, i);
+		if (what && !bad++) {
+			first_bad = i;
+			why = what;
+		}
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, r.err);
+	ksft_print_msg("%d copies during %d replaces: %d did not land whole\n",
+		       IN_FLIGHT_COPIES, r.replaces, bad);
+	ASSERT_LE(IN_FLIGHT_COPIES, r.replaces)
+	TH_LOG("the replaces did not overlap the transfers");
+	ASSERT_EQ(0, bad)
+	TH_LOG("%d of %d copies amid replaces did not land whole; copy %d: %s",
+	       bad, IN_FLIGHT_COPIES, first_bad, why);
 }
 
 /* A replace onto an IOAS (its auto domain) follows that IOAS too. */
@@ -201,6 +314,9 @@ TEST_F(replace_dma, replace_to_ioas_follows_it)
  */
 TEST_F(replace_dma, old_only_iova_moves_nothing)
 {
+	char report[256];
+	int kmsg;
+
 	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
 	/* Through A, the page is there: its 0xcc comes back. */
 	copy(_metadata, &self->edu, ONLY_A_IOVA, DST_IOVA);
@@ -211,10 +327,19 @@ TEST_F(replace_dma, old_only_iova_moves_nothing)
 	/*
 	 * Read through B: it does not translate. What the device then holds
 	 * is the emulation's (QEMU reads zeros from a failed translation),
-	 * but no byte of A's page, wherever it writes it.
+	 * but no byte of A's page, wherever it writes it. The IOMMU reports
+	 * the fault, and the guest's driver logs it.
 	 */
 	memset(self->a.dst, 0, XFER);
+	kmsg = ir_kmsg_open();
+	ASSERT_LE(0, kmsg);
 	ASSERT_EQ(0, ir_edu_dma(&self->edu, ONLY_A_IOVA, 0, XFER, true));
+	ASSERT_EQ(1, ir_kmsg_wait(kmsg, ONLY_A_FAULT, FAULT_REPORT_MS, report,
+				  sizeof(report)))
+	TH_LOG("no fault of IOVA %#llx in the kernel log within %d ms",
+	       ONLY_A_IOVA, FAULT_REPORT_MS);
+	close(kmsg);
+	ksft_print_msg("the driver reported: %s\n", report);
 	ASSERT_EQ(0, ir_edu_dma(&self->edu, DST_IOVA, 0, XFER, false));
 	ASSERT_EQ(NULL, memchr(self->b.dst, 0xcc, XFER))
 	TH_LOG("a read of an IOVA only the old domain maps reached its memory");
@@ -304,6 +429,99 @@ TEST_F(replace_dma, hwpt_in_use_is_busy)
 	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->b.hwpt_id));
 	ASSERT_EQ(0, ir_destroy(fx->fd, self->a.hwpt_id));
 	assert_dma_on(_metadata, &self->edu, &self->b, &self->a, 0);
+}
+
+/*
+ * Two edu devices in IOMMU groups of their own, both attached to A: a
+ * replace of one moves that one only. The other's DMA stays on A, which
+ * keeps it as a user.
+ */
+FIXTURE(replace_dma_pair)
+{
+	struct ir_fx fx;
+	struct ir_edu edu[2];
+	struct side a, b;
+};
+
+/*
+ * Two edu devices of different IOMMU groups into @pair; false when there
+ * are none.
+ */
+static bool find_apart(char bdf[][16], int n, int *pair)
+{
+	int i, j, group;
+
+	for (i = 0; i < n; i++) {
+		group = ir_edu_group(bdf[i]);
+		for (j = i + 1; group >= 0 && j < n; j++) {
+			if (ir_edu_group(bdf[j]) < 0 ||
+			    ir_edu_group(bdf[j]) == group)
+				continue;
+			pair[0] = i;
+			pair[1] = j;
+			return true;
+		}
+	}
+	return false;
+}
+
+FIXTURE_SETUP(replace_dma_pair)
+{
+	struct ir_fx *fx = &self->fx;
+	char bdf[8][16];
+	const char *why;
+	int n, i, pair[2];
+
+	self->edu[0].fd = self->edu[1].fd = -1;
+	if (!fx_open(_metadata, fx))
+		return;
+	n = ir_edu_find(bdf, ARRAY_SIZE(bdf));
+	/* Bound first: a device's group may exist only once it is. */
+	for (i = 0; i < n; i++)
+		ir_edu_bind_vfio(bdf[i], &why);
+	if (n < 2 || !find_apart(bdf, n, pair))
+		SKIP(return,
+			   "no two edu devices in different IOMMU groups (./run.sh --iommu)");
+	for (i = 0; i < 2; i++) {
+		n = ir_edu_open(bdf[pair[i]], fx->fd, &self->edu[i], &why);
+		if (n)
+			SKIP(return, "edu %s: %s (%s)", bdf[pair[i]], why,
+				   strerror(-n));
+	}
+	side_init(_metadata, fx, self->edu[0].dev_id, &self->a, 0xa5);
+	side_init(_metadata, fx, self->edu[0].dev_id, &self->b, 0x5b);
+}
+
+FIXTURE_TEARDOWN(replace_dma_pair)
+{
+	ir_edu_close(&self->edu[0]);
+	ir_edu_close(&self->edu[1]);
+	if (self->fx.fd < 0)
+		return;
+	fx_close(_metadata, &self->fx);
+	side_release(_metadata, &self->a);
+	side_release(_metadata, &self->b);
+	fx_finish(_metadata, 0);
+}
+
+TEST_F(replace_dma_pair, replace_one_leaves_other)
+{
+	struct ir_fx *fx = &self->fx;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, ir_vfio_attach_pt(self->edu[i].fd, self->a.hwpt_id,
+					       NULL));
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu[0].fd, self->b.hwpt_id, NULL));
+	assert_dma_on(_metadata, &self->edu[0], &self->b, &self->a, 0);
+	assert_dma_on(_metadata, &self->edu[1], &self->a, &self->b,
+		      self->b.fill);
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->a.hwpt_id))
+	TH_LOG("the HWPT the other device stayed on lost it as a user");
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu[1].fd, self->b.hwpt_id, NULL));
+	assert_dma_on(_metadata, &self->edu[1], &self->b, &self->a,
+		      self->a.fill);
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->a.hwpt_id));
 }
 
 /*
