@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A real IOMMU driver's blocking step; see include/ir_blockwatch.h. */
 #include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +8,8 @@
 #include <unistd.h>
 
 #include "ir_blockwatch.h"
+#include "ir_iommu.h"
 #include "ir_tracefs.h"
-#include "ir_util.h"
 
 #define GROUP "ir_block"
 /* virtio-iommu's request types (the head of every request). */
@@ -20,58 +19,19 @@
 /* The valid bit of a CD's first word. */
 #define CTXDESC_CD_0_V 1ULL
 
-enum watch_kind { CALLS, CD_SYNC, VIOMMU_REQUESTS };
-
-/*
- * IOMMU instances by their sysfs name: what is probed (the function and
- * what its event fetches), and what counts.
- */
-static const struct driver {
-	const char *prefix;
-	enum watch_kind kind;
-	const char *fn, *fetch, *step;
-} drivers[] = {
-	{ "dmar", CALLS, "device_block_translation", "",
-	  "device_block_translation() calls" }, /* VT-d */
-	{ "ivhd", CALLS, "detach_device", "", "detach_device() calls" },
-	/* Its sync op; the CD itself is fetched once its address is known. */
-	{ "smmu3", CD_SYNC, "arm_smmu_cd_writer_sync_entry", "",
-	  "syncs of a CD not valid" },
-	/* Named for its virtio device; every request goes through this. */
-	{ "virtio", VIOMMU_REQUESTS, "viommu_send_req_sync", "t=+0($arg2):u8",
-	  "DETACH requests and MAPs after the ATTACH" },
-};
-
 static struct {
 	char instance[64];
-	const struct driver *drv;
+	const struct ir_iommu *drv;
 	bool learning; /* SMMUv3: its CD's address not yet known */
 	bool attached; /* virtio-iommu: this replace's ATTACH was sent */
 } watch;
 
-static const struct driver *driver_of(const char *bdf, const char **why)
-{
-	char path[PATH_MAX], name[64];
-	size_t i;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", bdf);
-	if (ir_link_name(path, name, sizeof(name))) {
-		*why = "the device is behind no IOMMU instance in sysfs";
-		return NULL;
-	}
-	for (i = 0; i < ARRAY_SIZE(drivers); i++)
-		if (!strncmp(name, drivers[i].prefix,
-			     strlen(drivers[i].prefix)))
-			return &drivers[i];
-	*why = "no blocking step of this IOMMU driver is known here";
-	return NULL;
-}
-
 const char *ir_block_step(const char *bdf, const char **why)
 {
-	const struct driver *drv = driver_of(bdf, why);
+	char name[64];
+	const struct ir_iommu *drv = ir_iommu_of(bdf, name, sizeof(name), why);
 
-	return drv ? drv->step : NULL;
+	return drv ? drv->block_step : NULL;
 }
 
 /* Defines kprobe event @name on @fn fetching @fetch, enabled in ours. */
@@ -96,20 +56,22 @@ static void probes_remove(void)
 int ir_block_watch_start(const char *bdf, const char **why)
 {
 	const char *fns[2];
-	bool found[2];
+	char name[64];
+	bool found[2], cd;
 	int rc;
 
-	watch.drv = driver_of(bdf, why);
+	watch.drv = ir_iommu_of(bdf, name, sizeof(name), why);
 	if (!watch.drv)
 		return -ENOENT;
 	if (!ir_tracefs_root()) {
 		*why = "no tracefs mounted";
 		return -ENOENT;
 	}
-	fns[0] = watch.drv->fn;
+	cd = watch.drv->block == IR_BLOCK_CD_SYNC;
+	fns[0] = watch.drv->block_fn;
 	fns[1] = "arm_smmu_write_cd_entry";
-	rc = ir_ksym_functions(fns, watch.drv->kind == CD_SYNC ? 2 : 1, found);
-	if (rc || !found[0] || (watch.drv->kind == CD_SYNC && !found[1])) {
+	rc = ir_ksym_functions(fns, cd ? 2 : 1, found);
+	if (rc || !found[0] || (cd && !found[1])) {
 		*why = "the driver's function to watch is not in kallsyms";
 		return rc ?: -ENOENT;
 	}
@@ -117,13 +79,13 @@ int ir_block_watch_start(const char *bdf, const char **why)
 		 (int)getpid());
 	probes_remove();
 	rc = ir_trace_instance_create(watch.instance);
-	watch.learning = watch.drv->kind == CD_SYNC;
+	watch.learning = cd;
 	watch.attached = false;
 	/* (master, ssid, cdptr, target): the CD of substream 0 is at cdptr. */
 	if (!rc && watch.learning)
 		rc = probe_add("learn", fns[1], "ssid=$arg2:u32 cd=$arg3:x64");
 	else if (!rc)
-		rc = probe_add("block", watch.drv->fn, watch.drv->fetch);
+		rc = probe_add("block", fns[0], watch.drv->block_fetch);
 	if (rc) {
 		*why = "cannot arm a kprobe on the driver's function";
 		ir_block_watch_stop();
@@ -131,7 +93,7 @@ int ir_block_watch_start(const char *bdf, const char **why)
 	return rc;
 }
 
-/* The value of fetch @arg ("cd=") in trace line @line, or 0. */
+/* The value of fetch @arg (" cd=") in trace line @line, or 0. */
 static unsigned long long fetched(const char *line, const char *arg)
 {
 	const char *at = strstr(line, arg);
@@ -145,10 +107,10 @@ static int learnt(const char *line)
 	char fetch[64];
 	int rc;
 
-	if (!strstr(line, " learn:") || fetched(line, "ssid=") != 0)
+	if (!strstr(line, " learn:") || fetched(line, " ssid=") != 0)
 		return 0;
-	snprintf(fetch, sizeof(fetch), "v=@%#llx:x64", fetched(line, "cd="));
-	rc = probe_add("block", watch.drv->fn, fetch);
+	snprintf(fetch, sizeof(fetch), "v=@%#llx:x64", fetched(line, " cd="));
+	rc = probe_add("block", watch.drv->block_fn, fetch);
 	if (!rc)
 		watch.learning = false;
 	return rc;
@@ -161,11 +123,11 @@ static bool blocks(const char *line)
 
 	if (!strstr(line, " block:"))
 		return false;
-	switch (watch.drv->kind) {
-	case CD_SYNC:
-		return !(fetched(line, "v=") & CTXDESC_CD_0_V);
-	case VIOMMU_REQUESTS:
-		type = fetched(line, "t=");
+	switch (watch.drv->block) {
+	case IR_BLOCK_CD_SYNC:
+		return !(fetched(line, " v=") & CTXDESC_CD_0_V);
+	case IR_BLOCK_VIOMMU_REQUESTS:
+		type = fetched(line, " t=");
 		if (type == VIRTIO_IOMMU_T_ATTACH)
 			watch.attached = true;
 		return type == VIRTIO_IOMMU_T_DETACH ||

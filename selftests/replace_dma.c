@@ -18,6 +18,7 @@
 #include "fixture.h"
 #include "ir_blockwatch.h"
 #include "ir_edu.h"
+#include "ir_iommu.h"
 #include "ir_kmsg.h"
 #include "ir_vfio.h"
 
@@ -217,9 +218,6 @@ TEST_F(replace_dma, replace_to_ioas_follows_it)
  */
 TEST_F(replace_dma, old_only_iova_moves_nothing)
 {
-	int kmsg, tries, reported;
-	char report[256];
-
 	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
 	/* Through A, the page is there: its 0xcc comes back. */
 	copy(_metadata, &self->edu, ONLY_A_IOVA, DST_IOVA);
@@ -230,26 +228,10 @@ TEST_F(replace_dma, old_only_iova_moves_nothing)
 	/*
 	 * Read through B: it does not translate. What the device then holds
 	 * is the emulation's (QEMU reads zeros from a failed translation),
-	 * but no byte of A's page, wherever it writes it. The IOMMU reports
-	 * the fault, and the guest's driver logs it.
+	 * but no byte of A's page, wherever it writes it.
 	 */
 	memset(self->a.dst, 0, XFER);
-	kmsg = ir_kmsg_open();
-	ASSERT_LE(0, kmsg);
-	/* Drivers rate-limit their reports: the read again, a while apart. */
-	for (tries = 0, reported = 0; !reported && tries < FAULT_TRIES;
-	     tries++) {
-		ASSERT_EQ(0,
-			  ir_edu_dma(&self->edu, ONLY_A_IOVA, 0, XFER, true));
-		reported = ir_kmsg_wait(kmsg, ONLY_A_FAULT, FAULT_REPORT_MS,
-					report, sizeof(report));
-		ASSERT_LE(0, reported);
-	}
-	close(kmsg);
-	ASSERT_EQ(1, reported)
-	TH_LOG("no fault of IOVA %#llx in the kernel log, %d reads %d ms apart",
-	       ONLY_A_IOVA, FAULT_TRIES, FAULT_REPORT_MS);
-	ksft_print_msg("the driver reported: %s\n", report);
+	ASSERT_EQ(0, ir_edu_dma(&self->edu, ONLY_A_IOVA, 0, XFER, true));
 	ASSERT_EQ(0, ir_edu_dma(&self->edu, DST_IOVA, 0, XFER, false));
 	ASSERT_EQ(NULL, memchr(self->b.dst, 0xcc, XFER))
 	TH_LOG("a read of an IOVA only the old domain maps reached its memory");
@@ -259,6 +241,45 @@ TEST_F(replace_dma, old_only_iova_moves_nothing)
 	ASSERT_EQ(0, ir_edu_dma(&self->edu, ONLY_A_IOVA, 0, XFER, false));
 	ASSERT_EQ(0, ir_buf_differs(self->only_a, XFER, 0xcc))
 	TH_LOG("a write to an IOVA only the old domain maps reached its memory");
+}
+
+/*
+ * The fault of that read is seen where the guest reports it: the IOMMU
+ * raises its fault interrupt and the driver logs the IOVA. Where the
+ * interrupt never comes, the emulated IOMMU reported nothing (QEMU 7.2's
+ * AMD-Vi), which is not the driver's to log: a SKIP that says so.
+ */
+TEST_F(replace_dma, old_only_iova_fault_reported)
+{
+	int kmsg, tries, reported = 0;
+	long irqs, irqs_after;
+	char report[256];
+
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->b.hwpt_id, NULL));
+	irqs = ir_iommu_fault_irqs(self->edu.bdf);
+	ASSERT_LE(0, irqs)
+	TH_LOG("no fault interrupt of the device's IOMMU in /proc/interrupts");
+	kmsg = ir_kmsg_open();
+	ASSERT_LE(0, kmsg);
+	/* Drivers rate-limit their reports: the read again, a while apart. */
+	for (tries = 0; !reported && tries < FAULT_TRIES; tries++) {
+		ASSERT_EQ(0,
+			  ir_edu_dma(&self->edu, ONLY_A_IOVA, 0, XFER, true));
+		reported = ir_kmsg_wait(kmsg, ONLY_A_FAULT, FAULT_REPORT_MS,
+					report, sizeof(report));
+		ASSERT_LE(0, reported);
+	}
+	close(kmsg);
+	irqs_after = ir_iommu_fault_irqs(self->edu.bdf);
+	if (!reported && irqs_after == irqs)
+		SKIP(return,
+			   "the IOMMU raised no fault interrupt in %d faulting reads: the emulation reports no fault",
+			   FAULT_TRIES);
+	ASSERT_EQ(1, reported)
+	TH_LOG("no fault of IOVA %#llx in the kernel log, %d reads %d ms apart, %ld fault interrupts",
+	       ONLY_A_IOVA, FAULT_TRIES, FAULT_REPORT_MS, irqs_after - irqs);
+	ksft_print_msg("the driver reported: %s\n", report);
 }
 
 /* After a replace, map and unmap change what the device reaches. */
