@@ -7,6 +7,7 @@
 #ifndef IR_IOMMU_H
 #define IR_IOMMU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* How a driver's blocking step is seen (include/ir_blockwatch.h). */
@@ -17,17 +18,20 @@ enum ir_block_kind {
 };
 
 struct ir_iommu {
-	const char *prefix; /* of its instances' names */
+	/* How it is known: its instances' names start so, or its driver is. */
+	const char *match;
 	const char *driver; /* in words */
 	/* In /proc/interrupts, its fault interrupt's name; %s: the instance. */
 	const char *fault_irq;
 	enum ir_block_kind block;
+	bool by_driver;
 	const char *block_fn, *block_fetch, *block_step;
 };
 
 /*
  * The driver of the IOMMU that PCI device @bdf is behind, the instance's
- * name into @instance; NULL with the reason in *@why.
+ * name into @instance (for one known by its driver, its device's name);
+ * NULL with the reason in *@why.
  */
 const struct ir_iommu *ir_iommu_of(const char *bdf, char *instance, size_t size,
 				   const char **why);

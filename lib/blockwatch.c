@@ -85,7 +85,7 @@ int ir_block_watch_start(const char *bdf, const char **why)
 	if (!rc && watch.learning)
 		rc = probe_add("learn", fns[1], "ssid=$arg2:u32 cd=$arg3:x64");
 	else if (!rc)
-		rc = probe_add("block", fns[0], watch.drv->block_fetch);
+		rc = probe_add("block", fns[0], watch.drv->block_fetch ?: "");
 	if (rc) {
 		*why = "cannot arm a kprobe on the driver's function";
 		ir_block_watch_stop();

@@ -10,27 +10,63 @@
 #include "ir_util.h"
 
 static const struct ir_iommu iommus[] = {
-	{ "dmar", "VT-d", "%s", IR_BLOCK_CALLS, "device_block_translation", "",
-	  "device_block_translation() calls" },
+	{ .match = "dmar",
+	  .driver = "VT-d",
+	  .fault_irq = "%s",
+	  .block = IR_BLOCK_CALLS,
+	  .block_fn = "device_block_translation",
+	  .block_step = "device_block_translation() calls" },
 	/* Its event log's interrupt: AMD-Vi, or AMD-Vi0-Evt. */
-	{ "ivhd", "AMD-Vi", "AMD-Vi", IR_BLOCK_CALLS, "detach_device", "",
-	  "detach_device() calls" },
+	{ .match = "ivhd",
+	  .driver = "AMD-Vi",
+	  .fault_irq = "AMD-Vi",
+	  .block = IR_BLOCK_CALLS,
+	  .block_fn = "detach_device",
+	  .block_step = "detach_device() calls" },
 	/* Its sync op; the CD itself is fetched once its address is known. */
-	{ "smmu3", "SMMUv3", "arm-smmu-v3", IR_BLOCK_CD_SYNC,
-	  "arm_smmu_cd_writer_sync_entry", "", "syncs of a CD not valid" },
+	{ .match = "smmu3",
+	  .driver = "SMMUv3",
+	  .fault_irq = "arm-smmu-v3",
+	  .block = IR_BLOCK_CD_SYNC,
+	  .block_fn = "arm_smmu_cd_writer_sync_entry",
+	  .block_step = "syncs of a CD not valid" },
 	/*
-	 * Named for its virtio device, whose event queue carries faults;
-	 * every request goes through viommu_send_req_sync(viommu, buf, len).
+	 * Known by its driver (the instance is named for a PCI function); its
+	 * virtio device's event queue carries faults; every request goes
+	 * through viommu_send_req_sync(viommu, buf, len).
 	 */
-	{ "virtio", "virtio-iommu", "%s-event", IR_BLOCK_VIOMMU_REQUESTS,
-	  "viommu_send_req_sync", "t=+0($arg2):u8",
-	  "DETACH requests and MAPs after the ATTACH" },
+	{ .match = "virtio_iommu",
+	  .by_driver = true,
+	  .driver = "virtio-iommu",
+	  .fault_irq = "%s-event",
+	  .block = IR_BLOCK_VIOMMU_REQUESTS,
+	  .block_fn = "viommu_send_req_sync",
+	  .block_fetch = "t=+0($arg2):u8",
+	  .block_step = "DETACH requests and MAPs after the ATTACH" },
 };
+
+/*
+ * The name of @instance's device's driver, and of that device, where it
+ * has one (virtio-iommu's instance is named for the PCI function of its
+ * virtio device, whose driver is virtio_iommu). 0 or -errno.
+ */
+static int instance_device(const char *instance, char *driver, char *dev,
+			   size_t size)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	snprintf(path, sizeof(path), "/sys/class/iommu/%s/device/driver",
+		 instance);
+	rc = ir_link_name(path, driver, size);
+	snprintf(path, sizeof(path), "/sys/class/iommu/%s/device", instance);
+	return rc ?: ir_link_name(path, dev, size);
+}
 
 const struct ir_iommu *ir_iommu_of(const char *bdf, char *instance, size_t size,
 				   const char **why)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], driver[64], dev[64];
 	size_t i;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", bdf);
@@ -39,9 +75,16 @@ const struct ir_iommu *ir_iommu_of(const char *bdf, char *instance, size_t size,
 		return NULL;
 	}
 	for (i = 0; i < ARRAY_SIZE(iommus); i++)
-		if (!strncmp(instance, iommus[i].prefix,
-			     strlen(iommus[i].prefix)))
+		if (!iommus[i].by_driver && !strncmp(instance, iommus[i].match,
+						     strlen(iommus[i].match)))
 			return &iommus[i];
+	if (!instance_device(instance, driver, dev, sizeof(dev)))
+		for (i = 0; i < ARRAY_SIZE(iommus); i++)
+			if (iommus[i].by_driver &&
+			    !strcmp(driver, iommus[i].match)) {
+				snprintf(instance, size, "%s", dev);
+				return &iommus[i];
+			}
 	*why = "an IOMMU driver this suite does not know";
 	return NULL;
 }
