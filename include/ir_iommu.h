@@ -21,7 +21,10 @@ struct ir_iommu {
 	/* How it is known: its instances' names start so, or its driver is. */
 	const char *match;
 	const char *driver; /* in words */
-	/* In /proc/interrupts, its fault interrupt's name; %s: the instance. */
+	/*
+	 * In /proc/interrupts, its fault interrupt's name (or that and a
+	 * part: "-evtq", "0-Evt"); %s: the instance.
+	 */
 	const char *fault_irq;
 	enum ir_block_kind block;
 	bool by_driver;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The real IOMMU drivers the suite knows; see include/ir_iommu.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,13 +33,14 @@ static const struct ir_iommu iommus[] = {
 	  .block_step = "syncs of a CD not valid" },
 	/*
 	 * Known by its driver (the instance is named for a PCI function); its
-	 * virtio device's event queue carries faults; every request goes
+	 * virtio device's interrupt (INTx, or its event queue's MSI-X vector)
+	 * carries faults; every request goes
 	 * through viommu_send_req_sync(viommu, buf, len).
 	 */
 	{ .match = "virtio_iommu",
 	  .by_driver = true,
 	  .driver = "virtio-iommu",
-	  .fault_irq = "%s-event",
+	  .fault_irq = "%s",
 	  .block = IR_BLOCK_VIOMMU_REQUESTS,
 	  .block_fn = "viommu_send_req_sync",
 	  .block_fetch = "t=+0($arg2):u8",
@@ -105,6 +107,28 @@ static long line_count(const char *line)
 	}
 }
 
+/*
+ * Whether /proc/interrupts line @line is of the interrupt named @name:
+ * its last field is that name, or the name and a part ("virtio0-event",
+ * "AMD-Vi0-Evt", "arm-smmu-v3-evtq"). @name is not empty.
+ */
+static bool named(const char *line, const char *name)
+{
+	const char *last = line + strlen(line);
+	size_t n = strlen(name);
+
+	while (last > line && isspace((unsigned char)last[-1]))
+		last--;
+	while (last > line && !isspace((unsigned char)last[-1]))
+		last--;
+	if (strncmp(last, name, n))
+		return false;
+	/* After a name that ends in a digit, no more digits (virtio1). */
+	if (isdigit((unsigned char)last[n]))
+		return !isdigit((unsigned char)name[n - 1]);
+	return isspace((unsigned char)last[n]) || last[n] == '-' || !last[n];
+}
+
 long ir_iommu_fault_irqs(const char *bdf)
 {
 	char instance[64], name[96], line[1024];
@@ -121,7 +145,7 @@ long ir_iommu_fault_irqs(const char *bdf)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f))
-		if (strstr(line, name))
+		if (named(line, name))
 			n = (n < 0 ? 0 : n) + line_count(line);
 	fclose(f);
 	return n;
