@@ -131,12 +131,18 @@ def platform(doc):
     return meta.get("arch", "x86_64"), meta.get("page_size", "4k")
 
 
+def iommu(p):
+    """The IOMMU of a point's devices: "mock", or a real driver ("VT-d");
+    documents from before the dimension had mock devices only."""
+    return p.get("iommu", "mock")
+
+
 def key(rec):
     """What identifies a record across documents: scenario, op, phase, point."""
     p = rec["point"]
-    return (rec["scenario"], rec["op"], rec["phase"], p["size"], p["areas"],
-            p["devices"], p["threads"], p["mem_node"], p["cpu_node"],
-            p["load"], p["pages"])
+    return (rec["scenario"], rec["op"], rec["phase"], iommu(p), p["size"],
+            p["areas"], p["devices"], p["threads"], p["mem_node"],
+            p["cpu_node"], p["load"], p["pages"])
 
 
 def size(n):
@@ -150,6 +156,7 @@ def size(n):
 def point_name(p, sep=" "):
     """A point as a short name: its size and whatever is not the default."""
     parts = [size(p["size"])]
+    parts += [iommu(p)] if iommu(p) != "mock" else []
     parts += [f"a{p['areas']}"] if p["areas"] != 1 else []
     parts += [f"d{p['devices']}"] if p["devices"] != 1 else []
     parts += [f"t{p['threads']}"] if p["threads"] != 1 else []

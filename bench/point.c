@@ -15,16 +15,20 @@
 #include "bench.h"
 #include "explain.h"
 #include "ir_buf.h"
+#include "ir_edu.h"
 #include "ir_iommufd.h"
 #include "ir_mock.h"
 #include "ir_probe.h"
 #include "ir_util.h"
+#include "ir_vfio.h"
 #include "load.h"
 #include "numa_place.h"
 #include "point.h"
 #include "report.h"
 
 #define IOVA ((__u64)MOCK_APERTURE_START)
+/* Real devices a point may have at most. */
+#define IR_BENCH_MAX_EDU 8
 
 /*
  * Why a point cannot run with this kernel's page size, or NULL: a THP point
@@ -130,6 +134,39 @@ static void *worker_run(void *arg)
 	return NULL;
 }
 
+/*
+ * Device @i of point @c->pt onto IOAS 0 (its auto domain): a mock device,
+ * or the @i-th edu device through VFIO. 0, or -errno with *@why set where
+ * the machine lacks it.
+ */
+static int dev_open(struct ctx *c, struct dev_state *d, unsigned int i,
+		    const char **why)
+{
+	const struct point *pt = c->pt;
+	char bdf[IR_BENCH_MAX_EDU][16];
+	int rc, n;
+
+	if (!strcmp(pt->iommu, "mock")) {
+		/* Huge IOVA pages are what THP-backed memory can use. */
+		rc = ir_mock_domain(c->fd, c->ioas[0],
+				    pt->thp ? ir_mock_huge_dev_flags() : 0,
+				    &d->dev);
+		d->cur = d->dev.hwpt_id;
+		return rc;
+	}
+	n = ir_edu_find(bdf, IR_BENCH_MAX_EDU);
+	if (n <= (int)i) {
+		*why = "as many edu devices behind the IOMMU as the point has (./run.sh --iommu)";
+		return -ENODEV;
+	}
+	rc = ir_edu_open(bdf[i], c->fd, &d->edu, why);
+	d->dev.idev_id = d->edu.dev_id;
+	if (!rc)
+		rc = ir_vfio_attach_pt(d->edu.fd, c->ioas[0], &d->dev.hwpt_id);
+	d->cur = d->dev.hwpt_id;
+	return rc;
+}
+
 const char *point_run(const struct scenario *s, const struct point *pt,
 		      int *err, bool *kernel_lacks)
 {
@@ -142,6 +179,7 @@ const char *point_run(const struct scenario *s, const struct point *pt,
 	long thp_before;
 	void *raw[2] = {};
 	const char *why = NULL;
+	static char refused[128];
 	unsigned int i, per;
 	uint64_t ns;
 	int rc = 0, k;
@@ -155,6 +193,8 @@ const char *point_run(const struct scenario *s, const struct point *pt,
 	}
 	c.devs = calloc(pt->devices, sizeof(*c.devs));
 	why = geometry_unfit(pt);
+	if (!why && s->no_device && strcmp(pt->iommu, "mock"))
+		why = "a device it moves (it replaces an emulated access's IOAS)";
 	if (why) {
 		*kernel_lacks = true;
 		rc = -EOPNOTSUPP;
@@ -179,19 +219,25 @@ const char *point_run(const struct scenario *s, const struct point *pt,
 			rc = ir_ioas_map_areas(c.fd, c.ioas[k], c.buf[k],
 					       pt->size, pt->areas, IOVA);
 	}
-	for (i = 0; !rc && i < pt->devices; i++) {
-		/* Huge IOVA pages are what THP-backed memory can use. */
-		rc = ir_mock_domain(c.fd, c.ioas[0],
-				    pt->thp ? ir_mock_huge_dev_flags() : 0,
-				    &c.devs[i].dev);
-		c.devs[i].cur = c.devs[i].dev.hwpt_id;
-		c.devs[i].access_fd = -1;
-	}
+	for (i = 0; i < pt->devices; i++)
+		c.devs[i].edu.fd = c.devs[i].access_fd = -1;
+	for (i = 0; !rc && i < pt->devices; i++)
+		rc = dev_open(&c, &c.devs[i], i, &why);
 	if (rc)
 		goto out;
 	rc = s->setup(&c);
 	if (rc) {
 		why = s->needs;
+		/*
+		 * A real driver that refuses the scenario's HWPTs (nesting,
+		 * dirty tracking) does not offer it: that probe is the reason.
+		 */
+		if (!why && strcmp(pt->iommu, "mock")) {
+			snprintf(refused, sizeof(refused),
+				 "HWPTs that %s refused (%s)", pt->iommu,
+				 strerror(-rc));
+			why = refused;
+		}
 		*kernel_lacks = !!why;
 		goto out;
 	}
@@ -257,10 +303,11 @@ out:
 			free(w[i].ns[k]);
 	free(w);
 	free(tids);
-	if (c.devs)
-		for (i = 0; i < pt->devices; i++)
-			if (c.devs[i].access_fd >= 0)
-				close(c.devs[i].access_fd);
+	for (i = 0; c.devs && i < pt->devices; i++) {
+		if (c.devs[i].access_fd >= 0)
+			close(c.devs[i].access_fd);
+		ir_edu_close(&c.devs[i].edu);
+	}
 	for (k = 0; k < 2; k++)
 		if (c.fault_fd[k] >= 0)
 			close(c.fault_fd[k]);

@@ -21,6 +21,8 @@
 
 #include "bench.h"
 #include "explain.h"
+#include "ir_edu.h"
+#include "ir_iommu.h"
 #include "ir_oracle.h"
 #include "ir_probe.h"
 #include "ir_util.h"
@@ -68,8 +70,9 @@ static size_t parse_size(const char *s)
 		bench_die("bad size '%s' (a number with K, M or G)", s);
 	}
 	if (*end || !v || v % ir_page_size())
-		bench_die("bad size '%s' (a positive multiple of the page size)",
-			  s);
+		bench_die(
+			"bad size '%s' (a positive multiple of the page size)",
+			s);
 	return v;
 }
 
@@ -128,7 +131,11 @@ static void usage(FILE *f)
 		"  -s, --scenario LIST  comma-separated scenarios (default: all)\n"
 		"  -m, --size LIST      mapped bytes per IOAS, e.g. 4K,1M,1G (default 1M)\n"
 		"  -a, --areas N        IOAS areas the memory is mapped in (default 1)\n"
-		"  -d, --devices N      mock devices (default 1)\n"
+		"  -d, --devices N      devices (default 1)\n"
+		"      --device KIND    mock: iommufd_test's mock devices (default);\n"
+		"                       edu: QEMU's edu devices behind the machine's\n"
+		"                       real IOMMU, through VFIO (./run.sh --iommu):\n"
+		"                       every record's point names the IOMMU driver\n"
 		"  -t, --threads N      replacing threads (default 1)\n"
 		"      --mem-node N     place mapped memory on NUMA node N\n"
 		"      --cpu-node N     run the replacing threads on node N\n"
@@ -152,6 +159,30 @@ static void usage(FILE *f)
 		"scenarios:\n");
 	for (s = ir_scenarios; s->name; s++)
 		fprintf(f, "  %-18s %s\n", s->name, s->flow);
+}
+
+/*
+ * --device KIND: the IOMMU the points' devices are behind, "mock" or the
+ * real driver of the edu devices (for --device edu), which there must be.
+ */
+static const char *device_iommu(const char *kind)
+{
+	char bdf[1][16], instance[64];
+	const struct ir_iommu *iommu;
+	const char *why;
+
+	if (!strcmp(kind, "mock"))
+		return "mock";
+	if (strcmp(kind, "edu"))
+		bench_die("unknown --device '%s' (mock, edu)", kind);
+	if (ir_edu_find(bdf, 1) <= 0)
+		bench_die(
+			"%s",
+			"--device edu: no edu device behind an IOMMU (./run.sh --iommu)");
+	iommu = ir_iommu_of(bdf[0], instance, sizeof(instance), &why);
+	if (!iommu)
+		bench_die("--device edu: %s", why);
+	return iommu->driver;
 }
 
 /* -s LIST into want[]. */
@@ -214,6 +245,7 @@ int main(int argc, char **argv)
 		{ "meta", required_argument, NULL, 'E' },
 		{ "list", no_argument, NULL, 'L' },
 		{ "plan", no_argument, NULL, 'P' },
+		{ "device", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -223,6 +255,7 @@ int main(int argc, char **argv)
 					   .mem_node = -1,
 					   .cpu_node = -1,
 					   .load = "none",
+					   .iommu = "mock",
 					   .iters = 500,
 					   .warmup = 20 } };
 	struct point *pt = &po.pt;
@@ -306,6 +339,9 @@ int main(int argc, char **argv)
 		case 'P':
 			print_plan = true;
 			break;
+		case 'D':
+			pt->iommu = device_iommu(optarg);
+			break;
 		case 'L':
 			for (s = ir_scenarios; s->name; s++)
 				printf("%s\n", s->name);
@@ -348,6 +384,9 @@ int main(int argc, char **argv)
 		report_set_correction(
 			(uint64_t)(before.timed_ns - before.bare_ns));
 
+	if (strcmp(pt->iommu, "mock"))
+		printf("devices: QEMU's edu, behind %s, through VFIO\n",
+		       pt->iommu);
 	report_table_header();
 	for (i = 0; i < nplan; i++)
 		failed += run_plan_entry(&plan[i]);

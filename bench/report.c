@@ -145,11 +145,12 @@ double report_hot_p50(void)
 static void json_point(FILE *f, const struct point *pt)
 {
 	fprintf(f,
-		"\"point\": {\"size\": %zu, \"areas\": %u, \"devices\": %u, "
-		"\"threads\": %u, \"mem_node\": %d, \"cpu_node\": %d, "
-		"\"load\": \"%s\", \"pages\": \"%s\"}",
-		pt->size, pt->areas, pt->devices, pt->threads, pt->mem_node,
-		pt->cpu_node, pt->load, pt->thp ? "thp" : "small");
+		"\"point\": {\"iommu\": \"%s\", \"size\": %zu, \"areas\": %u, "
+		"\"devices\": %u, \"threads\": %u, \"mem_node\": %d, "
+		"\"cpu_node\": %d, \"load\": \"%s\", \"pages\": \"%s\"}",
+		pt->iommu, pt->size, pt->areas, pt->devices, pt->threads,
+		pt->mem_node, pt->cpu_node, pt->load,
+		pt->thp ? "thp" : "small");
 }
 
 /* The clock behind every sample: its resolution bounds what is measured. */

@@ -6,13 +6,27 @@
 #include "ir_iommufd.h"
 #include "ir_mock.h"
 #include "ir_stats.h"
+#include "ir_vfio.h"
 #include "scenarios.h"
+
+static bool real(const struct dev_state *d)
+{
+	return d->edu.fd >= 0;
+}
+
+/* Device @d onto @to: a mock device's replace, or a VFIO device's attach. */
+static int dev_replace(struct ctx *c, struct dev_state *d, __u32 to)
+{
+	if (real(d))
+		return ir_vfio_attach_pt(d->edu.fd, to, NULL);
+	return ir_mock_domain_replace(c->fd, d->dev.stdev_id, to, NULL);
+}
 
 static int timed_replace(struct ctx *c, struct dev_state *d, __u32 to,
 			 uint64_t *ns)
 {
 	uint64_t t0 = ir_now_ns();
-	int rc = ir_mock_domain_replace(c->fd, d->dev.stdev_id, to, NULL);
+	int rc = dev_replace(c, d, to);
 
 	*ns = ir_now_ns() - t0;
 	if (!rc)
@@ -40,10 +54,15 @@ static __u32 idev0(struct ctx *c)
 	return c->devs[0].dev.idev_id;
 }
 
-/* A paging HWPT on IOAS @ioas_id, with huge IO pages on a THP point. */
+/*
+ * A paging HWPT on IOAS @ioas_id, with the mock's huge IO pages on a THP
+ * point (a real driver picks its page sizes itself).
+ */
 static int paging_alloc(struct ctx *c, __u32 ioas_id, __u32 flags, __u32 *id)
 {
-	return ir_hwpt_alloc_paging(c->fd, idev0(c), ioas_id, flags, c->pt->thp,
+	bool mock_huge = c->pt->thp && !real(&c->devs[0]);
+
+	return ir_hwpt_alloc_paging(c->fd, idev0(c), ioas_id, flags, mock_huge,
 				    id);
 }
 
@@ -72,8 +91,7 @@ static int step_hwpt_ioas(struct ctx *c, struct dev_state *d, uint64_t *ns)
 {
 	bool to_ioas = d->cur == c->a;
 	uint64_t t0 = ir_now_ns();
-	int rc = ir_mock_domain_replace(c->fd, d->dev.stdev_id,
-					to_ioas ? c->ioas[0] : c->a, NULL);
+	int rc = dev_replace(c, d, to_ioas ? c->ioas[0] : c->a);
 
 	*ns = ir_now_ns() - t0;
 	if (rc)
@@ -82,15 +100,20 @@ static int step_hwpt_ioas(struct ctx *c, struct dev_state *d, uint64_t *ns)
 	return to_ioas ? 0 : 1;
 }
 
-/* The alternative without replace: unbind the device, bind it afresh. */
+/*
+ * The alternative without replace: unbind the device, bind it afresh (a
+ * VFIO device: detach it, attach it again).
+ */
 static int step_reattach(struct ctx *c, struct dev_state *d, uint64_t *ns)
 {
 	__u32 to = d->cur == c->a ? c->b : c->a;
 	uint64_t t0 = ir_now_ns();
-	int rc = ir_destroy(c->fd, d->dev.stdev_id);
+	int rc = real(d) ? ir_vfio_detach_pt(d->edu.fd) :
+			   ir_destroy(c->fd, d->dev.stdev_id);
 
 	if (!rc)
-		rc = ir_mock_domain(c->fd, to, 0, &d->dev);
+		rc = real(d) ? ir_vfio_attach_pt(d->edu.fd, to, NULL) :
+			       ir_mock_domain(c->fd, to, 0, &d->dev);
 	*ns = ir_now_ns() - t0;
 	if (rc)
 		return rc;
@@ -156,12 +179,30 @@ static int setup_nested_nested(struct ctx *c)
 					 &c->b);
 }
 
+/*
+ * make_before_break's new HWPT for device @d: a stage-1 of the parent (a
+ * mock device; data @data tells them apart), or on a real IOMMU without
+ * nesting a paging HWPT of the IOAS, as QEMU's VT-d emulation allocates
+ * for a guest's new page table.
+ */
+static int alloc_own(struct ctx *c, struct dev_state *d, __u32 data, __u32 *id)
+{
+	if (real(d))
+		return paging_alloc(c, c->ioas[0], 0, id);
+	return ir_hwpt_alloc_nested(c->fd, d->dev.idev_id, c->parent, 0, 0,
+				    data, id);
+}
+
+static int setup_make_before_break(struct ctx *c)
+{
+	return real(&c->devs[0]) ? 0 : setup_parent(c);
+}
+
 /* Each device gets its own stage-1, as a guest's per-device STE does. */
 static int prime_own_nested(struct ctx *c, struct dev_state *d, uint64_t *ns)
 {
 	__u32 s1;
-	int rc = ir_hwpt_alloc_nested(c->fd, d->dev.idev_id, c->parent, 0, 0, 0,
-				      &s1);
+	int rc = alloc_own(c, d, 0, &s1);
 
 	return rc ? rc : timed_replace(c, d, s1, ns);
 }
@@ -172,11 +213,10 @@ static int step_make_before_break(struct ctx *c, struct dev_state *d,
 {
 	__u32 old = d->cur, s1;
 	uint64_t t0 = ir_now_ns();
-	int rc = ir_hwpt_alloc_nested(c->fd, d->dev.idev_id, c->parent, 0, 0,
-				      ++d->flips, &s1);
+	int rc = alloc_own(c, d, ++d->flips, &s1);
 
 	if (!rc)
-		rc = ir_mock_domain_replace(c->fd, d->dev.stdev_id, s1, NULL);
+		rc = dev_replace(c, d, s1);
 	if (!rc)
 		rc = ir_destroy(c->fd, old);
 	*ns = ir_now_ns() - t0;
@@ -258,6 +298,7 @@ const struct scenario ir_scenarios[] = {
 		.ops = { "replace_ioas", "replace_ioas" },
 		.setup = setup_access_ioas,
 		.step = step_access_ioas,
+		.no_device = true,
 	},
 	{
 		.name = "parent_nested",
@@ -284,7 +325,7 @@ const struct scenario ir_scenarios[] = {
 		.flow = "QEMU vSMMU/VT-d: alloc stage-1, replace, destroy the old one",
 		.ops = { "alloc+replace+destroy" },
 		.prime_op = "leave_auto_domain",
-		.setup = setup_parent,
+		.setup = setup_make_before_break,
 		.prime = prime_own_nested,
 		.step = step_make_before_break,
 	},

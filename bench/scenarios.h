@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "ir_edu.h"
 #include "ir_mock.h"
 
 #define IR_MAX_OPS 2
@@ -34,12 +35,19 @@ struct point {
 	int mem_node, cpu_node; /* NUMA placement, -1: not bound */
 	const char *load; /* none, access_rw or uring */
 	bool thp; /* memory on transparent huge pages */
+	/*
+	 * The devices' IOMMU: "mock" (iommufd_test's mock devices), or the
+	 * real driver ("VT-d") that QEMU's edu devices are behind (--device
+	 * edu), reached through VFIO.
+	 */
+	const char *iommu;
 	unsigned int iters, warmup;
 };
 
 /* Per-device state that a step flips. */
 struct dev_state {
-	struct ir_mock_dev dev;
+	struct ir_mock_dev dev; /* a real device: its idev_id and hwpt_id */
+	struct ir_edu edu; /* a real device: open (edu.fd >= 0) */
 	__u32 cur; /* object the device is on */
 	unsigned int flips;
 	int access_fd; /* the access_ioas scenario's emulated device */
@@ -73,6 +81,8 @@ struct scenario {
 	/* Why this kernel cannot run it, probed after setup failed. */
 	const char *needs;
 	unsigned int tags; /* enum ir_scenario_tag */
+	/* It moves no device (an emulated access): not run on real ones. */
+	bool no_device;
 };
 
 extern const struct scenario ir_scenarios[];
