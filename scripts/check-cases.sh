@@ -714,6 +714,48 @@ dma_case() {
 	done <<<"$known"
 	echo "replace_dma on $iommu, $release: the expected results"
 }
+# bench_dma IOMMU DRIVER [RUN.SH OPTIONS]: the bench's replace scenarios on
+# the edu devices behind IOMMU, under icount: every record's point names
+# DRIVER, each scenario that applies has its steady record, what the
+# driver refuses is a reason, not a failure; metrics, compare, the plots
+# and the trend name the driver too.
+bench_dma() {
+	local iommu=$1 driver=$2 run
+	shift 2
+	rs -q --iommu "$iommu" "$@" bench -- --device edu \
+		-s hwpt_hwpt,cross_ioas,make_before_break,reattach,nested_nested -m 1M -n 50 ||
+		return 1
+	run=$(last_run)
+	"$IR_PYTHON" - "$run/bench.json" "$driver" <<'EOF' || return 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+driver = sys.argv[2]
+recs = d["records"]
+steady = {r["scenario"]: r["stats"]["p50"] for r in recs if r["phase"] == "steady"}
+for r in recs:
+    if r["point"].get("iommu") != driver:
+        sys.exit(f'{r["scenario"]}/{r["op"]}: point.iommu {r["point"].get("iommu")}, not {driver}')
+for s in ("hwpt_hwpt", "cross_ioas", "make_before_break", "reattach"):
+    if s not in steady:
+        sys.exit(f"no steady record of {s} on {driver}")
+for n in d["not_run"]:
+    if n["fails"]:
+        sys.exit(f'{n["scenario"]} failed on {driver}: {n["reason"]}')
+    print(f'not run on {driver}: {n["scenario"]}: {n["reason"]}')
+print(f"{driver} steady p50 (ns):", ", ".join(f"{s} {v:.0f}" for s, v in sorted(steady.items())))
+EOF
+	grep -q "/hwpt_hwpt/replace/1M_${driver}/p50_ns" "$run/metrics.json" ||
+		{ echo "metrics.json names no $driver record"; return 1; }
+	ls "$run"/plots/*.svg >/dev/null || { echo "no plots"; return 1; }
+	rs -q compare "$run" "$run" >"$CK/compare.txt" || return 1
+	grep -q "^hwpt_hwpt/replace steady 1M ${driver} " "$CK/compare.txt" ||
+		{ echo "compare names no $driver record"; return 1; }
+	rs -q "$@" trend hwpt_hwpt >/dev/null || return 1
+	ls "$CK"/runs/trend-hwpt_hwpt*.svg >/dev/null
+}
+ck_bench_dma_intel() { bench_dma intel VT-d; }
+ck_bench_dma_smmuv3() { bench_dma smmuv3 SMMUv3 --arch arm64 --page-size 64k; }
+
 ck_dma_intel() { dma_case intel; }
 ck_dma_amd() { dma_case amd; }
 ck_dma_virtio() { dma_case virtio; }

@@ -92,6 +92,7 @@ dpkg-busy                guest     dpkg busy: the run waits for its lock, instal
 dma-intel                iommu     VT-d: a live edu device's DMA follows every replace (replace_dma)
 dma-amd                  iommu     AMD-Vi: a live edu device's DMA follows every replace (replace_dma)
 dma-virtio               iommu     virtio-iommu: a live edu device's DMA follows every replace (replace_dma)
+bench-dma-intel          iommu     the bench on VT-d's edu devices under icount: the driver in every record, compare, metrics, plots
 impossible-config        build     an option the tree cannot enable: named
 sigint-build             build     Ctrl-C in the kernel build: stopped, not stamped
 sigkill-build            build     SIGKILL to run.sh in the kernel build: all stopped, not stamped
@@ -104,6 +105,7 @@ lava                     lava      the LAVA job validated, run by lava-run, ever
 arm64-64k                arm64     arm64 at 64 KiB pages: the expected results, the bench under icount
 arm64-4k                 arm64     arm64 at 4 KiB pages: the expected results
 dma-smmuv3               arm64     SMMUv3 at 64 KiB pages: a live edu device's DMA follows every replace (replace_dma)
+bench-dma-smmuv3         arm64     the bench on SMMUv3's edu devices at 64 KiB pages under icount: the driver in every record
 dma-intel-sid            sid       VT-d on Debian unstable's kernel: DMA follows every replace
 dma-virtio-sid           sid       virtio-iommu on Debian unstable's kernel: DMA follows every replace
 dma-amd-sid              sid       AMD-Vi on Debian unstable's kernel: DMA follows every replace
