@@ -22,12 +22,23 @@ static int dev_replace(struct ctx *c, struct dev_state *d, __u32 to)
 	return ir_mock_domain_replace(c->fd, d->dev.stdev_id, to, NULL);
 }
 
+/*
+ * The replace timed on its own: which kind of device is chosen before the
+ * clock starts, so that the mock's hot path times what it always did.
+ */
 static int timed_replace(struct ctx *c, struct dev_state *d, __u32 to,
 			 uint64_t *ns)
 {
-	uint64_t t0 = ir_now_ns();
-	int rc = dev_replace(c, d, to);
+	uint64_t t0;
+	int rc;
 
+	if (real(d)) {
+		t0 = ir_now_ns();
+		rc = ir_vfio_attach_pt(d->edu.fd, to, NULL);
+	} else {
+		t0 = ir_now_ns();
+		rc = ir_mock_domain_replace(c->fd, d->dev.stdev_id, to, NULL);
+	}
 	*ns = ir_now_ns() - t0;
 	if (!rc)
 		d->cur = to;
@@ -90,10 +101,8 @@ static int setup_hwpt_ioas(struct ctx *c)
 static int step_hwpt_ioas(struct ctx *c, struct dev_state *d, uint64_t *ns)
 {
 	bool to_ioas = d->cur == c->a;
-	uint64_t t0 = ir_now_ns();
-	int rc = dev_replace(c, d, to_ioas ? c->ioas[0] : c->a);
+	int rc = timed_replace(c, d, to_ioas ? c->ioas[0] : c->a, ns);
 
-	*ns = ir_now_ns() - t0;
 	if (rc)
 		return rc;
 	d->cur = to_ioas ? c->b : c->a;
