@@ -14,14 +14,6 @@ static bool real(const struct dev_state *d)
 	return d->edu.fd >= 0;
 }
 
-/* Device @d onto @to: a mock device's replace, or a VFIO device's attach. */
-static int dev_replace(struct ctx *c, struct dev_state *d, __u32 to)
-{
-	if (real(d))
-		return ir_vfio_attach_pt(d->edu.fd, to, NULL);
-	return ir_mock_domain_replace(c->fd, d->dev.stdev_id, to, NULL);
-}
-
 /*
  * The replace timed on its own: which kind of device is chosen before the
  * clock starts, so that the mock's hot path times what it always did.
@@ -188,20 +180,6 @@ static int setup_nested_nested(struct ctx *c)
 					 &c->b);
 }
 
-/*
- * make_before_break's new HWPT for device @d: a stage-1 of the parent (a
- * mock device; data @data tells them apart), or on a real IOMMU without
- * nesting a paging HWPT of the IOAS, as QEMU's VT-d emulation allocates
- * for a guest's new page table.
- */
-static int alloc_own(struct ctx *c, struct dev_state *d, __u32 data, __u32 *id)
-{
-	if (real(d))
-		return paging_alloc(c, c->ioas[0], 0, id);
-	return ir_hwpt_alloc_nested(c->fd, d->dev.idev_id, c->parent, 0, 0,
-				    data, id);
-}
-
 static int setup_make_before_break(struct ctx *c)
 {
 	return real(&c->devs[0]) ? 0 : setup_parent(c);
@@ -211,27 +189,56 @@ static int setup_make_before_break(struct ctx *c)
 static int prime_own_nested(struct ctx *c, struct dev_state *d, uint64_t *ns)
 {
 	__u32 s1;
-	int rc = alloc_own(c, d, 0, &s1);
+	int rc = real(d) ? paging_alloc(c, c->ioas[0], 0, &s1) :
+			   ir_hwpt_alloc_nested(c->fd, d->dev.idev_id,
+						c->parent, 0, 0, 0, &s1);
 
 	return rc ? rc : timed_replace(c, d, s1, ns);
 }
 
-/* QEMU's vSMMU/VT-d sequence, as one unit: alloc, replace, destroy old. */
-static int step_make_before_break(struct ctx *c, struct dev_state *d,
-				  uint64_t *ns)
+/*
+ * QEMU's vSMMU/VT-d sequence, as one unit: alloc, replace, destroy old;
+ * on a mock device (its stage-1 of the parent) or a real one (a paging
+ * HWPT), each timed in a function of its own, so that the mock's times
+ * what it always did.
+ */
+static int mbb_mock(struct ctx *c, struct dev_state *d, uint64_t *ns)
 {
 	__u32 old = d->cur, s1;
 	uint64_t t0 = ir_now_ns();
-	int rc = alloc_own(c, d, ++d->flips, &s1);
+	int rc = ir_hwpt_alloc_nested(c->fd, d->dev.idev_id, c->parent, 0, 0,
+				      ++d->flips, &s1);
 
 	if (!rc)
-		rc = dev_replace(c, d, s1);
+		rc = ir_mock_domain_replace(c->fd, d->dev.stdev_id, s1, NULL);
 	if (!rc)
 		rc = ir_destroy(c->fd, old);
 	*ns = ir_now_ns() - t0;
 	if (!rc)
 		d->cur = s1;
 	return rc;
+}
+
+static int mbb_real(struct ctx *c, struct dev_state *d, uint64_t *ns)
+{
+	__u32 old = d->cur, id;
+	uint64_t t0 = ir_now_ns();
+	int rc = paging_alloc(c, c->ioas[0], 0, &id);
+
+	if (!rc)
+		rc = ir_vfio_attach_pt(d->edu.fd, id, NULL);
+	if (!rc)
+		rc = ir_destroy(c->fd, old);
+	*ns = ir_now_ns() - t0;
+	if (!rc)
+		d->cur = id;
+	return rc;
+}
+
+static int step_make_before_break(struct ctx *c, struct dev_state *d,
+				  uint64_t *ns)
+{
+	return real(d) ? mbb_real(c, d, ns) : mbb_mock(c, d, ns);
 }
 
 static int setup_dirty(struct ctx *c)
