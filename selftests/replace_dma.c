@@ -388,7 +388,7 @@ static void *replace_loop(void *arg)
 	return NULL;
 }
 
-#define IN_FLIGHT_COPIES 16
+#define IN_FLIGHT_COPIES 24
 
 /*
  * What copy @i of dma_in_flight_lands_whole left: 0 when exactly one
