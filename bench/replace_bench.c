@@ -179,6 +179,9 @@ static const char *device_iommu(const char *kind)
 		bench_die(
 			"%s",
 			"--device edu: no edu device behind an IOMMU (./run.sh --iommu)");
+	/* Its IOMMU may be set up only once a driver binds (arm64's DT). */
+	if (ir_edu_bind_vfio(bdf[0], &why))
+		bench_die("--device edu: %s", why);
 	iommu = ir_iommu_of(bdf[0], instance, sizeof(instance), &why);
 	if (!iommu)
 		bench_die("--device edu: %s", why);
