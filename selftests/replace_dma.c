@@ -271,6 +271,10 @@ TEST_F(replace_dma, old_only_iova_fault_reported)
 		ASSERT_LE(0, reported);
 	}
 	close(kmsg);
+	/* Nothing to report unless the read faulted: it brought no 0xcc. */
+	ASSERT_EQ(0, ir_edu_dma(&self->edu, DST_IOVA, 0, XFER, false));
+	ASSERT_EQ(NULL, memchr(self->b.dst, 0xcc, XFER))
+	TH_LOG("the read reached the old domain's page: nothing faulted");
 	irqs_after = ir_iommu_fault_irqs(self->edu.bdf);
 	if (!reported && irqs_after == irqs)
 		SKIP(return,
@@ -419,13 +423,14 @@ static const char *copy_landed(struct side *s[2], int i)
 
 /*
  * DMA in flight during replaces (last of the fixture: the faults it may
- * cause fill the drivers' rate-limited reports): while another thread replaces the device
- * back and forth between A and B, which map the same IOVAs to different
- * memory, the device keeps copying. Every transfer lands wholly in one of
- * the two domains; one that faults (moves nothing, or reads what is not
- * there) means the device passed through a blocking state between them.
- * Each copy's source is new (each side's fill ^ the copy's number), so a
- * read that faulted cannot pass for one that landed.
+ * cause fill the drivers' rate-limited reports): while another thread
+ * replaces the device back and forth between A and B, which map the same
+ * IOVAs to different memory, the device keeps copying. Every transfer
+ * lands wholly in one of the two domains; one that faults (moves nothing,
+ * or reads what is not there) means the device passed through a blocking
+ * state between them. Each copy's source is new (each side's fill ^ the
+ * copy's number), so a read that faulted cannot pass for one that landed;
+ * and the copies land in both domains, or the replaces moved nothing.
  */
 TEST_F(replace_dma, dma_in_flight_lands_whole)
 {
@@ -433,7 +438,7 @@ TEST_F(replace_dma, dma_in_flight_lands_whole)
 			      .hwpt = { self->a.hwpt_id, self->b.hwpt_id } };
 	struct side *s[2] = { &self->a, &self->b };
 	const char *what, *why = NULL;
-	int i, k, err = 0, bad = 0, first_bad = -1;
+	int i, k, err = 0, bad = 0, first_bad = -1, into[2] = {};
 	pthread_t thread;
 
 	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
@@ -451,18 +456,23 @@ TEST_F(replace_dma, dma_in_flight_lands_whole)
 			first_bad = i;
 			why = what;
 		}
+		for (k = 0; !err && !what && k < 2; k++)
+			into[k] += !!ir_buf_differs(s[k]->dst, XFER, 0);
 	}
 	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, r.err);
-	ksft_print_msg("%d copies during %d replaces: %d did not land whole\n",
-		       IN_FLIGHT_COPIES, r.replaces, bad);
+	ksft_print_msg(
+		"%d copies, %d replaces: %d not whole, %d into A, %d B\n",
+		IN_FLIGHT_COPIES, r.replaces, bad, into[0], into[1]);
 	ASSERT_LE(IN_FLIGHT_COPIES, r.replaces)
 	TH_LOG("the replaces did not overlap the transfers");
 	ASSERT_EQ(0, bad)
 	TH_LOG("%d of %d copies amid replaces did not land whole; copy %d: %s",
 	       bad, IN_FLIGHT_COPIES, first_bad, why);
+	ASSERT_TRUE(into[0] && into[1])
+	TH_LOG("every copy wrote into one domain: the replaces did not move the device's DMA");
 }
 
 /*
