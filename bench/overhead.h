@@ -8,7 +8,8 @@
 
 struct overhead {
 	double timer_ns; /* two back-to-back clock reads */
-	double bare_ns; /* the ioctl in an untimed loop, mean */
+	/* The ioctl in untimed batches: the p50 of a batch over its size. */
+	double bare_ns;
 	double timed_ns; /* the same ioctl timed one by one, p50 */
 };
 

@@ -37,14 +37,6 @@
 #define fallthrough __attribute__((__fallthrough__))
 #endif
 
-void bench_die(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "replace_bench: error: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static size_t parse_size(const char *s)
 {
 	char *end;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The replace flows the bench times. Each scenario builds its objects
- * once per point, makes one untimed-by-default transition that may carry a
- * one-time cost (prime), then alternates between two states (step).
+ * once per point, makes one transition that may carry a one-time cost
+ * (prime, timed as a record of its own, its phase one_time), then
+ * alternates between two states (step, phase steady).
  */
 #ifndef IR_BENCH_SCENARIOS_H
 #define IR_BENCH_SCENARIOS_H
