@@ -189,12 +189,15 @@ def judge(rec, stat, a_recs, b_recs, thr_of, wallclock):
             "threshold": thr, "p": p, "verdict": verdict}
 
 
-def compare(old, new, args):
+def compare(old, new, threshold=None, noise_path=None):
+    """The rows of two sides (side_of()), with what is missing: one fixed
+    relative threshold, or (None) thresholds from the noise table at
+    noise_path (None: the runs' platform's)."""
     icount = old["mode"] == new["mode"] == "icount"
     wallclock = not icount
     noise = None
-    if icount and args.threshold is None:
-        path = args.noise or noise_table(old["platform"])
+    if icount and threshold is None:
+        path = noise_path or noise_table(old["platform"])
         if not os.path.exists(path):
             # Another platform's steps are not this one's; the default
             # table's classes are still a better guess than none.
@@ -207,8 +210,8 @@ def compare(old, new, args):
             noise = Noise(path, old["platform"])
 
     def thr_of(rec, stat, value, multi):
-        if args.threshold is not None:
-            return args.threshold
+        if threshold is not None:
+            return threshold
         if noise:
             return (noise.multi_threshold if multi else noise.threshold)(rec, stat, value)
         return NOISY
@@ -272,7 +275,7 @@ def main():
         print("compare: warning: wall-clock TCG timings swing between boots; its "
               "verdicts are not reliable (bench/README.md, \"Detection power\"): "
               "use icount", file=sys.stderr)
-    rows, missing, partial, noise = compare(old, new, args)
+    rows, missing, partial, noise = compare(old, new, args.threshold, args.noise)
     if not rows:
         fail("the two sides share no scenario and point")
     # The changes first, the biggest slowdown at the top.

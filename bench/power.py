@@ -18,7 +18,6 @@ anything at all. Prints one line per shift: detected or flagged, out of
 import argparse
 import random
 import sys
-from types import SimpleNamespace
 
 import compare
 from benchdoc import boots, fail
@@ -59,7 +58,6 @@ def main():
     def target(r):
         return r["scenario"] == scen and r["op"] == op and r["phase"] == "steady"
 
-    opts = SimpleNamespace(threshold=None, noise=args.noise)
     rng = random.Random(args.seed)
     for frac in (float(f) for f in args.shift.split(",")):
         hits, flagged_by = 0, {}
@@ -68,7 +66,7 @@ def main():
             a = compare.side_of([(None, docs[i]) for i in pick[:args.per_side]], "side A")
             b = compare.side_of([(None, shifted(docs[i], target, frac))
                                  for i in pick[args.per_side:]], "side B")
-            rows, missing, partial, _ = compare.compare(a, b, opts)
+            rows, missing, partial, _ = compare.compare(a, b, noise_path=args.noise)
             if frac:
                 hot = [r for r in rows if r["stat"] == "p50" and
                        r["record"].startswith(f"{scen}/{op} steady")]

@@ -173,6 +173,12 @@ for r in doc["records"]:
 json.dump(doc, open(sys.argv[3], "w"))' "$1" "$2" "$CK/shifted.json" || return 1
 	./run.sh compare "$1" "$CK/shifted.json" >"$CK/compare"
 }
+# compare's thresholds, class by class, and its verdict rules, as unit
+# tests on tables and records made in the test (bench/test_compare.py).
+ck_compare_thresholds() {
+	(cd bench && "$IR_PYTHON" -m unittest -q test_compare)
+}
+
 ck_compare_detects() {
 	local rc=0 doc=scripts/test-data/bench-quick.json
 	bench_shifted "$doc" 1.025 || rc=$?

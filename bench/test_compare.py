@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Unit tests of compare's thresholds and verdict rules (bench/README.md,
+"Repeatability" and "Verdicts"), on noise tables and records made here:
+`python3 -m unittest -q test_compare` in bench/ (make check's quick tier,
+`compare-thresholds`)."""
+import contextlib
+import io
+import json
+import os
+import tempfile
+import unittest
+
+import compare
+
+POINT = {"size": 1 << 20, "areas": 1, "devices": 1, "threads": 1,
+         "mem_node": -1, "cpu_node": -1, "load": "none", "pages": "small"}
+
+
+def rec(scenario, phase, p50, op="replace", **point):
+    """A record of a bench document with its stats."""
+    return {"scenario": scenario, "op": op, "phase": phase,
+            "point": dict(POINT, **point),
+            "stats": {"p50": p50, "p90": p50, "p99": p50, "count": 500}}
+
+
+def noise_rec(scenario, phase, lo, hi, op="replace", tails=None):
+    r = {"scenario": scenario, "op": op, "phase": phase, "point": dict(POINT),
+         "boots": 20, "p50_min": lo, "p50_max": hi}
+    for stat, (tlo, thi) in (tails or {}).items():
+        r[stat + "_min"], r[stat + "_max"] = tlo, thi
+    return r
+
+
+class NoiseTable(unittest.TestCase):
+    """Thresholds from a table written here: each class's rule."""
+
+    def setUp(self):
+        table = {"schema": compare.NOISE_SCHEMA, "mode": "icount", "boots": 20,
+                 "arch": "x86_64", "page_size": "4k", "records": [
+                     # The hot path: one step of 26 ns, its p99 182 ns.
+                     noise_rec("hwpt_hwpt", "steady", 2463, 2489,
+                               tails={"p99": (2463, 2645)}),
+                     # Steady from 20 us: a move of its own, 10 %.
+                     noise_rec("hwpt_ioas", "steady", 100000, 110000, op="to_ioas"),
+                     # One-time: a short one moved by 50 us, a long one 3 %.
+                     noise_rec("hwpt_hwpt", "one_time", 200000, 250000,
+                               op="leave_auto_domain"),
+                     noise_rec("hwpt_ioas", "one_time", 10000000, 10300000,
+                               op="leave_auto_domain"),
+                 ]}
+        fd, self.path = tempfile.mkstemp(suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(table, f)
+        self.noise = compare.Noise(self.path, ("x86_64", "4k"))
+
+    def tearDown(self):
+        os.unlink(self.path)
+
+    def test_hot_path_one_boot(self):
+        r = rec("hwpt_hwpt", "steady", 2463)
+        self.assertAlmostEqual(self.noise.threshold(r, "p50", 2463), 1.5 * 26 / 2463)
+
+    def test_hot_class_applies_to_a_record_not_in_the_table(self):
+        r = rec("cross_ioas", "steady", 2775)
+        self.assertAlmostEqual(self.noise.threshold(r, "p50", 2775), 1.5 * 26 / 2775)
+
+    def test_never_below_the_floor(self):
+        r = rec("cross_ioas", "steady", 19000)
+        self.assertEqual(self.noise.threshold(r, "p50", 19000), compare.Noise.FLOOR)
+
+    def test_tail_from_its_own_step(self):
+        r = rec("hwpt_hwpt", "steady", 2463)
+        self.assertAlmostEqual(self.noise.threshold(r, "p99", 2463), 1.5 * 182 / 2463)
+
+    def test_steady_long_record_own_move(self):
+        r = rec("hwpt_ioas", "steady", 100000, op="to_ioas")
+        self.assertAlmostEqual(self.noise.threshold(r, "p50", 100000), 1.5 * 0.1)
+
+    def test_steady_long_record_without_its_own_takes_its_class(self):
+        r = rec("dirty", "steady", 50000, op="into_dirty")
+        self.assertAlmostEqual(self.noise.threshold(r, "p50", 50000), 1.5 * 0.1)
+
+    def test_one_time_short_moves_by_ticks(self):
+        r = rec("cross_ioas", "one_time", 200000, op="leave_auto_domain")
+        self.assertAlmostEqual(self.noise.threshold(r, "p50", 200000), 1.5 * 50000 / 200000)
+
+    def test_one_time_long_moves_by_a_share(self):
+        r = rec("cross_ioas", "one_time", 20000000, op="leave_auto_domain")
+        self.assertAlmostEqual(self.noise.threshold(r, "p50", 20000000), 1.5 * 0.03)
+
+    def test_several_boots_hot_p50_floor(self):
+        r = rec("hwpt_hwpt", "steady", 2463)
+        self.assertEqual(self.noise.multi_threshold(r, "p50", 2463),
+                         compare.Noise.MULTI_HOT_FLOOR)
+        # The tails keep their one-boot rule.
+        self.assertAlmostEqual(self.noise.multi_threshold(r, "p99", 2463), 1.5 * 182 / 2463)
+
+    def test_platform_must_match(self):
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+            compare.Noise(self.path, ("arm64", "64k"))
+
+
+class Verdict(unittest.TestCase):
+    """judge(): the change, the threshold and, from several boots a side,
+    the sides apart."""
+
+    def judge(self, old, new, thr=0.01):
+        r = rec("hwpt_hwpt", "steady", old[0])
+        a = [rec("hwpt_hwpt", "steady", v) for v in old]
+        b = [rec("hwpt_hwpt", "steady", v) for v in new]
+        return compare.judge(r, "p50", a, b, lambda *_: thr, False)
+
+    def test_one_boot_past_the_threshold(self):
+        self.assertEqual(self.judge([1000], [1020])["verdict"], "slower")
+        self.assertEqual(self.judge([1000], [980])["verdict"], "faster")
+        self.assertEqual(self.judge([1000], [1005])["verdict"], "same")
+
+    def test_several_boots_must_be_apart(self):
+        # The medians differ by 2 %, but one boot of B is among A's.
+        self.assertEqual(self.judge([1000, 1000, 1001], [1000, 1020, 1020])["verdict"], "same")
+        self.assertEqual(self.judge([1000, 1000, 1001], [1020, 1020, 1021])["verdict"], "slower")
+
+    def test_several_boots_threshold_grows_with_their_spread(self):
+        # A side whose boots spread by 10 % needs more than 15 %.
+        row = self.judge([1000, 1100, 1050], [1200, 1210, 1220])
+        self.assertAlmostEqual(row["threshold"], 1.5 * 0.1)
+        self.assertEqual(row["verdict"], "slower")
+        row = self.judge([1000, 1100, 1050], [1150, 1160, 1170])
+        self.assertEqual(row["verdict"], "same")
+
+
+class RealTable(unittest.TestCase):
+    """The table compare uses by default: the one-boot hot-path threshold
+    bench/README.md states (1.6 % at 2463 ns)."""
+
+    def test_hot_path_threshold(self):
+        noise = compare.Noise(compare.NOISE_TABLE, ("x86_64", "4k"))
+        thr = noise.threshold(rec("hwpt_hwpt", "steady", 2463), "p50", 2463)
+        self.assertGreater(thr, 0.015)
+        self.assertLess(thr, 0.017)
+
+
+if __name__ == "__main__":
+    unittest.main()
