@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The device-side oracle: its kprobe events and trace instance, set up and
- * torn down; oracle_log.c reads them. See include/ir_oracle.h.
+ * torn down, and what they recorded fed to its log (oracle_log.c), which
+ * answers the questions. See include/ir_oracle.h.
  */
 #include <errno.h>
 #include <limits.h>
@@ -158,7 +159,8 @@ int ir_oracle_start(const char **why)
 		if (!o.off) {
 			rc = ir_trace_instance_clear(o.instance);
 			if (rc)
-				oracle_fail("cannot empty the trace instance", rc);
+				o.off = off_because(
+					"cannot empty the trace instance", rc);
 		}
 		*why = o.off;
 		return o.off ? -ENODEV : 0;
@@ -227,12 +229,67 @@ const char *ir_oracle_off(void)
 	return o.off;
 }
 
-const char *oracle_instance(void)
+/*
+ * What the driver did since the last sync into the log; on an error the
+ * oracle stops answering. 0 (nothing to do when it is off) or -errno.
+ */
+static int sync_log(void)
 {
-	return o.instance;
+	char *text = NULL;
+	int rc;
+
+	if (o.off)
+		return 0;
+	rc = ir_trace_instance_consume(o.instance, &text);
+	if (!rc)
+		rc = oracle_log_feed(text);
+	free(text);
+	if (rc)
+		o.off = off_because("reading the driver's events failed", rc);
+	return rc;
 }
 
-void oracle_fail(const char *what, int rc)
+unsigned int ir_oracle_point(void)
 {
-	o.off = off_because(what, rc);
+	sync_log();
+	return oracle_log_len();
+}
+
+int ir_oracle_name_hwpt(unsigned int since, __u32 hwpt_id)
+{
+	int rc = sync_log();
+
+	return rc || o.off ? rc : oracle_log_name_hwpt(since, hwpt_id);
+}
+
+int ir_oracle_name_dev(unsigned int since, __u32 stdev_id)
+{
+	int rc = sync_log();
+
+	return rc || o.off ? rc : oracle_log_name_dev(since, stdev_id);
+}
+
+int ir_oracle_attaches(__u32 stdev_id, bool pasid_op, __u32 pasid,
+		       unsigned int since, struct ir_oracle_attach *out,
+		       int max)
+{
+	int rc = sync_log();
+
+	if (rc)
+		return rc;
+	if (o.off)
+		return -ENODEV;
+	return oracle_log_attaches(stdev_id, pasid_op, pasid, since, out, max);
+}
+
+int ir_oracle_current(__u32 stdev_id, bool pasid_op, __u32 pasid,
+		      __u32 *hwpt_id)
+{
+	int rc = sync_log();
+
+	if (rc)
+		return rc;
+	if (o.off)
+		return -ENODEV;
+	return oracle_log_current(stdev_id, pasid_op, pasid, hwpt_id);
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The device-side oracle's log: the driver events of this process, read
- * from the trace instance oracle.c set up, and the questions asked of
- * them. See include/ir_oracle.h.
+ * The device-side oracle's log: the driver events of this process, parsed
+ * from the trace lines oracle.c feeds it, and the questions asked of them
+ * (oracle_internal.h). It knows nothing of tracefs: a recorded trace can
+ * be fed to it as well as a live one.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,7 +12,7 @@
 #include <unistd.h>
 
 #include "ir_oracle.h"
-#include "ir_tracefs.h"
+#include "ir_tracefs.h" /* ir_trace_line_pid(): a parser, no tracefs */
 #include "oracle_internal.h"
 
 #define PENDING INT_MIN /* an attach whose return was not seen yet */
@@ -164,30 +165,22 @@ static int parse_line(const char *line)
 	return 0;
 }
 
-/* Appends what the driver did since the last sync to the log. */
-static int sync_log(void)
+int oracle_log_feed(char *text)
 {
-	char *text = NULL, *line, *next;
-	int rc;
+	char *line, *next;
+	int rc = 0;
 
-	if (ir_oracle_off())
-		return 0;
-	rc = ir_trace_instance_consume(oracle_instance(), &text);
 	for (line = text; !rc && line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
 		rc = parse_line(line);
 	}
-	free(text);
-	if (rc)
-		oracle_fail("reading the driver's events failed", rc);
 	return rc;
 }
 
-unsigned int ir_oracle_point(void)
+unsigned int oracle_log_len(void)
 {
-	sync_log();
 	return l.len;
 }
 
@@ -202,13 +195,10 @@ static struct ev *named_alloc(__u32 hwpt_id)
 	return NULL;
 }
 
-int ir_oracle_name_hwpt(unsigned int since, __u32 hwpt_id)
+int oracle_log_name_hwpt(unsigned int since, __u32 hwpt_id)
 {
 	unsigned int i;
-	int rc = sync_log();
 
-	if (rc || ir_oracle_off())
-		return rc;
 	for (i = l.len; i-- > since;) {
 		if (l.log[i].kind == EV_ALLOC) {
 			l.log[i].name = hwpt_id;
@@ -218,14 +208,11 @@ int ir_oracle_name_hwpt(unsigned int since, __u32 hwpt_id)
 	return named_alloc(hwpt_id) ? 0 : -ENOENT;
 }
 
-int ir_oracle_name_dev(unsigned int since, __u32 stdev_id)
+int oracle_log_name_dev(unsigned int since, __u32 stdev_id)
 {
 	struct dev_name *devs;
 	unsigned int i;
-	int rc = sync_log();
 
-	if (rc || ir_oracle_off())
-		return rc;
 	for (i = since; i < l.len; i++) {
 		if (l.log[i].kind == EV_ATTACH)
 			break;
@@ -283,30 +270,16 @@ static bool is_call(const struct ev *ev, const struct dev_name *d,
 	return ev->kind == EV_ATTACH;
 }
 
-/* The log brought up to date, and device @stdev_id's name in it. */
-static int synced_dev(__u32 stdev_id, const struct dev_name **d)
+int oracle_log_attaches(__u32 stdev_id, bool pasid_op, __u32 pasid,
+			unsigned int since, struct ir_oracle_attach *out,
+			int max)
 {
-	int rc = sync_log();
-
-	if (rc)
-		return rc;
-	if (ir_oracle_off())
-		return -ENODEV;
-	*d = find_dev(stdev_id);
-	return *d ? 0 : -ENOENT;
-}
-
-int ir_oracle_attaches(__u32 stdev_id, bool pasid_op, __u32 pasid,
-		       unsigned int since, struct ir_oracle_attach *out,
-		       int max)
-{
-	const struct dev_name *d;
+	const struct dev_name *d = find_dev(stdev_id);
 	unsigned int i;
 	int n = 0;
-	int rc = synced_dev(stdev_id, &d);
 
-	if (rc)
-		return rc;
+	if (!d)
+		return -ENOENT;
 	for (i = since > d->born ? since : d->born; i < l.len; i++) {
 		if (!is_call(&l.log[i], d, pasid_op, pasid))
 			continue;
@@ -319,15 +292,14 @@ int ir_oracle_attaches(__u32 stdev_id, bool pasid_op, __u32 pasid,
 	return n;
 }
 
-int ir_oracle_current(__u32 stdev_id, bool pasid_op, __u32 pasid,
-		      __u32 *hwpt_id)
+int oracle_log_current(__u32 stdev_id, bool pasid_op, __u32 pasid,
+		       __u32 *hwpt_id)
 {
-	const struct dev_name *d;
+	const struct dev_name *d = find_dev(stdev_id);
 	unsigned int i;
-	int rc = synced_dev(stdev_id, &d);
 
-	if (rc)
-		return rc;
+	if (!d)
+		return -ENOENT;
 	*hwpt_id = 0;
 	for (i = l.len; i-- > d->born;) {
 		if (is_call(&l.log[i], d, pasid_op, pasid) && !l.log[i].ret) {

@@ -173,6 +173,14 @@ for r in doc["records"]:
 json.dump(doc, open(sys.argv[3], "w"))' "$1" "$2" "$CK/shifted.json" || return 1
 	./run.sh compare "$1" "$CK/shifted.json" >"$CK/compare"
 }
+# The oracle's log, a parser that knows nothing of tracefs, fed a recorded
+# trace on the host: its answers, and the lines it refuses.
+ck_oracle_log() {
+	cc -Wall -Werror -O2 -Iinclude -Ilib -o "$CK/oracle_log" lib/tests/oracle_log.c \
+		lib/oracle_log.c lib/tracefs.c lib/util.c &&
+		"$CK/oracle_log" scripts/test-data/oracle-trace.txt
+}
+
 # compare's thresholds, class by class, and its verdict rules, as unit
 # tests on tables and records made in the test (bench/test_compare.py).
 ck_compare_thresholds() {

@@ -72,6 +72,7 @@ compare-older-schema     quick     compare: an older schema version: one line, e
 compare-missing-record   quick     compare: a record one side lacks fails the verdict
 compare-detects          quick     compare: a 2.5% move of the hot path is flagged, both ways
 compare-thresholds       quick     compare: each class's threshold and the verdict rules, unit tests
+oracle-log               quick     the oracle's log fed a recorded trace: its answers, the lines it refuses
 coverage-tables          quick     coverage: the tables from two small lcov tracefiles
 shellcheck               quick     shellcheck -x of run.sh and every script: no warning
 pyflakes                 quick     pyflakes3 of every Python file: nothing
