@@ -103,21 +103,13 @@ static struct point row_point(const struct row *r, const struct plan_options *o)
 	return pt;
 }
 
-static bool same_point(const struct point *a, const struct point *b)
-{
-	return a->size == b->size && a->areas == b->areas &&
-	       a->devices == b->devices && a->threads == b->threads &&
-	       a->mem_node == b->mem_node && a->cpu_node == b->cpu_node &&
-	       !strcmp(a->load, b->load) && a->thp == b->thp;
-}
-
 /* Adds @e, or merges it into an entry at the same point. */
 static void add(struct plan_entry **v, size_t *n, const struct plan_entry *e)
 {
 	size_t i, k;
 
 	for (i = 0; i < *n; i++) {
-		if (!same_point(&(*v)[i].pt, &e->pt))
+		if (!point_same(&(*v)[i].pt, &e->pt))
 			continue;
 		for (k = 0; k < IR_MAX_SCENARIOS; k++)
 			(*v)[i].want[k] |= e->want[k];

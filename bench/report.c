@@ -45,7 +45,7 @@ struct record *report_record(const struct scenario *s, const char *op,
 		r = &rep.recs[i];
 		if (r->scenario == s && !strcmp(r->op, op) &&
 		    !strcmp(r->phase, phase) &&
-		    !memcmp(&r->pt, pt, sizeof(*pt)))
+		    point_same(&r->pt, pt))
 			return r;
 	}
 	r = realloc(rep.recs, (rep.n + 1) * sizeof(*rep.recs));

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "ir_edu.h"
 #include "ir_mock.h"
@@ -44,6 +45,19 @@ struct point {
 	const char *iommu;
 	unsigned int iters, warmup;
 };
+
+/*
+ * Whether two points are one: what a plan entry and a record are keyed by
+ * (their rounds are not part of it).
+ */
+static inline bool point_same(const struct point *a, const struct point *b)
+{
+	return a->size == b->size && a->areas == b->areas &&
+	       a->devices == b->devices && a->threads == b->threads &&
+	       a->mem_node == b->mem_node && a->cpu_node == b->cpu_node &&
+	       !strcmp(a->load, b->load) && a->thp == b->thp &&
+	       !strcmp(a->iommu, b->iommu);
+}
 
 /* Per-device state that a step flips. */
 struct dev_state {
