@@ -263,15 +263,10 @@ run_guest() {
 	local rc=0
 	prepare_suite
 	[ "$IR_ACTION" = build ] && return 0
-	if [ -z "$IR_ACCEL" ]; then
-		IR_ACCEL=tcg
-		[ -z "$IR_ICOUNT" ] && [ -z "${IR_DRY_RUN:-}" ] && guest_kvm_usable && IR_ACCEL=kvm
-	fi
+	choose_accel
 	new_results_dir
 	[ -z "$IR_TARBALL" ] || cp "$IR_TARBALL" "$IR_OUT/" || die "cannot copy $IR_TARBALL into $IR_OUT"
 	IR_MODE="qemu $IR_ACCEL${IR_ICOUNT:+ icount}, $IR_CPUS vCPUs, ${IR_MEM} MiB"
-	IR_BENCH_MODE=$IR_ACCEL-wallclock
-	[ -n "$IR_ICOUNT" ] && IR_BENCH_MODE=icount
 	# The guest mounts the results share at /run/ir-out.
 	write_job "$IR_OUT/job.in" /run/ir-out
 	[ "$IR_ARCH" = x86_64 ] || IR_MODE="$IR_ARCH $IR_PAGE_SIZE pages, $IR_MODE"

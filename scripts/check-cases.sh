@@ -337,6 +337,40 @@ unfinished_run() {
 	grep -q -- "$1" "$run/summary.md" && [ ! -e "$CK/runs/latest" ]
 }
 
+# The accelerator, one rule for every action (scripts/guest.sh,
+# choose_accel), seen in the QEMU command --dry-run prints, with KVM said
+# to work (or not) by a probe answer in a cache of the check's own that
+# links to the real one's kernels: --tcg holds for compare-kernels too,
+# the wall clock takes KVM where it works, and --kvm where it does not is
+# refused in one line, not run on TCG.
+ck_accel_choice() {
+	local cache=$CK/cache real=${IR_CACHE:-$IR_CACHE_DEFAULT} boot
+	ensure_packages linux-source-6.12
+	rs -q build >/dev/null || return 1
+	boot=$(cat /proc/sys/kernel/random/boot_id)
+	mkdir -p "$cache" && ln -sf "$real"/* "$cache/" && rm -f "$cache"/kvm-usable-* || return 1
+	echo yes >"$cache/kvm-usable-$boot"
+	IR_CACHE=$cache rs -q --dry-run --wallclock selftests >/dev/null &&
+		[ "$(accel_of "$(last_run)/qemu.cmd")" = "-accel kvm" ] ||
+		{ echo "the wall clock did not take KVM where it works"; return 1; }
+	IR_CACHE=$cache rs -q --dry-run --tcg --wallclock selftests >/dev/null &&
+		[ "$(accel_of "$(last_run)/qemu.cmd")" = "-accel tcg" ] ||
+		{ echo "--tcg did not hold for selftests"; return 1; }
+	# Its dry run stops after the first boot (no bench ran): the command
+	# that boot would have run is what counts.
+	IR_CACHE=$cache rs -q --dry-run --tcg --wallclock compare-kernels \
+		--ksrc "$IR_DEFAULT_TREE" --ksrc "$IR_DEFAULT_TREE" -- -s hwpt_hwpt -n 10 >/dev/null 2>&1
+	[ "$(accel_of "$(find "$CK/runs" -path '*/a/boot-1/qemu.cmd' | head -n 1)")" = "-accel tcg" ] ||
+		{ echo "--tcg did not hold for compare-kernels"; return 1; }
+	echo no >"$cache/kvm-usable-$boot"
+	IR_CACHE=$cache expect_error '!0' '^run.sh: error: --kvm: KVM cannot boot a guest' \
+		./run.sh --results "$CK/runs" -q --kvm selftests
+}
+# The accelerator of QEMU command file $1.
+accel_of() {
+	grep -o -- '-accel [a-z]*' "$1" | head -n 1
+}
+
 # Ctrl-C as a terminal sends it, to the whole process group of run.sh:
 # within 5 s it is gone with status 130 and so is every process it started;
 # what the guest wrote is kept, the run says it was interrupted and is not

@@ -85,6 +85,7 @@ guest-hang               guest     a hung guest: killed, one line, exit !0, cons
 guest-panic              guest     a panicked guest: one line with the panic, exit !0
 oracle-off               guest     oracle off: driver-level checks SKIP with the reason
 native-skips             guest     a native run without /dev/iommu: every test SKIPs with a reason
+accel-choice             guest     one accelerator rule: --tcg holds for compare-kernels, --kvm never falls back
 sigint-guest             guest     Ctrl-C in the guest: all stopped in 5 s, exit 130
 sigterm-guest            guest     SIGTERM in the guest: all stopped in 5 s, exit 143
 sighup-guest             guest     SIGHUP in the guest (a closed terminal): all stopped in 5 s, exit 129

@@ -89,10 +89,8 @@ run_compare_kernels() {
 	# For this guest's architecture, whatever build/kernel.mk last named.
 	ir_spawn make -s -B -C "$IR_TOP" CROSS_COMPILE="$IR_CROSS" build/ir-poweroff >/dev/null ||
 		die "cannot build build/ir-poweroff"
-	IR_ACCEL=tcg
-	[ -n "$IR_ICOUNT" ] || [ -n "${IR_DRY_RUN:-}" ] || ! guest_kvm_usable || IR_ACCEL=kvm
-	IR_BENCH_MODE=$IR_ACCEL-wallclock
-	[ -n "$IR_ICOUNT" ] && IR_BENCH_MODE=icount
+	# The user's --tcg or --kvm holds here too (it once did not).
+	choose_accel
 	IR_START=$(date +%s)
 	for i in $(seq "$IR_BOOTS"); do
 		for name in a b; do

@@ -3,6 +3,23 @@
 # and a writable 9p share for results: the guest runs the very binaries
 # built on the host. Sourced by run.sh.
 
+# choose_accel: the accelerator (IR_ACCEL) and bench mode (IR_BENCH_MODE)
+# of a guest, one rule for every action: --kvm or --tcg as given (--kvm
+# where KVM cannot boot a guest here is an error, never a silent TCG);
+# otherwise TCG under icount, and by the wall clock KVM where a guest
+# boots with it, TCG where not.
+choose_accel() {
+	if [ "$IR_ACCEL" = kvm ] && [ -z "${IR_DRY_RUN:-}" ] && ! guest_kvm_usable; then
+		die "--kvm: KVM cannot boot a guest on this host (/dev/kvm missing, not ours, or a probe boot failed); drop --kvm for TCG"
+	fi
+	if [ -z "$IR_ACCEL" ]; then
+		IR_ACCEL=tcg
+		[ -z "$IR_ICOUNT" ] && [ -z "${IR_DRY_RUN:-}" ] && guest_kvm_usable && IR_ACCEL=kvm
+	fi
+	IR_BENCH_MODE=$IR_ACCEL-wallclock
+	[ -z "$IR_ICOUNT" ] || IR_BENCH_MODE=icount
+}
+
 # KVM counts as usable only when a guest really boots with it: /dev/kvm
 # can exist on a host that cannot run one (nested virtualisation that
 # rejects MSRs, or hangs). The answer is cached per host boot.
