@@ -350,11 +350,12 @@ ck_accel_choice() {
 	boot=$(cat /proc/sys/kernel/random/boot_id)
 	mkdir -p "$cache" && ln -sf "$real"/* "$cache/" && rm -f "$cache"/kvm-usable-* || return 1
 	echo yes >"$cache/kvm-usable-$boot"
+	# A dry run is no finished run: it is not results/latest.
 	IR_CACHE=$cache rs -q --dry-run --wallclock selftests >/dev/null &&
-		[ "$(accel_of "$(last_run)/qemu.cmd")" = "-accel kvm" ] ||
+		[ "$(accel_of "$(ls -t "$CK"/runs/*/qemu.cmd | head -n 1)")" = "-accel kvm" ] ||
 		{ echo "the wall clock did not take KVM where it works"; return 1; }
 	IR_CACHE=$cache rs -q --dry-run --tcg --wallclock selftests >/dev/null &&
-		[ "$(accel_of "$(last_run)/qemu.cmd")" = "-accel tcg" ] ||
+		[ "$(accel_of "$(ls -t "$CK"/runs/*/qemu.cmd | head -n 1)")" = "-accel tcg" ] ||
 		{ echo "--tcg did not hold for selftests"; return 1; }
 	# Its dry run stops after the first boot (no bench ran): the command
 	# that boot would have run is what counts.
