@@ -9,12 +9,13 @@
 # otherwise TCG under icount, and by the wall clock KVM where a guest
 # boots with it, TCG where not.
 choose_accel() {
-	if [ "$IR_ACCEL" = kvm ] && [ -z "${IR_DRY_RUN:-}" ] && ! guest_kvm_usable; then
-		die "--kvm: KVM cannot boot a guest on this host (/dev/kvm missing, not ours, or a probe boot failed); drop --kvm for TCG"
-	fi
-	if [ -z "$IR_ACCEL" ]; then
+	if [ "$IR_ACCEL" = kvm ]; then
+		# A dry run boots nothing: it shows the --kvm command unprobed.
+		[ -n "${IR_DRY_RUN:-}" ] || guest_kvm_usable ||
+			die "--kvm: KVM cannot boot a guest on this host (/dev/kvm missing, not ours, or a probe boot failed); drop --kvm for TCG"
+	elif [ -z "$IR_ACCEL" ]; then
 		IR_ACCEL=tcg
-		[ -z "$IR_ICOUNT" ] && [ -z "${IR_DRY_RUN:-}" ] && guest_kvm_usable && IR_ACCEL=kvm
+		[ -z "$IR_ICOUNT" ] && guest_kvm_usable && IR_ACCEL=kvm
 	fi
 	IR_BENCH_MODE=$IR_ACCEL-wallclock
 	[ -z "$IR_ICOUNT" ] || IR_BENCH_MODE=icount
@@ -28,6 +29,8 @@ guest_kvm_usable() {
 	[ "$IR_ARCH" = "$IR_HOST_ARCH" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
 	boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || boot=unknown
 	cache=$IR_CACHE/kvm-usable-$boot
+	# A dry run boots no probe: without an answer already, TCG.
+	[ -f "$cache" ] || [ -z "${IR_DRY_RUN:-}" ] || return 1
 	if [ ! -f "$cache" ]; then
 		info "probing whether KVM can boot a guest here (once per host boot)"
 		IR_STAGE="probing KVM"
