@@ -345,16 +345,18 @@ unfinished_run() {
 # refused in one line, not run on TCG.
 ck_accel_choice() {
 	local cache=$CK/cache real=${IR_CACHE:-$IR_CACHE_DEFAULT} boot
+	# The default tree named by its path in the real cache: the kernel a
+	# run of the same path built (a build's key has its tree's path).
 	ensure_packages linux-source-6.12
 	rs -q build >/dev/null || return 1
 	boot=$(cat /proc/sys/kernel/random/boot_id)
 	mkdir -p "$cache" && ln -sf "$real"/* "$cache/" && rm -f "$cache"/kvm-usable-* || return 1
 	echo yes >"$cache/kvm-usable-$boot"
 	# A dry run is no finished run: it is not results/latest.
-	IR_CACHE=$cache rs -q --dry-run --wallclock selftests >/dev/null &&
+	IR_CACHE=$cache rs -q --ksrc "$IR_DEFAULT_TREE" --dry-run --wallclock selftests >/dev/null &&
 		[ "$(accel_of "$(ls -t "$CK"/runs/*/qemu.cmd | head -n 1)")" = "-accel kvm" ] ||
 		{ echo "the wall clock did not take KVM where it works"; return 1; }
-	IR_CACHE=$cache rs -q --dry-run --tcg --wallclock selftests >/dev/null &&
+	IR_CACHE=$cache rs -q --ksrc "$IR_DEFAULT_TREE" --dry-run --tcg --wallclock selftests >/dev/null &&
 		[ "$(accel_of "$(ls -t "$CK"/runs/*/qemu.cmd | head -n 1)")" = "-accel tcg" ] ||
 		{ echo "--tcg did not hold for selftests"; return 1; }
 	# Its dry run stops after the first boot (no bench ran): the command
@@ -365,7 +367,7 @@ ck_accel_choice() {
 		{ echo "--tcg did not hold for compare-kernels"; return 1; }
 	echo no >"$cache/kvm-usable-$boot"
 	IR_CACHE=$cache expect_error '!0' '^run.sh: error: --kvm: KVM cannot boot a guest' \
-		./run.sh --results "$CK/runs" -q --kvm selftests
+		./run.sh --results "$CK/runs" -q --ksrc "$IR_DEFAULT_TREE" --kvm selftests
 }
 # The accelerator of QEMU command file $1.
 accel_of() {
