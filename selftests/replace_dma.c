@@ -491,19 +491,26 @@ FIXTURE(replace_dma_pair)
 	struct side a, b;
 };
 
+/* The two devices and two sides of replace_dma_pair and _group. */
+struct two_devs {
+	struct ir_fx *fx;
+	struct ir_edu *edu; /* [2] */
+	struct side *a, *b;
+};
+
 /*
- * Two edu devices of different IOMMU groups into @pair; false when there
- * are none.
+ * Two edu devices of one IOMMU group (@same_group) or of two into @pair;
+ * false when there are none.
  */
-static bool find_apart(char bdf[][16], int n, int *pair)
+static bool find_two(char bdf[][16], int n, bool same_group, int *pair)
 {
-	int i, j, group;
+	int i, j, gi, gj;
 
 	for (i = 0; i < n; i++) {
-		group = ir_edu_group(bdf[i]);
-		for (j = i + 1; group >= 0 && j < n; j++) {
-			if (ir_edu_group(bdf[j]) < 0 ||
-			    ir_edu_group(bdf[j]) == group)
+		gi = ir_edu_group(bdf[i]);
+		for (j = i + 1; gi >= 0 && j < n; j++) {
+			gj = ir_edu_group(bdf[j]);
+			if (gj < 0 || (gj == gi) != same_group)
 				continue;
 			pair[0] = i;
 			pair[1] = j;
@@ -513,43 +520,67 @@ static bool find_apart(char bdf[][16], int n, int *pair)
 	return false;
 }
 
-FIXTURE_SETUP(replace_dma_pair)
+/*
+ * Opens two edu devices (@same_group or not) and allocates A and B on the
+ * first; false when the test was SKIPped or failed.
+ */
+static bool two_open(struct __test_metadata *_metadata, struct two_devs t,
+		     bool same_group)
 {
-	struct ir_fx *fx = &self->fx;
 	char bdf[8][16];
 	const char *why;
 	int n, i, pair[2];
 
-	self->edu[0].fd = self->edu[1].fd = -1;
-	if (!fx_open(_metadata, fx))
-		return;
+	t.edu[0].fd = t.edu[1].fd = -1;
+	if (!fx_open(_metadata, t.fx))
+		return false;
 	n = ir_edu_find(bdf, ARRAY_SIZE(bdf));
 	/* Bound first: a device's group may exist only once it is. */
 	for (i = 0; i < n; i++)
 		ir_edu_bind_vfio(bdf[i], &why);
-	if (n < 2 || !find_apart(bdf, n, pair))
-		SKIP(return,
-			   "no two edu devices in different IOMMU groups (./run.sh --iommu)");
-	for (i = 0; i < 2; i++) {
-		n = ir_edu_open(bdf[pair[i]], fx->fd, &self->edu[i], &why);
-		if (n)
-			SKIP(return, "edu %s: %s (%s)", bdf[pair[i]], why,
-				   strerror(-n));
+	if (n < 2 || !find_two(bdf, n, same_group, pair)) {
+		SKIP(return false,
+			    "no two edu devices in %s (./run.sh --iommu)",
+			    same_group ? "one IOMMU group" :
+					 "different IOMMU groups");
 	}
-	side_init(_metadata, fx, self->edu[0].dev_id, &self->a, 0xa5);
-	side_init(_metadata, fx, self->edu[0].dev_id, &self->b, 0x5b);
+	for (i = 0; i < 2; i++) {
+		n = ir_edu_open(bdf[pair[i]], t.fx->fd, &t.edu[i], &why);
+		if (n)
+			SKIP(return false, "edu %s: %s (%s)", bdf[pair[i]], why,
+				    strerror(-n));
+	}
+	side_init(_metadata, t.fx, t.edu[0].dev_id, t.a, 0xa5);
+	side_init(_metadata, t.fx, t.edu[0].dev_id, t.b, 0x5b);
+	return true;
+}
+
+static void two_close(struct __test_metadata *_metadata, struct two_devs t)
+{
+	ir_edu_close(&t.edu[0]);
+	ir_edu_close(&t.edu[1]);
+	if (t.fx->fd < 0)
+		return;
+	fx_close(_metadata, t.fx);
+	side_release(_metadata, t.a);
+	side_release(_metadata, t.b);
+	fx_finish(_metadata, 0);
+}
+
+#define TWO_DEVS(self)                          \
+	((struct two_devs){ .fx = &(self)->fx,  \
+			    .edu = (self)->edu, \
+			    .a = &(self)->a,    \
+			    .b = &(self)->b })
+
+FIXTURE_SETUP(replace_dma_pair)
+{
+	two_open(_metadata, TWO_DEVS(self), false);
 }
 
 FIXTURE_TEARDOWN(replace_dma_pair)
 {
-	ir_edu_close(&self->edu[0]);
-	ir_edu_close(&self->edu[1]);
-	if (self->fx.fd < 0)
-		return;
-	fx_close(_metadata, &self->fx);
-	side_release(_metadata, &self->a);
-	side_release(_metadata, &self->b);
-	fx_finish(_metadata, 0);
+	two_close(_metadata, TWO_DEVS(self));
 }
 
 TEST_F(replace_dma_pair, replace_one_leaves_other)
@@ -586,61 +617,14 @@ FIXTURE(replace_dma_group)
 	struct side a, b;
 };
 
-/* Two edu devices of one IOMMU group into @pair; false when none are. */
-static bool find_pair(char bdf[][16], int n, int *pair)
-{
-	int i, j, group;
-
-	for (i = 0; i < n; i++) {
-		group = ir_edu_group(bdf[i]);
-		for (j = i + 1; group >= 0 && j < n; j++) {
-			if (ir_edu_group(bdf[j]) != group)
-				continue;
-			pair[0] = i;
-			pair[1] = j;
-			return true;
-		}
-	}
-	return false;
-}
-
 FIXTURE_SETUP(replace_dma_group)
 {
-	struct ir_fx *fx = &self->fx;
-	char bdf[8][16];
-	const char *why;
-	int n, i, pair[2];
-
-	self->edu[0].fd = self->edu[1].fd = -1;
-	if (!fx_open(_metadata, fx))
-		return;
-	n = ir_edu_find(bdf, ARRAY_SIZE(bdf));
-	/* Bound first: a device's group may exist only once it is. */
-	for (i = 0; i < n; i++)
-		ir_edu_bind_vfio(bdf[i], &why);
-	if (n < 2 || !find_pair(bdf, n, pair))
-		SKIP(return,
-			   "no two edu devices in one IOMMU group (./run.sh --iommu)");
-	for (i = 0; i < 2; i++) {
-		n = ir_edu_open(bdf[pair[i]], fx->fd, &self->edu[i], &why);
-		if (n)
-			SKIP(return, "edu %s: %s (%s)", bdf[pair[i]], why,
-				   strerror(-n));
-	}
-	side_init(_metadata, fx, self->edu[0].dev_id, &self->a, 0xa5);
-	side_init(_metadata, fx, self->edu[0].dev_id, &self->b, 0x5b);
+	two_open(_metadata, TWO_DEVS(self), true);
 }
 
 FIXTURE_TEARDOWN(replace_dma_group)
 {
-	ir_edu_close(&self->edu[0]);
-	ir_edu_close(&self->edu[1]);
-	if (self->fx.fd < 0)
-		return;
-	fx_close(_metadata, &self->fx);
-	side_release(_metadata, &self->a);
-	side_release(_metadata, &self->b);
-	fx_finish(_metadata, 0);
+	two_close(_metadata, TWO_DEVS(self));
 }
 
 TEST_F(replace_dma_group, replace_moves_the_group)
