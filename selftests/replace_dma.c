@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "fault_walk.h"
 #include "fixture.h"
 #include "ir_blockwatch.h"
 #include "ir_edu.h"
@@ -368,6 +369,131 @@ TEST_F(replace_dma, hwpt_in_use_is_busy)
 	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->b.hwpt_id));
 	ASSERT_EQ(0, ir_destroy(fx->fd, self->a.hwpt_id));
 	assert_dma_on(_metadata, &self->edu, &self->b, &self->a, 0);
+}
+
+/*
+ * Every fault point of a replace on the real driver, failed in turn with
+ * the kernel's fail-nth (as replace_failnth.c does on the mock, whose
+ * devices have no reserved regions). Kernel promise, of
+ * iommufd_device_replace(): "If it fails then no change is made to the
+ * attachment". After each failed replace the device's DMA is where it
+ * was, the refused HWPT has no user, and the group's reserved regions
+ * (its MSI window) are claimed in the IOAS the device is attached to and
+ * in no other. Upstream fixed the unwind of a replace across IOASes
+ * (950aeefb3492: it released the old IOAS's reservation, not the new
+ * one's); a replace between two HWPTs of one IOAS unwinds through the
+ * same label, where the new IOAS is the old one.
+ */
+struct dma_walk {
+	struct __test_metadata *_metadata;
+	FIXTURE_DATA(replace_dma) *self;
+	__u32 to_ioas; /* where the replace goes: A's own IOAS, or B's */
+	int nth_fd;
+	__u64 msi; /* the MSI window's first IOVA */
+	void *page; /* what a probing map maps there */
+	unsigned int refused;
+};
+
+/* MSI_RESERVED, MSI_FREE (a map over the MSI window is taken), or -errno. */
+enum { MSI_RESERVED, MSI_FREE };
+
+static int msi_window(struct dma_walk *w, __u32 ioas_id)
+{
+	int fd = w->self->fx.fd, rc;
+
+	rc = ir_ioas_map_fixed(fd, ioas_id, w->page, ir_page_size(), w->msi);
+	if (!rc)
+		return ir_ioas_unmap(fd, ioas_id, w->msi, ir_page_size(), NULL) ?:
+			       MSI_FREE;
+	/* A reserved IOVA is refused as a bad one (iopt_check_iova()). */
+	return rc == -EINVAL ? MSI_RESERVED : rc;
+}
+
+/* The MSI window reserved in @on and, unless it is @on, free in @off. */
+static void assert_msi_on(struct dma_walk *w, __u32 on, __u32 off,
+			  unsigned int nth)
+{
+	struct __test_metadata *_metadata = w->_metadata;
+
+	ASSERT_EQ(MSI_RESERVED, msi_window(w, on))
+	TH_LOG("fault point %u: IOAS %u, attached, lost its reservation of the MSI window %#llx",
+	       nth, on, (unsigned long long)w->msi);
+	if (off != on)
+		ASSERT_EQ(MSI_FREE, msi_window(w, off))
+		TH_LOG("fault point %u: IOAS %u, not attached, still reserves the MSI window",
+		       nth, off);
+}
+
+/* One replace that fails the @nth fault point; true while it was reached. */
+static bool dma_attempt(void *ctx, unsigned int nth)
+{
+	struct dma_walk *w = ctx;
+	struct __test_metadata *_metadata = w->_metadata;
+	FIXTURE_DATA(replace_dma) *self = w->self;
+	__u32 from = self->a.ioas_id, to;
+	bool fired;
+	int rc;
+
+	ASSERT_EQ(0, ir_hwpt_alloc(self->fx.fd, self->edu.dev_id, w->to_ioas,
+				   0, &to));
+	ASSERT_EQ(0, ir_failnth_arm(w->nth_fd, nth));
+	rc = ir_vfio_attach_pt(self->edu.fd, to, NULL);
+	ASSERT_EQ(0, ir_failnth_disarm(w->nth_fd, &fired));
+	if (rc) {
+		ASSERT_TRUE(fired)
+		TH_LOG("the replace failed (%d) with no failure injected", rc);
+		ASSERT_TRUE(fw_injected_errno(rc))
+		TH_LOG("fault point %u: errno %d", nth, -rc);
+		w->refused++;
+		assert_dma_on(_metadata, &self->edu, &self->a, &self->b, 0);
+		assert_msi_on(w, from, w->to_ioas, nth);
+		ASSERT_EQ(0, ir_destroy(self->fx.fd, to))
+		TH_LOG("fault point %u: the refused HWPT %u kept a user", nth,
+		       to);
+		return fired;
+	}
+	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, to));
+	assert_msi_on(w, w->to_ioas, from, nth);
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	ASSERT_EQ(0, ir_destroy(self->fx.fd, to));
+	return fired;
+}
+
+static void dma_walk(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(replace_dma) *self, __u32 to_ioas,
+		     const char *name)
+{
+	struct dma_walk w = { _metadata, self, to_ioas };
+	__u64 msi_last;
+	const char *why;
+
+	if (ir_failnth_setup(&why))
+		SKIP(return, "%s", why);
+	w.nth_fd = ir_failnth_open();
+	ASSERT_LE(0, w.nth_fd);
+	ASSERT_EQ(0, ir_edu_msi_window(&self->edu, &w.msi, &msi_last));
+	w.page = ir_buf_alloc(ir_page_size(), 0x11);
+	ASSERT_NE(NULL, w.page);
+	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
+	assert_dma_on(_metadata, &self->edu, &self->a, &self->b, 0);
+	fw_walk(_metadata, dma_attempt, &w, &w.refused, "replace_dma", name,
+		"fault points");
+	close(w.nth_fd);
+	EXPECT_EQ(0, ir_buf_release(w.page, ir_page_size()));
+}
+
+/* Onto a second HWPT of the IOAS the device is attached to. */
+TEST_F_TIMEOUT(replace_dma, failed_replace_in_ioas_unwinds, 600)
+{
+	dma_walk(_metadata, self, self->a.ioas_id,
+		 "failed_replace_in_ioas_unwinds");
+}
+
+/* Onto a HWPT of another IOAS, which claims the MSI window first. */
+TEST_F_TIMEOUT(replace_dma, failed_replace_across_unwinds, 600)
+{
+	dma_walk(_metadata, self, self->b.ioas_id,
+		 "failed_replace_across_unwinds");
 }
 
 /*
