@@ -5,6 +5,18 @@
 
 #define MiB (1UL << 20)
 
+/*
+ * A record's phase: a scenario's one-time transition (its prime, timed
+ * once per device), or the steady rounds it then alternates between.
+ */
+enum phase { PHASE_ONE_TIME, PHASE_STEADY };
+
+/* The phase as the document and the table spell it. */
+static inline const char *phase_name(enum phase ph)
+{
+	return ph == PHASE_ONE_TIME ? "one_time" : "steady";
+}
+
 /* Bad input or no memory: "replace_bench: error: " @fmt with @arg, exit 1. */
 void bench_die(const char *fmt, const char *arg) __attribute__((noreturn));
 

@@ -82,7 +82,7 @@ static int trace_save(const char *scenario, size_t size, const char *phase)
 	return trace_write("trace", "");
 }
 
-int explain_one(struct ctx *c, const struct scenario *s, const char *phase)
+int explain_one(struct ctx *c, const struct scenario *s, enum phase phase)
 {
 	struct dev_state *d = &c->devs[0];
 	uint64_t ns;
@@ -93,9 +93,9 @@ int explain_one(struct ctx *c, const struct scenario *s, const char *phase)
 		rc = trace_write("tracing_on", "1");
 	if (rc)
 		return rc;
-	rc = strcmp(phase, "steady") ? s->prime(c, d, &ns) : s->step(c, d, &ns);
+	rc = phase == PHASE_ONE_TIME ? s->prime(c, d, &ns) : s->step(c, d, &ns);
 	trace_write("tracing_on", "0");
 	if (rc < 0)
 		return rc;
-	return trace_save(s->name, c->pt->size, phase);
+	return trace_save(s->name, c->pt->size, phase_name(phase));
 }

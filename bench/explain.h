@@ -9,12 +9,13 @@
 
 #include <stdbool.h>
 
+#include "bench.h"
 #include "scenarios.h"
 
 /* Sets the tracer up and saves traces into @dir: 0 or -errno. */
 int explain_start(const char *dir);
 bool explain_on(void);
-/* Traces the first transition of device 0 ("one_time") or one step. */
-int explain_one(struct ctx *c, const struct scenario *s, const char *phase);
+/* Traces the first transition of device 0 (PHASE_ONE_TIME) or one step. */
+int explain_one(struct ctx *c, const struct scenario *s, enum phase phase);
 
 #endif /* IR_BENCH_EXPLAIN_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One scenario at one point: memory mapped into two IOASes, the mock
- * devices, the scenario's objects, its one-time transition, then the
- * timed rounds on every thread, with the concurrent load running.
+ * One scenario at one point, in three steps: setup (memory mapped into
+ * two IOASes, the devices, mock or edu, the scenario's objects), time
+ * (its one-time transitions, then the rounds on every thread with the
+ * concurrent load running) and teardown.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -167,155 +168,219 @@ static int dev_open(struct ctx *c, struct dev_state *d, unsigned int i,
 	return rc;
 }
 
-const char *point_run(const struct scenario *s, const struct point *pt,
-		      int *err, bool *kernel_lacks)
+/* One run of a scenario at a point: what setup made, teardown undoes. */
+struct run {
+	struct ctx c;
+	void *raw[2]; /* the mappings of c.buf */
+	struct worker *w;
+	pthread_t *tids;
+};
+
+static struct point_result failed(int err, const char *why)
 {
-	struct worker *w = calloc(pt->threads, sizeof(*w));
-	struct ctx c = { .pt = pt };
-	struct load *load = NULL;
-	pthread_barrier_t start;
-	pthread_t *tids = calloc(pt->threads, sizeof(*tids));
-	unsigned long load_ops;
-	long thp_before;
-	void *raw[2] = {};
+	return (struct point_result){ .err = err, .why = why };
+}
+
+/* What the kernel, the driver or the machine does not offer: no failure. */
+static struct point_result lacking(int err, const char *why)
+{
+	return (struct point_result){ .err = err,
+				      .why = why,
+				      .kernel_lacks = true };
+}
+
+/* Memory for both IOASes, both mapped, every device opened onto IOAS 0. */
+static struct point_result point_map(struct run *r)
+{
+	const struct point *pt = r->c.pt;
+	struct ctx *c = &r->c;
 	const char *why = NULL;
-	static char refused[128];
-	unsigned int i, per;
-	uint64_t ns;
+	long thp_before = ir_anon_huge_kib();
+	unsigned int i;
 	int rc = 0, k;
 
-	*kernel_lacks = false;
-	c.fault_fd[0] = c.fault_fd[1] = -1;
-	c.fd = ir_probe_open(&why);
-	if (c.fd < 0) {
-		*err = -ENODEV;
-		return why;
+	c->buf[0] = alloc_mapped(pt, 0xaa, &r->raw[0]);
+	c->buf[1] = alloc_mapped(pt, 0xbb, &r->raw[1]);
+	if (!r->w || !r->tids || !c->devs || !c->buf[0] || !c->buf[1])
+		return failed(-ENOMEM, NULL);
+	/* A THP point backed by small pages would be a lie: say so. */
+	if (pt->thp && ir_anon_huge_kib() - thp_before <= 0)
+		return failed(-ENOMEM,
+			      "transparent huge pages (none were given)");
+	for (k = 0; !rc && k < 2; k++) {
+		rc = ir_ioas_alloc(c->fd, &c->ioas[k]);
+		if (!rc)
+			rc = ir_ioas_map_areas(c->fd, c->ioas[k], c->buf[k],
+					       pt->size, pt->areas, IOVA);
 	}
-	c.devs = calloc(pt->devices, sizeof(*c.devs));
+	for (i = 0; !rc && i < pt->devices; i++)
+		rc = dev_open(c, &c->devs[i], i, &why);
+	return failed(rc, why);
+}
+
+/* The iommufd context, the point's memory and devices, @s's objects. */
+static struct point_result point_setup(struct run *r, const struct scenario *s)
+{
+	const struct point *pt = r->c.pt;
+	struct ctx *c = &r->c;
+	static char refused[128];
+	struct point_result res;
+	const char *why = NULL;
+	unsigned int i;
+
+	c->fd = ir_probe_open(&why);
+	if (c->fd < 0)
+		return failed(-ENODEV, why);
+	r->w = calloc(pt->threads, sizeof(*r->w));
+	r->tids = calloc(pt->threads, sizeof(*r->tids));
+	c->devs = calloc(pt->devices, sizeof(*c->devs));
+	for (i = 0; c->devs && i < pt->devices; i++)
+		c->devs[i].edu.fd = c->devs[i].access_fd = -1;
 	why = geometry_unfit(pt);
 	if (!why && s->no_device && strcmp(pt->iommu, "mock"))
 		why = "a device it moves (it replaces an emulated access's IOAS)";
-	if (why) {
-		*kernel_lacks = true;
-		rc = -EOPNOTSUPP;
-		goto out;
-	}
-	thp_before = ir_anon_huge_kib();
-	c.buf[0] = alloc_mapped(pt, 0xaa, &raw[0]);
-	c.buf[1] = alloc_mapped(pt, 0xbb, &raw[1]);
-	if (!w || !tids || !c.devs || !c.buf[0] || !c.buf[1]) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	/* A THP point backed by small pages would be a lie: say so. */
-	if (pt->thp && ir_anon_huge_kib() - thp_before <= 0) {
-		why = "transparent huge pages (none were given)";
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (k = 0; !rc && k < 2; k++) {
-		rc = ir_ioas_alloc(c.fd, &c.ioas[k]);
-		if (!rc)
-			rc = ir_ioas_map_areas(c.fd, c.ioas[k], c.buf[k],
-					       pt->size, pt->areas, IOVA);
-	}
-	for (i = 0; i < pt->devices; i++)
-		c.devs[i].edu.fd = c.devs[i].access_fd = -1;
-	for (i = 0; !rc && i < pt->devices; i++)
-		rc = dev_open(&c, &c.devs[i], i, &why);
-	if (rc)
-		goto out;
-	rc = s->setup(&c);
-	if (rc) {
-		why = s->needs;
-		/*
-		 * A real driver that refuses the scenario's HWPTs (nesting,
-		 * dirty tracking) does not offer it: that probe is the reason.
-		 */
-		if (!why && strcmp(pt->iommu, "mock")) {
-			snprintf(refused, sizeof(refused),
-				 "HWPTs that %s refused (%s)", pt->iommu,
-				 strerror(-rc));
-			why = refused;
-		}
-		*kernel_lacks = !!why;
-		goto out;
-	}
-	if (explain_on()) {
-		rc = s->prime ? explain_one(&c, s, "one_time") : 0;
-		for (i = 0; !rc && i < pt->warmup; i++)
-			rc = s->step(&c, &c.devs[0], &ns) < 0 ? -EIO : 0;
-		if (!rc)
-			rc = explain_one(&c, s, "steady");
-		goto out;
-	}
-	/* One-time costs are timed on their own, never folded into a mean. */
-	for (i = 0; s->prime && !rc && i < pt->devices; i++) {
-		rc = s->prime(&c, &c.devs[i], &ns);
-		if (!rc)
-			report_sample(report_record(s, s->prime_op, "one_time",
-						    pt),
-				      ns);
-	}
-	if (rc)
-		goto out;
+	if (why)
+		return lacking(-EOPNOTSUPP, why);
+	res = point_map(r);
+	if (res.err)
+		return res;
+	res.err = s->setup(c);
+	if (!res.err)
+		return res;
+	/*
+	 * A real driver that refuses the scenario's HWPTs (nesting, dirty
+	 * tracking) does not offer it: that probe is the reason.
+	 */
+	if (s->needs)
+		return lacking(res.err, s->needs);
+	if (!strcmp(pt->iommu, "mock"))
+		return failed(res.err, NULL);
+	snprintf(refused, sizeof(refused), "HWPTs that %s refused (%s)",
+		 pt->iommu, strerror(-res.err));
+	return lacking(res.err, refused);
+}
 
-	rc = ir_load_start(pt->load, c.fd, c.ioas[0], IOVA, c.buf[0], pt->size,
-			   &load);
+/* --explain: one traced one-time transition and one traced step. */
+static int point_explain(struct run *r, const struct scenario *s)
+{
+	struct ctx *c = &r->c;
+	unsigned int i;
+	uint64_t ns;
+	int rc;
+
+	rc = s->prime ? explain_one(c, s, PHASE_ONE_TIME) : 0;
+	for (i = 0; !rc && i < c->pt->warmup; i++)
+		rc = s->step(c, &c->devs[0], &ns) < 0 ? -EIO : 0;
+	return rc ?: explain_one(c, s, PHASE_STEADY);
+}
+
+/* The steady rounds on every thread, with the load running: 0 or -errno. */
+static int point_rounds(struct run *r, const struct scenario *s,
+			unsigned long *load_ops, const char **why)
+{
+	const struct point *pt = r->c.pt;
+	unsigned int i, per = pt->devices / pt->threads;
+	pthread_barrier_t start;
+	struct load *load = NULL;
+	int rc;
+
+	rc = ir_load_start(pt->load, r->c.fd, r->c.ioas[0], IOVA, r->c.buf[0],
+			   pt->size, &load);
 	if (rc) {
-		why = "the requested load could not start";
-		goto out;
+		*why = "the requested load could not start";
+		return rc;
 	}
-	per = pt->devices / pt->threads;
 	pthread_barrier_init(&start, NULL, pt->threads);
 	for (i = 0; i < pt->threads; i++) {
-		w[i] = (struct worker){ .c = &c,
-					.s = s,
-					.first = i * per,
-					.count = per,
-					.start = &start };
-		pthread_create(&tids[i], NULL, worker_run, &w[i]);
+		r->w[i] = (struct worker){ .c = &r->c,
+					   .s = s,
+					   .first = i * per,
+					   .count = per,
+					   .start = &start };
+		pthread_create(&r->tids[i], NULL, worker_run, &r->w[i]);
 	}
 	for (i = 0; i < pt->threads; i++) {
-		pthread_join(tids[i], NULL);
-		if (w[i].rc && !rc)
-			rc = w[i].rc;
+		pthread_join(r->tids[i], NULL);
+		if (r->w[i].rc && !rc)
+			rc = r->w[i].rc;
 	}
 	pthread_barrier_destroy(&start);
-	load_ops = ir_load_stop(load);
+	*load_ops = ir_load_stop(load);
 	/* A load that did nothing would make a "loaded" point a lie. */
-	if (load && !load_ops && !rc)
-		rc = -EIO;
+	return !rc && load && !*load_ops ? -EIO : rc;
+}
+
+/* The one-time transitions, then the steady rounds, into records. */
+static struct point_result point_time(struct run *r, const struct scenario *s)
+{
+	const struct point *pt = r->c.pt;
+	const char *why = NULL;
+	unsigned long load_ops = 0;
+	unsigned int i;
+	uint64_t ns;
+	int rc = 0, k;
+
+	/* One-time costs are timed on their own, never folded into a mean. */
+	for (i = 0; s->prime && !rc && i < pt->devices; i++) {
+		rc = s->prime(&r->c, &r->c.devs[i], &ns);
+		if (!rc)
+			report_sample(report_record(s, s->prime_op,
+						    PHASE_ONE_TIME, pt),
+				      ns);
+	}
+	if (!rc)
+		rc = point_rounds(r, s, &load_ops, &why);
 	for (i = 0; !rc && i < pt->threads; i++) {
 		for (k = 0; k < IR_MAX_OPS && s->ops[k]; k++) {
-			struct record *r =
-				report_record(s, s->ops[k], "steady", pt);
+			struct record *rec =
+				report_record(s, s->ops[k], PHASE_STEADY, pt);
 			size_t j;
 
-			r->load_ops = load_ops;
-			for (j = 0; j < w[i].n[k]; j++)
-				report_sample(r, w[i].ns[k][j]);
+			rec->load_ops = load_ops;
+			for (j = 0; j < r->w[i].n[k]; j++)
+				report_sample(rec, r->w[i].ns[k][j]);
 		}
 	}
-out:
-	for (i = 0; w && i < pt->threads; i++)
+	return failed(rc, why);
+}
+
+static void point_teardown(struct run *r)
+{
+	const struct point *pt = r->c.pt;
+	struct ctx *c = &r->c;
+	unsigned int i;
+	int k;
+
+	for (i = 0; r->w && i < pt->threads; i++)
 		for (k = 0; k < IR_MAX_OPS; k++)
-			free(w[i].ns[k]);
-	free(w);
-	free(tids);
-	for (i = 0; c.devs && i < pt->devices; i++) {
-		if (c.devs[i].access_fd >= 0)
-			close(c.devs[i].access_fd);
-		ir_edu_close(&c.devs[i].edu);
+			free(r->w[i].ns[k]);
+	free(r->w);
+	free(r->tids);
+	for (i = 0; c->devs && i < pt->devices; i++) {
+		if (c->devs[i].access_fd >= 0)
+			close(c->devs[i].access_fd);
+		ir_edu_close(&c->devs[i].edu);
 	}
 	for (k = 0; k < 2; k++)
-		if (c.fault_fd[k] >= 0)
-			close(c.fault_fd[k]);
-	free(c.devs);
-	close(c.fd);
+		if (c->fault_fd[k] >= 0)
+			close(c->fault_fd[k]);
+	free(c->devs);
+	if (c->fd >= 0)
+		close(c->fd);
 	for (k = 0; k < 2; k++)
-		if (raw[k])
-			munmap(raw[k], pt->size + align_slack());
-	*err = rc;
-	return why;
+		if (r->raw[k])
+			munmap(r->raw[k], pt->size + align_slack());
+}
+
+struct point_result point_run(const struct scenario *s, const struct point *pt)
+{
+	struct run r = { .c = { .pt = pt, .fault_fd = { -1, -1 } } };
+	struct point_result res = point_setup(&r, s);
+
+	if (!res.err && explain_on())
+		res = failed(point_explain(&r, s), NULL);
+	else if (!res.err)
+		res = point_time(&r, s);
+	point_teardown(&r);
+	return res;
 }

@@ -7,12 +7,16 @@
 
 #include "scenarios.h"
 
-/*
- * Runs @s at @pt (or traces it, with --explain). On failure *err is
- * -errno and the reason, if one is known, is returned; *kernel_lacks says
- * that the reason is something the kernel does not have (s->needs).
- */
-const char *point_run(const struct scenario *s, const struct point *pt,
-		      int *err, bool *kernel_lacks);
+/* How running a scenario at a point ended. */
+struct point_result {
+	int err; /* 0, or -errno */
+	const char *why; /* the reason, where one is known, or NULL */
+	/* The reason is what the kernel, driver or machine lacks: no failure. */
+	bool kernel_lacks;
+};
+
+/* Runs @s at @pt into the report's records (or traces it, with --explain). */
+struct point_result point_run(const struct scenario *s,
+			      const struct point *pt);
 
 #endif /* IR_BENCH_POINT_H */

@@ -83,10 +83,9 @@ static unsigned int parse_uint(const char *s, unsigned int min,
 static int run_plan_entry(const struct plan_entry *e)
 {
 	const struct scenario *s;
+	struct point_result res;
 	struct point pt;
-	const char *why;
-	int rc, failed = 0;
-	bool lacks;
+	int failed = 0;
 
 	for (s = ir_scenarios; s->name; s++) {
 		size_t before = report_count();
@@ -97,16 +96,18 @@ static int run_plan_entry(const struct plan_entry *e)
 		/* Flows that cost O(mapped memory) each time get fewer rounds. */
 		if (s->max_iters && pt.iters > s->max_iters)
 			pt.iters = s->max_iters;
-		why = point_run(s, &pt, &rc, &lacks);
-		if (rc) {
+		res = point_run(s, &pt);
+		if (res.err) {
 			/* Only what the kernel lacks is not a failure. */
 			fprintf(stderr,
 				"replace_bench: %s at %zu bytes: %s%s%s\n",
-				s->name, pt.size, strerror(-rc),
-				why ? (lacks ? ": needs " : ": ") : "",
-				why ? why : "");
-			report_not_run(s, &pt, rc, why, !lacks);
-			failed += !lacks;
+				s->name, pt.size, strerror(-res.err),
+				res.why ? (res.kernel_lacks ? ": needs " : ": ") :
+					  "",
+				res.why ? res.why : "");
+			report_not_run(s, &pt, res.err, res.why,
+				       !res.kernel_lacks);
+			failed += !res.kernel_lacks;
 			continue;
 		}
 		report_table_rows(before);

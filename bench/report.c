@@ -36,7 +36,7 @@ static struct {
 } rep;
 
 struct record *report_record(const struct scenario *s, const char *op,
-			     const char *phase, const struct point *pt)
+			     enum phase phase, const struct point *pt)
 {
 	struct record *r;
 	size_t i;
@@ -44,8 +44,7 @@ struct record *report_record(const struct scenario *s, const char *op,
 	for (i = 0; i < rep.n; i++) {
 		r = &rep.recs[i];
 		if (r->scenario == s && !strcmp(r->op, op) &&
-		    !strcmp(r->phase, phase) &&
-		    point_same(&r->pt, pt))
+		    r->phase == phase && point_same(&r->pt, pt))
 			return r;
 	}
 	r = realloc(rep.recs, (rep.n + 1) * sizeof(*rep.recs));
@@ -134,7 +133,7 @@ double report_hot_p50(void)
 		struct record *r = &rep.recs[i];
 
 		if (!(r->scenario->tags & IR_SC_HOT) ||
-		    strcmp(r->phase, "steady"))
+		    r->phase != PHASE_STEADY)
 			continue;
 		if (hot < 0 || record_done(r)->p50 < hot)
 			hot = r->st.p50;
@@ -226,8 +225,8 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 		fprintf(f,
 			"%s\n    {\"scenario\": \"%s\", \"op\": \"%s\", "
 			"\"phase\": \"%s\", \"load_ops\": %lu, ",
-			i ? "," : "", r->scenario->name, r->op, r->phase,
-			r->load_ops);
+			i ? "," : "", r->scenario->name, r->op,
+			phase_name(r->phase), r->load_ops);
 		json_point(f, &r->pt);
 		fprintf(f,
 			",\n     \"stats\": {\"count\": %zu, \"min\": %.0f, "
@@ -272,7 +271,7 @@ static void print_row(struct record *r)
 	else
 		snprintf(numa, sizeof(numa), "-");
 	printf("%-18s %-22s %-8s %5s %-3s %4u %3u %2u %-5s %-9s %6zu %10.0f %10.0f %10.0f %12.0f\n",
-	       r->scenario->name, r->op, r->phase, size,
+	       r->scenario->name, r->op, phase_name(r->phase), size,
 	       r->pt.thp ? "thp" : page, r->pt.areas, r->pt.devices,
 	       r->pt.threads, numa, r->pt.load, st->count, st->p50, st->p99,
 	       st->max, st->mean);

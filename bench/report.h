@@ -10,13 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bench.h"
 #include "ir_stats.h"
 #include "overhead.h"
 #include "scenarios.h"
 
 struct record {
 	const struct scenario *scenario;
-	const char *op, *phase;
+	const char *op;
+	enum phase phase;
 	struct point pt;
 	unsigned long load_ops; /* what the concurrent load did meanwhile */
 	uint64_t *samples;
@@ -27,7 +29,7 @@ struct record {
 
 /* The record of these keys, created empty the first time. */
 struct record *report_record(const struct scenario *s, const char *op,
-			     const char *phase, const struct point *pt);
+			     enum phase phase, const struct point *pt);
 /* Adds one sample, less what timing it costs (report_set_correction). */
 void report_sample(struct record *r, uint64_t ns);
 void report_set_correction(uint64_t ns);
