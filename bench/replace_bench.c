@@ -221,7 +221,17 @@ static size_t parse_sizes(const char *list, size_t **sizes)
 	return n;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for, besides the plan's points. */
+struct args {
+	struct plan_options po;
+	bool want[IR_MAX_SCENARIOS];
+	size_t *sizes;
+	const char *json, *explain;
+	bool print_plan;
+};
+
+/* Parses the command line into @a; exits on bad input, --help or --list. */
+static void parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		{ "scenario", required_argument, NULL, 's' },
@@ -245,60 +255,44 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct plan_options po = { .pt = { .areas = 1,
-					   .devices = 1,
-					   .threads = 1,
-					   .mem_node = -1,
-					   .cpu_node = -1,
-					   .load = "none",
-					   .iommu = "mock",
-					   .iters = 500,
-					   .warmup = 20 } };
-	struct point *pt = &po.pt;
-	const char *json = NULL, *why, *explain = NULL;
-	bool want[IR_MAX_SCENARIOS] = {};
-	struct overhead before, after;
-	struct plan_entry *plan;
+	struct point *pt = &a->po.pt;
 	const struct scenario *s;
-	size_t *sizes, nplan, i;
-	double residual, hot;
-	int c, failed = 0, fd;
-	bool print_plan = false;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "s:m:a:d:t:l:n:w:o:p:h", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 's':
-			parse_scenarios(optarg, want);
-			po.want = want;
+			parse_scenarios(optarg, a->want);
+			a->po.want = a->want;
 			break;
 		case 'm':
-			po.nsizes = parse_sizes(optarg, &sizes);
-			po.sizes = sizes;
+			a->po.nsizes = parse_sizes(optarg, &a->sizes);
+			a->po.sizes = a->sizes;
 			break;
 		case 'a':
 			pt->areas = parse_uint(optarg, 1, "bad --areas '%s'");
-			po.set |= PLAN_AREAS;
+			a->po.set |= PLAN_AREAS;
 			break;
 		case 'd':
 			pt->devices =
 				parse_uint(optarg, 1, "bad --devices '%s'");
-			po.set |= PLAN_DEVICES;
+			a->po.set |= PLAN_DEVICES;
 			break;
 		case 't':
 			pt->threads =
 				parse_uint(optarg, 1, "bad --threads '%s'");
-			po.set |= PLAN_THREADS;
+			a->po.set |= PLAN_THREADS;
 			break;
 		case 'M':
 			pt->mem_node =
 				parse_uint(optarg, 0, "bad --mem-node '%s'");
-			po.set |= PLAN_MEM_NODE;
+			a->po.set |= PLAN_MEM_NODE;
 			break;
 		case 'C':
 			pt->cpu_node =
 				parse_uint(optarg, 0, "bad --cpu-node '%s'");
-			po.set |= PLAN_CPU_NODE;
+			a->po.set |= PLAN_CPU_NODE;
 			break;
 		case 'l':
 			if (strcmp(optarg, "none") &&
@@ -308,7 +302,7 @@ int main(int argc, char **argv)
 					"unknown --load '%s' (none, access_rw, uring)",
 					optarg);
 			pt->load = optarg;
-			po.set |= PLAN_LOAD;
+			a->po.set |= PLAN_LOAD;
 			break;
 		case 'n':
 			pt->iters = parse_uint(optarg, 1, "bad --iters '%s'");
@@ -317,23 +311,23 @@ int main(int argc, char **argv)
 			pt->warmup = parse_uint(optarg, 0, "bad --warmup '%s'");
 			break;
 		case 'o':
-			json = optarg;
+			a->json = optarg;
 			break;
 		case 'p':
-			po.preset = optarg;
+			a->po.preset = optarg;
 			break;
 		case 'X':
-			explain = optarg;
+			a->explain = optarg;
 			break;
 		case 'H':
 			pt->thp = true;
-			po.set |= PLAN_THP;
+			a->po.set |= PLAN_THP;
 			break;
 		case 'E':
 			report_meta(optarg);
 			break;
 		case 'P':
-			print_plan = true;
+			a->print_plan = true;
 			break;
 		case 'D':
 			pt->iommu = device_iommu(optarg);
@@ -341,13 +335,13 @@ int main(int argc, char **argv)
 		case 'L':
 			for (s = ir_scenarios; s->name; s++)
 				printf("%s\n", s->name);
-			return 0;
+			exit(0);
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
 		default:
 			usage(stderr);
-			return 2;
+			exit(2);
 		}
 	}
 	if (optind < argc)
@@ -357,8 +351,30 @@ int main(int argc, char **argv)
 	     pt->cpu_node >= ir_numa_nodes()))
 		bench_die("NUMA node out of range (this system has %s)",
 			  ir_numa_nodes() > 1 ? "several nodes" : "one node");
-	nplan = plan_build(&po, &plan);
-	if (print_plan) {
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .po = { .pt = { .areas = 1,
+					  .devices = 1,
+					  .threads = 1,
+					  .mem_node = -1,
+					  .cpu_node = -1,
+					  .load = "none",
+					  .iommu = "mock",
+					  .iters = 500,
+					  .warmup = 20 } } };
+	struct point *pt = &a.po.pt;
+	struct overhead before, after;
+	struct plan_entry *plan;
+	size_t nplan, i;
+	double residual, hot;
+	int failed = 0, fd;
+	const char *why;
+
+	parse_args(argc, argv, &a);
+	nplan = plan_build(&a.po, &plan);
+	if (a.print_plan) {
 		plan_print(plan, nplan);
 		return 0;
 	}
@@ -373,7 +389,7 @@ int main(int argc, char **argv)
 		bench_die(
 			"%s",
 			"kprobe events of the device-side oracle are still in use (tracefs kprobe_events): timings would include them");
-	if (explain && explain_start(explain))
+	if (a.explain && explain_start(a.explain))
 		return 1;
 	overhead_measure(&before);
 	if (before.timed_ns > before.bare_ns)
@@ -397,8 +413,8 @@ int main(int argc, char **argv)
 		printf(" = %.2f%% of the hot path's p50 (%.0f ns)",
 		       100 * fabs(residual) / hot, hot);
 	printf("\n");
-	if (json)
-		report_write_json(json, &before, residual, hot);
+	if (a.json)
+		report_write_json(a.json, &before, residual, hot);
 	/*
 	 * The table goes straight to its file (a pipe's reader would wake
 	 * up among the samples): a write it refused fails the run here.
