@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Reading replace_bench documents: shared by compare, noise, plot, metrics
+"""The document formats of replace_bench and its tools, in one place: their
+schema ids, the default platform, whole-file writes, reading a document
+and reading the history. Shared by compare, noise, plot, metrics, power
 and trend. Every input is validated against its JSON Schema in
 bench/schema/ (python3-jsonschema) before anything reads a field of it, so
 that a damaged or foreign file is one line and exit 2, never a traceback
@@ -9,12 +11,17 @@ import os
 import sys
 
 SCHEMA = "iommufd-replace-bench/2"
+NOISE_SCHEMA = "iommufd-replace-noise/2"
+HISTORY_SCHEMA = "iommufd-replace-history/1"
+COMPARE_SCHEMA = "iommufd-replace-compare/1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_FILES = {
     SCHEMA: "bench.schema.json",
-    "iommufd-replace-noise/2": "noise.schema.json",
-    "iommufd-replace-history/1": "history.schema.json",
+    NOISE_SCHEMA: "noise.schema.json",
+    HISTORY_SCHEMA: "history.schema.json",
 }
+# What a document that names no platform was measured on (before arm64).
+DEFAULT_PLATFORM = ("x86_64", "4k")
 
 
 def fail(msg):
@@ -32,17 +39,26 @@ def discard(path):
         pass
 
 
-def write_whole(path, text):
-    """Writes path whole (a temporary name, then rename); a write that
-    fails (a full disk) is one line naming the file, and no file."""
-    tmp = path + ".tmp"
+def write_with(path, write, tmp_suffix=".tmp"):
+    """Has write(tmp) write a temporary file, then renames it to path, so
+    that path is whole or absent; a write that fails (a full disk) is one
+    line naming the file, and no file. tmp_suffix keeps an extension a
+    writer reads the format from (matplotlib's savefig)."""
+    tmp = path + tmp_suffix
     try:
-        with open(tmp, "w") as f:
-            f.write(text)
+        write(tmp)
         os.replace(tmp, path)
     except OSError as e:
         discard(tmp)
         fail(f"cannot write {path}: {e.strerror}")
+
+
+def write_whole(path, text):
+    """Writes text to path whole (write_with)."""
+    def write(tmp):
+        with open(tmp, "w") as f:
+            f.write(text)
+    write_with(path, write)
 
 
 def append_whole(path, text):
@@ -124,11 +140,36 @@ def boots(path):
     return [(path, load(path))]
 
 
+def own_platform(d):
+    """The architecture and page size a noise table or a history line
+    names; DEFAULT_PLATFORM for one from before arm64."""
+    return d.get("arch", DEFAULT_PLATFORM[0]), d.get("page_size", DEFAULT_PLATFORM[1])
+
+
 def platform(doc):
-    """The architecture and page size a document was measured on (run.sh
-    --arch, --page-size); a document from before arm64 is x86_64 4k."""
-    meta = doc.get("meta", {})
-    return meta.get("arch", "x86_64"), meta.get("page_size", "4k")
+    """The architecture and page size a bench document was measured on
+    (run.sh --arch, --page-size: its meta)."""
+    return own_platform(doc.get("meta", {}))
+
+
+def read_history(path):
+    """The entries of a history.jsonl (metrics.py --history), each valid,
+    or exit 2 with the line that is not."""
+    runs = []
+    try:
+        with open(path) as f:
+            for n, line in enumerate(f, 1):
+                try:
+                    run = json.loads(line)
+                except ValueError:
+                    fail(f"{path} line {n} is not JSON")
+                if not isinstance(run, dict) or run.get("schema") != HISTORY_SCHEMA:
+                    fail(f"{path} line {n} is not an {HISTORY_SCHEMA} entry")
+                validate(run, HISTORY_SCHEMA, f"{path} line {n}")
+                runs.append(run)
+    except OSError as e:
+        fail(f"cannot read {path}: {e.strerror}")
+    return runs
 
 
 def iommu(p):

@@ -18,7 +18,8 @@ import os
 import statistics
 import sys
 
-from benchdoc import boots, fail, key, label, load, platform, write_whole
+from benchdoc import (COMPARE_SCHEMA, DEFAULT_PLATFORM, NOISE_SCHEMA, boots, fail, key,
+                      label, load, own_platform, platform, write_whole)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOISE_TABLE = os.path.join(HERE, "noise-icount.json")
@@ -27,10 +28,9 @@ NOISE_TABLE = os.path.join(HERE, "noise-icount.json")
 def noise_table(plat):
     """The measured noise of a platform: bench/noise-icount.json for
     x86_64 with 4k pages, noise-icount-ARCH-PAGESIZE.json for others."""
-    if plat == ("x86_64", "4k"):
+    if plat == DEFAULT_PLATFORM:
         return NOISE_TABLE
     return os.path.join(HERE, f"noise-icount-{plat[0]}-{plat[1]}.json")
-NOISE_SCHEMA = "iommufd-replace-noise/2"
 # Wall-clock documents: the host's load moves everything by far more than
 # icount's per-boot steps (bench/README.md, "Modes and the clock").
 NOISY = 0.10
@@ -69,7 +69,7 @@ class Noise:
 
     def __init__(self, path, plat):
         table = load(path, NOISE_SCHEMA, "a noise table")
-        measured = (table.get("arch", "x86_64"), table.get("page_size", "4k"))
+        measured = own_platform(table)
         if measured != plat:
             fail(f"{path} was measured on {' '.join(measured)}, the runs on {' '.join(plat)}")
         self.boots = table["boots"]
@@ -202,10 +202,11 @@ def compare(old, new, threshold=None, noise_path=None):
             # Another platform's steps are not this one's; the default
             # table's classes are still a better guess than none.
             print(f"compare: warning: no noise measured on {' '.join(old['platform'])} "
-                  f"({os.path.basename(path)}); thresholds from the x86_64 4k table",
+                  f"({os.path.basename(path)}); thresholds from the "
+                  f"{' '.join(DEFAULT_PLATFORM)} table",
                   file=sys.stderr)
             path = NOISE_TABLE
-            noise = Noise(path, ("x86_64", "4k"))
+            noise = Noise(path, DEFAULT_PLATFORM)
         else:
             noise = Noise(path, old["platform"])
 
@@ -310,7 +311,7 @@ def main():
                + (f", thresholds from {noise.boots} boots of measured noise" if noise else "")
                + ")")
     if args.json:
-        out = {"schema": "iommufd-replace-compare/1", "old": old["build"],
+        out = {"schema": COMPARE_SCHEMA, "old": old["build"],
                "new": new["build"], "boots": [old["n"], new["n"]],
                "mode": new["mode"], "regression": regression, "rows": rows,
                "missing": missing, "partial": partial, "summary": summary}

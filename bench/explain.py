@@ -3,10 +3,13 @@
 """Where the time of one replace goes: reads the function_graph traces that
 `replace_bench --explain DIR` saved and prints, for each scenario, phase and
 mapped size, the functions with the most total and the most self time."""
+import argparse
 import collections
 import os
 import re
 import sys
+
+from benchdoc import fail
 
 LINE = re.compile(r"^\s*\d+\)\s*[+!#*@$]?\s*(?:(\d+\.\d+) us)?\s*\|\s(.*)$")
 TOP = 10
@@ -45,15 +48,15 @@ def parse(path):
 
 
 def main():
-    if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
-        print("usage: explain.py DIR (what replace_bench --explain wrote)",
-              file=sys.stderr)
-        return 2
-    d = sys.argv[1]
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dir", metavar="DIR", help="what replace_bench --explain wrote")
+    d = ap.parse_args().dir
+    if not os.path.isdir(d):
+        fail(f"{d} is not a directory")
+    # Bad input, as the shared contract has it: exit 1 is a regression.
     traces = sorted(f for f in os.listdir(d) if f.endswith(".trace"))
     if not traces:
-        print(f"explain: error: no .trace file in {d}", file=sys.stderr)
-        return 1
+        fail(f"no .trace file in {d}")
     for f in sorted(traces, key=lambda f: (f.split("-")[0], f.split("-")[2],
                                            int(f.split("-")[1]))):
         scenario, size, phase = f[:-len(".trace")].split("-", 2)

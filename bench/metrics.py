@@ -24,7 +24,8 @@ import re
 import statistics
 import sys
 
-from benchdoc import append_whole, boots, platform, point_name, validate, write_whole
+from benchdoc import (HISTORY_SCHEMA, append_whole, boots, platform, point_name, validate,
+                      write_whole)
 
 PREFIX = "iommufd-replace"
 STATS = ("p50", "p90", "p99")
@@ -66,14 +67,14 @@ def lava(docs, series):
 
 def history_line(path, doc):
     m = doc["meta"]
-    entry = {"schema": "iommufd-replace-history/1",
+    entry = {"schema": HISTORY_SCHEMA,
              "date": m.get("date", ""), "kernel_release": m["kernel_release"],
              "kernel_build": m.get("kernel_build", "unknown"),
              "mode": m.get("mode", "unknown"), "suite_rev": m.get("suite_rev", "unknown"),
              "arch": platform(doc)[0], "page_size": platform(doc)[1],
              "results": os.path.dirname(os.path.abspath(path)),
              "p50_ns": {record_name(r): r["stats"]["p50"] for r in doc["records"]}}
-    validate(entry, "iommufd-replace-history/1", "the history entry")
+    validate(entry, HISTORY_SCHEMA, "the history entry")
     return json.dumps(entry, sort_keys=True) + "\n"
 
 

@@ -16,9 +16,8 @@ import argparse
 import json
 import sys
 
-from benchdoc import boots, fail, key, label, load, platform
+from benchdoc import NOISE_SCHEMA, boots, fail, key, label, load, own_platform, platform
 
-NOISE_SCHEMA = "iommufd-replace-noise/2"
 STATS = ("p50", "p90", "p99")
 
 
@@ -40,12 +39,16 @@ def widen(entry, stat, lo, hi):
 
 
 def main():
-    if sys.argv[1:2] == ["--markdown"] and len(sys.argv) == 3:
-        return markdown(sys.argv[2])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", metavar="TABLE.json", help="a table to merge the boots into")
-    ap.add_argument("docs", nargs="+", help="bench.json files or directories of boots")
+    ap.add_argument("--markdown", metavar="TABLE.json",
+                    help="print a table as bench/README.md shows it, and nothing else")
+    ap.add_argument("docs", nargs="*", help="bench.json files or directories of boots")
     args = ap.parse_args()
+    if args.markdown:
+        if args.docs or args.base:
+            ap.error("--markdown takes one table and nothing else")
+        return markdown(args.markdown)
     docs = [d for p in args.docs for d in boots(p)]
     if len(docs) < 2:
         fail("usage: noise.py BENCH.json... (two or more boots of one kernel)")
@@ -69,7 +72,7 @@ def main():
         base = load(args.base, NOISE_SCHEMA, "a noise table")
         if base["mode"] != mode:
             fail(f"--base {args.base} is of mode {base['mode']}, the boots of {mode}")
-        if (base.get("arch", "x86_64"), base.get("page_size", "4k")) != (arch, page_size):
+        if own_platform(base) != (arch, page_size):
             fail(f"--base {args.base} was measured on another platform than {arch} {page_size}")
         table.update({k: v for k, v in base.items() if k != "records"})
         table.setdefault("sources", [base.get("kernel_build", "unknown")])

@@ -13,10 +13,12 @@ Every figure is written as PNG and SVG (OUTDIR) or in the format OUT
 names; it prints the files it wrote, one a line. The A/B comparison is
 drawn by compare.py --plot through compare() below.
 """
+import argparse
 import os
 import sys
 
-from benchdoc import discard, fail, load, point_name, size, validate
+from benchdoc import (DEFAULT_PLATFORM, fail, load, own_platform, point_name, read_history, size,
+                      write_with)
 
 DEFAULT = {"areas": 1, "devices": 1, "threads": 1, "load": "none",
            "mem_node": -1, "cpu_node": -1, "pages": "small"}
@@ -51,13 +53,8 @@ def save(fig, base, exts=("png", "svg")):
     out = []
     for ext in exts:
         path = f"{base}.{ext}" if not base.endswith("." + ext) else base
-        tmp = f"{path}.tmp.{ext}"
-        try:
-            fig.savefig(tmp, dpi=110, bbox_inches="tight")
-            os.replace(tmp, path)
-        except OSError as e:
-            discard(tmp)
-            fail(f"cannot write {path}: {e.strerror}")
+        write_with(path, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"),
+                   f".tmp.{ext}")
         out.append(path)
     return out
 
@@ -229,27 +226,12 @@ def compare(rows, path, old, new, n_old, n_new):
     return out
 
 
-def trend(history, scenario, path, plat=("x86_64", "4k")):
+def trend(history, scenario, path, plat=DEFAULT_PLATFORM):
     """p50 of each of a scenario's records over the runs in history of one
-    architecture and page size (a line without them is x86_64 4k)."""
-    import json
+    architecture and page size (a line without them is DEFAULT_PLATFORM)."""
     ext = image_format(path, "")
-    runs = []
-    try:
-        with open(history) as f:
-            for n, line in enumerate(f, 1):
-                try:
-                    runs.append(json.loads(line))
-                except ValueError:
-                    fail(f"{history} line {n} is not JSON")
-    except OSError as e:
-        fail(f"cannot read {history}: {e.strerror}")
     lines = {}
-    for i, run in enumerate(runs):
-        if not isinstance(run, dict) or run.get("schema") != "iommufd-replace-history/1":
-            fail(f"{history} line {i + 1} is not an iommufd-replace-history/1 entry")
-        validate(run, "iommufd-replace-history/1", f"{history} line {i + 1}")
-    runs = [r for r in runs if (r.get("arch", "x86_64"), r.get("page_size", "4k")) == plat]
+    runs = [r for r in read_history(history) if own_platform(r) == plat]
     for i, run in enumerate(runs):
         for name, v in run["p50_ns"].items():
             if name.split("/")[0] == scenario:
@@ -268,23 +250,39 @@ def trend(history, scenario, path, plat=("x86_64", "4k")):
                   "run (date, kernel, mode)", "p50 latency")
 
 
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    run = sub.add_parser("run", help="latency CDFs, scaling with memory, devices and threads")
+    run.add_argument("bench", metavar="BENCH.json")
+    run.add_argument("outdir", metavar="OUTDIR")
+    tr = sub.add_parser("trend", help="a scenario's p50 over the runs of one platform")
+    tr.add_argument("history", metavar="HISTORY.jsonl")
+    tr.add_argument("scenario")
+    tr.add_argument("out", metavar="OUT.png|svg")
+    tr.add_argument("arch", nargs="?", help=f"default {DEFAULT_PLATFORM[0]}")
+    tr.add_argument("page_size", nargs="?", help=f"default {DEFAULT_PLATFORM[1]}")
+    args = ap.parse_args()
+    if args.what == "trend" and (args.arch is None) != (args.page_size is None):
+        ap.error("trend: give both ARCH and PAGE_SIZE, or neither")
+    return args
+
+
 def main():
-    args = sys.argv[1:]
-    if len(args) == 3 and args[0] == "run":
-        doc = load(args[1])
-        if not os.path.isdir(args[2]):
-            fail(f"{args[2]} is not a directory")
+    args = parse_args()
+    if args.what == "run":
+        doc = load(args.bench)
+        if not os.path.isdir(args.outdir):
+            fail(f"{args.outdir} is not a directory")
         out = []
         for name, fn in (("cdf", cdf), ("scaling-memory", scaling_memory),
                          ("scaling-devices-threads", scaling_dims)):
-            out += fn(doc, os.path.join(args[2], name))
+            out += fn(doc, os.path.join(args.outdir, name))
         if not out:
-            fail(f"{args[1]} has no record to draw")
-    elif len(args) in (4, 6) and args[0] == "trend":
-        out = trend(args[1], args[2], args[3], tuple(args[4:]) or ("x86_64", "4k"))
+            fail(f"{args.bench} has no record to draw")
     else:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
+        plat = (args.arch, args.page_size) if args.arch else DEFAULT_PLATFORM
+        out = trend(args.history, args.scenario, args.out, plat)
     print("\n".join(out))
     return 0
 
