@@ -10,6 +10,16 @@ die() {
 	exit 1
 }
 
+# Bad input on the command line: one line, exit 2.
+usage_error() {
+	printf '%s: error: %s (see ./run.sh --help)\n' "$IR_PROG" "$*" >&2
+	exit 2
+}
+
+need_arg() {
+	[ $# -ge 2 ] && [ -n "$2" ] || usage_error "$1 needs a value"
+}
+
 info() {
 	[ -n "${IR_QUIET:-}" ] || printf '%s: %s\n' "$IR_PROG" "$*" >&2
 }
