@@ -625,7 +625,7 @@ ck_lava() {
 
 # --- arm64: a cross-built kernel and suite ----------------------------
 
-# README, "arm64 and page sizes": in a qemu-system-aarch64 guest, every
+# docs/running.md, "arm64 and page sizes": in a qemu-system-aarch64 guest, every
 # test counts on its own, as in the main job, and each page size must
 # pass and skip exactly what the default x86_64 kernel does.
 arm64_selftests() {
@@ -671,7 +671,7 @@ ck_arm64_4k() { arm64_selftests 4k selftests; }
 
 # --- sid: Debian unstable's newest kernel -----------------------------
 
-# README, "Kernels": the suite must compile against it and pass on it. On
+# docs/running.md, "Kernels": the suite must compile against it and pass on it. On
 # the version the suite was last validated on (scripts/sid-validated) a
 # failure fails make check. A newer upload that breaks the suite is not
 # run, with the reason and loudly, so that Debian's upload day does not
@@ -705,7 +705,7 @@ ck_sid_selftests() {
 
 # --- iommu: real IOMMU drivers and a DMA engine -----------------------
 
-# README, "Real IOMMUs and DMA": replace_dma in a guest given QEMU's
+# docs/tests.md, "Real IOMMUs and DMA": replace_dma in a guest given QEMU's
 # emulated IOMMU and three edu devices behind it, through vfio-pci and
 # the VFIO cdev. Every test passes and none skips (a skip here is a device
 # or driver that did not come up), each counted on its own; except where

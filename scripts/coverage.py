@@ -13,7 +13,7 @@ line before the next function of its file.
 import os
 import sys
 
-# The replace path, README "Coverage": attach and replace in iommufd, the
+# The replace path, docs/tests.md "Coverage": attach and replace in iommufd, the
 # IOMMU core's group and PASID replace, the fault queue's part in it, and
 # an emulated access's IOAS replace.
 REPLACE_PATH = [
