@@ -382,16 +382,21 @@ TEST_F(replace_dma, hwpt_in_use_is_busy)
  * in no other. Upstream fixed the unwind of a replace across IOASes
  * (950aeefb3492: it released the old IOAS's reservation, not the new
  * one's); a replace between two HWPTs of one IOAS unwinds through the
- * same label, where the new IOAS is the old one.
+ * same label, where the new IOAS is the old one. And a replace that
+ * succeeds although a fault point failed (one whose failure the kernel
+ * absorbs) must still reserve the new IOAS's regions: the driver's
+ * get_resv_regions() allocates each region and reports no failure.
  */
 struct dma_walk {
 	struct __test_metadata *_metadata;
 	FIXTURE_DATA(replace_dma) *self;
 	__u32 to_ioas; /* where the replace goes: A's own IOAS, or B's */
+	/* After a replace that succeeded: the new IOAS must reserve. */
+	bool moved_reserves;
 	int nth_fd;
 	__u64 msi; /* the MSI window's first IOVA */
 	void *page; /* what a probing map maps there */
-	unsigned int refused;
+	unsigned int refused, unreserved;
 };
 
 /* MSI_RESERVED, MSI_FREE (a map over the MSI window is taken), or -errno. */
@@ -409,18 +414,41 @@ static int msi_window(struct dma_walk *w, __u32 ioas_id)
 	return rc == -EINVAL ? MSI_RESERVED : rc;
 }
 
-/* The MSI window reserved in @on and, unless it is @on, free in @off. */
-static void assert_msi_on(struct dma_walk *w, __u32 on, __u32 off,
-			  unsigned int nth)
+/* After the failed replace: the MSI window still reserved in @on alone. */
+static void assert_msi_kept(struct dma_walk *w, __u32 on, __u32 off,
+			    unsigned int nth)
 {
 	struct __test_metadata *_metadata = w->_metadata;
 
 	ASSERT_EQ(MSI_RESERVED, msi_window(w, on))
-	TH_LOG("fault point %u: IOAS %u, attached, lost its reservation of the MSI window %#llx",
+	TH_LOG("fault point %u failed the replace, and IOAS %u, still attached, lost its reservation of the MSI window %#llx",
 	       nth, on, (unsigned long long)w->msi);
 	if (off != on)
 		ASSERT_EQ(MSI_FREE, msi_window(w, off))
-		TH_LOG("fault point %u: IOAS %u, not attached, still reserves the MSI window",
+		TH_LOG("fault point %u failed the replace, and IOAS %u, never attached, reserves the MSI window",
+		       nth, off);
+}
+
+/* After the replace that succeeded: the window moved from @off to @on. */
+static void assert_msi_moved(struct dma_walk *w, __u32 on, __u32 off,
+			     unsigned int nth, bool fired)
+{
+	struct __test_metadata *_metadata = w->_metadata;
+	int on_state = msi_window(w, on);
+
+	ASSERT_LE(0, on_state);
+	if (on_state == MSI_FREE) {
+		w->unreserved++;
+		ksft_print_msg("fault point %u%s: the replace succeeded, and IOAS %u, now attached, has no reservation of the MSI window\n",
+			       nth, fired ? " (absorbed)" : "", on);
+	}
+	if (w->moved_reserves)
+		ASSERT_EQ(MSI_RESERVED, on_state)
+		TH_LOG("IOAS %u is attached without a reservation of the MSI window %#llx",
+		       on, (unsigned long long)w->msi);
+	if (off != on)
+		ASSERT_EQ(MSI_FREE, msi_window(w, off))
+		TH_LOG("fault point %u: IOAS %u, left, still reserves the MSI window",
 		       nth, off);
 }
 
@@ -436,6 +464,9 @@ static bool dma_attempt(void *ctx, unsigned int nth)
 
 	ASSERT_EQ(0, ir_hwpt_alloc(self->fx.fd, self->edu.dev_id, w->to_ioas,
 				   0, &to));
+	ASSERT_EQ(MSI_RESERVED, msi_window(w, from))
+	TH_LOG("before fault point %u: IOAS %u, attached, reserves no MSI window",
+	       nth, from);
 	ASSERT_EQ(0, ir_failnth_arm(w->nth_fd, nth));
 	rc = ir_vfio_attach_pt(self->edu.fd, to, NULL);
 	ASSERT_EQ(0, ir_failnth_disarm(w->nth_fd, &fired));
@@ -446,14 +477,14 @@ static bool dma_attempt(void *ctx, unsigned int nth)
 		TH_LOG("fault point %u: errno %d", nth, -rc);
 		w->refused++;
 		assert_dma_on(_metadata, &self->edu, &self->a, &self->b, 0);
-		assert_msi_on(w, from, w->to_ioas, nth);
+		assert_msi_kept(w, from, w->to_ioas, nth);
 		ASSERT_EQ(0, ir_destroy(self->fx.fd, to))
 		TH_LOG("fault point %u: the refused HWPT %u kept a user", nth,
 		       to);
 		return fired;
 	}
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, to));
-	assert_msi_on(w, w->to_ioas, from, nth);
+	assert_msi_moved(w, w->to_ioas, from, nth, fired);
 	ASSERT_EQ(0, ir_vfio_attach_pt(self->edu.fd, self->a.hwpt_id, NULL));
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, to));
 	return fired;
@@ -461,9 +492,9 @@ static bool dma_attempt(void *ctx, unsigned int nth)
 
 static void dma_walk(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(replace_dma) *self, __u32 to_ioas,
-		     const char *name)
+		     bool moved_reserves, const char *name)
 {
-	struct dma_walk w = { _metadata, self, to_ioas };
+	struct dma_walk w = { _metadata, self, to_ioas, moved_reserves };
 	__u64 msi_last;
 	const char *why;
 
@@ -478,6 +509,8 @@ static void dma_walk(struct __test_metadata *_metadata,
 	assert_dma_on(_metadata, &self->edu, &self->a, &self->b, 0);
 	fw_walk(_metadata, dma_attempt, &w, &w.refused, "replace_dma", name,
 		"fault points");
+	ksft_print_msg("%s: %u replaces that succeeded left the MSI window unreserved\n",
+		       name, w.unreserved);
 	close(w.nth_fd);
 	EXPECT_EQ(0, ir_buf_release(w.page, ir_page_size()));
 }
@@ -485,15 +518,25 @@ static void dma_walk(struct __test_metadata *_metadata,
 /* Onto a second HWPT of the IOAS the device is attached to. */
 TEST_F_TIMEOUT(replace_dma, failed_replace_in_ioas_unwinds, 600)
 {
-	dma_walk(_metadata, self, self->a.ioas_id,
+	dma_walk(_metadata, self, self->a.ioas_id, true,
 		 "failed_replace_in_ioas_unwinds");
 }
 
-/* Onto a HWPT of another IOAS, which claims the MSI window first. */
+/*
+ * Onto a HWPT of another IOAS, which claims the MSI window first: what a
+ * failed replace leaves (what it moved is replace_under_faults_reserves's).
+ */
 TEST_F_TIMEOUT(replace_dma, failed_replace_across_unwinds, 600)
 {
-	dma_walk(_metadata, self, self->b.ioas_id,
+	dma_walk(_metadata, self, self->b.ioas_id, false,
 		 "failed_replace_across_unwinds");
+}
+
+/* The same walk: every replace that succeeds reserves the new IOAS's window. */
+TEST_F_TIMEOUT(replace_dma, replace_under_faults_reserves, 600)
+{
+	dma_walk(_metadata, self, self->b.ioas_id, true,
+		 "replace_under_faults_reserves");
 }
 
 /*
