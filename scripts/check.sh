@@ -95,6 +95,7 @@ dpkg-busy                guest     dpkg busy: the run waits for its lock, instal
 dma-intel                iommu     VT-d: a live edu device's DMA follows every replace (replace_dma)
 dma-amd                  iommu     AMD-Vi: a live edu device's DMA follows every replace (replace_dma)
 dma-virtio               iommu     virtio-iommu: a live edu device's DMA follows every replace (replace_dma)
+dma-intel-fix            iommu     VT-d with patches/iommufd-keep-resv-on-failed-replace-6.12.patch: the walk that failed passes
 bench-dma-intel          iommu     the bench on VT-d's edu devices under icount: the driver in every record, compare, metrics, plots
 impossible-config        build     an option the tree cannot enable: named
 sigint-build             build     Ctrl-C in the kernel build: stopped, not stamped
