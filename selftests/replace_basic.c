@@ -13,14 +13,14 @@
 
 #define BUF_SIZE (64 * ir_page_size())
 
-FIXTURE(replace)
+FIXTURE(replace_basic)
 {
 	struct ir_fx fx;
 	struct ir_mock_dev dev;
 	__u32 hwpt_a, hwpt_b;
 };
 
-FIXTURE_SETUP(replace)
+FIXTURE_SETUP(replace_basic)
 {
 	struct ir_fx *fx = &self->fx;
 
@@ -34,7 +34,7 @@ FIXTURE_SETUP(replace)
 		&self->hwpt_b);
 }
 
-FIXTURE_TEARDOWN(replace)
+FIXTURE_TEARDOWN(replace_basic)
 {
 	fx_teardown(_metadata, &self->fx);
 }
@@ -43,7 +43,7 @@ FIXTURE_TEARDOWN(replace)
  * Map and unmap after the replace: the HWPT the driver now has for the
  * device must follow the IOAS.
  */
-TEST_F(replace, paging_to_paging_follows_ioas)
+TEST_F(replace_basic, paging_to_paging_follows_ioas)
 {
 	struct ir_fx *fx = &self->fx;
 	__u32 dev = self->dev.stdev_id;
@@ -75,7 +75,7 @@ TEST_F(replace, paging_to_paging_follows_ioas)
 }
 
 /* Destroy follows the attachment: EBUSY while attached, 0 once left. */
-TEST_F(replace, destroy_follows_attachment)
+TEST_F(replace_basic, destroy_follows_attachment)
 {
 	struct ir_fx *fx = &self->fx;
 	__u32 dev = self->dev.stdev_id;
@@ -89,7 +89,7 @@ TEST_F(replace, destroy_follows_attachment)
 	fx_assert_on(_metadata, fx, dev, self->hwpt_b);
 }
 
-TEST_F(replace, to_same_hwpt_is_noop)
+TEST_F(replace_basic, to_same_hwpt_is_noop)
 {
 	struct ir_fx *fx = &self->fx;
 	__u32 dev = self->dev.stdev_id;
@@ -102,7 +102,7 @@ TEST_F(replace, to_same_hwpt_is_noop)
 	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_a));
 }
 
-TEST_F(replace, to_missing_id_keeps_device)
+TEST_F(replace_basic, to_missing_id_keeps_device)
 {
 	struct ir_fx *fx = &self->fx;
 	__u32 dev = self->dev.stdev_id;
@@ -114,7 +114,7 @@ TEST_F(replace, to_missing_id_keeps_device)
 	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_b));
 }
 
-TEST_F(replace, leaving_auto_domain_frees_it)
+TEST_F(replace_basic, leaving_auto_domain_frees_it)
 {
 	struct ir_fx *fx = &self->fx;
 	__u32 dev = self->dev.stdev_id;
