@@ -34,7 +34,7 @@ ir_trap_signals
 
 usage() {
 	cat <<'USAGE'
-usage: ./run.sh [options] [all | selftests | bench [-- ARGS] | compare OLD NEW
+usage: ./run.sh [options] [all | selftests | bench [-- ARGS] | explain SCEN | compare OLD NEW
                  | compare-kernels [-- ARGS] | trend [SCENARIO]
                  | kselftest [TARBALL] [-- ARGS] | lava | lava-validate | shell
                  | exec CMD... | build | compile | coverage]
@@ -47,8 +47,9 @@ actions (default: all):
   selftests        run `make -C selftests run_tests` in the guest (TAP)
   bench [-- ARGS]  run bench/replace_bench (default ARGS: --preset quick);
                    writes bench.json
-  --explain SCEN   trace one first and one steady replace of bench scenario
+  explain SCEN     trace one first and one steady replace of bench scenario
                    SCEN at 1 MiB and 64 MiB: where the time goes
+                   (--explain SCEN, the older spelling, does the same)
   compare OLD NEW  compare two bench runs (a bench.json, or a directory of
                    boots each): table, verdict, exit 1 on a regression
                    (--plot FILE.png|svg draws it)
@@ -310,7 +311,7 @@ while [ $# -gt 0 ]; do
 	--tcg-thread) need_arg "$@"; IR_TCG_THREAD=$2; shift ;;
 	--plot) need_arg "$@"; IR_PLOT=$2; shift ;;
 	--threshold) need_arg "$@"; IR_THRESHOLD=$2; shift ;;
-	--explain) need_arg "$@"; IR_EXPLAIN=$2; set_action explain; shift ;;
+	explain | --explain) need_arg "$@"; IR_EXPLAIN=$2; set_action explain; shift ;;
 	--append) need_arg "$@"; IR_KERNEL_ARGS=$2; shift ;;
 	--timeout) need_arg "$@"; IR_TIMEOUT=$2; shift ;;
 	--results) need_arg "$@"; IR_RESULTS=$2; shift ;;
