@@ -32,7 +32,8 @@ IR_PROG=run.sh
 . "$IR_TOP/scripts/coverage.sh"
 ir_trap_signals
 
-usage() {
+# The help: what to run, then the options (each its own heredoc).
+usage_actions() {
 	cat <<'USAGE'
 usage: ./run.sh [options] [all | selftests | bench [-- ARGS] | explain SCEN | compare OLD NEW
                  | compare-kernels [-- ARGS] | trend [SCENARIO]
@@ -84,6 +85,11 @@ actions (default: all):
                    per replace-path function, and where they differ
                    (coverage.txt, coverage/html/)
 
+USAGE
+}
+
+usage_options() {
+	cat <<'USAGE'
 kernel:
   --arch ARCH      the guest's architecture: x86_64 (the default) or arm64
                    (cross-built kernel and suite, qemu-system-aarch64 -M
@@ -138,6 +144,11 @@ output:
   --no-progress    do not show results live while the guest runs
   -h, --help       show this help
 USAGE
+}
+
+usage() {
+	usage_actions
+	usage_options
 }
 
 # Runs the job on this host's kernel (--native).

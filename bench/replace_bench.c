@@ -102,8 +102,9 @@ static int run_plan_entry(const struct plan_entry *e)
 			fprintf(stderr,
 				"replace_bench: %s at %zu bytes: %s%s%s\n",
 				s->name, pt.size, strerror(-res.err),
-				res.why ? (res.kernel_lacks ? ": needs " : ": ") :
-					  "",
+				res.why ?
+					(res.kernel_lacks ? ": needs " : ": ") :
+					"",
 				res.why ? res.why : "");
 			report_not_run(s, &pt, res.err, res.why,
 				       !res.kernel_lacks);
@@ -230,37 +231,91 @@ struct args {
 	bool print_plan;
 };
 
+/* The long options; usage() says what each does. */
+static const struct option opts[] = {
+	{ "scenario", required_argument, NULL, 's' },
+	{ "size", required_argument, NULL, 'm' },
+	{ "areas", required_argument, NULL, 'a' },
+	{ "devices", required_argument, NULL, 'd' },
+	{ "threads", required_argument, NULL, 't' },
+	{ "mem-node", required_argument, NULL, 'M' },
+	{ "cpu-node", required_argument, NULL, 'C' },
+	{ "load", required_argument, NULL, 'l' },
+	{ "iters", required_argument, NULL, 'n' },
+	{ "warmup", required_argument, NULL, 'w' },
+	{ "json", required_argument, NULL, 'o' },
+	{ "preset", required_argument, NULL, 'p' },
+	{ "explain", required_argument, NULL, 'X' },
+	{ "thp", no_argument, NULL, 'H' },
+	{ "meta", required_argument, NULL, 'E' },
+	{ "list", no_argument, NULL, 'L' },
+	{ "plan", no_argument, NULL, 'P' },
+	{ "device", required_argument, NULL, 'D' },
+	{ "help", no_argument, NULL, 'h' },
+	{}
+};
+
+/*
+ * A point's dimension from the command line (-a -d -t --mem-node
+ * --cpu-node -l --thp --device): true when @c is one, set in @a.
+ */
+static bool parse_dimension(struct args *a, int c, const char *arg)
+{
+	struct point *pt = &a->po.pt;
+
+	switch (c) {
+	case 'a':
+		pt->areas = parse_uint(arg, 1, "bad --areas '%s'");
+		a->po.set |= PLAN_AREAS;
+		return true;
+	case 'd':
+		pt->devices = parse_uint(arg, 1, "bad --devices '%s'");
+		a->po.set |= PLAN_DEVICES;
+		return true;
+	case 't':
+		pt->threads = parse_uint(arg, 1, "bad --threads '%s'");
+		a->po.set |= PLAN_THREADS;
+		return true;
+	case 'M':
+		pt->mem_node = parse_uint(arg, 0, "bad --mem-node '%s'");
+		a->po.set |= PLAN_MEM_NODE;
+		return true;
+	case 'C':
+		pt->cpu_node = parse_uint(arg, 0, "bad --cpu-node '%s'");
+		a->po.set |= PLAN_CPU_NODE;
+		return true;
+	case 'l':
+		if (strcmp(arg, "none") && strcmp(arg, "access_rw") &&
+		    strcmp(arg, "uring"))
+			bench_die(
+				"unknown --load '%s' (none, access_rw, uring)",
+				arg);
+		pt->load = arg;
+		a->po.set |= PLAN_LOAD;
+		return true;
+	case 'H':
+		pt->thp = true;
+		a->po.set |= PLAN_THP;
+		return true;
+	case 'D':
+		pt->iommu = device_iommu(arg);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Parses the command line into @a; exits on bad input, --help or --list. */
 static void parse_args(int argc, char **argv, struct args *a)
 {
-	static const struct option opts[] = {
-		{ "scenario", required_argument, NULL, 's' },
-		{ "size", required_argument, NULL, 'm' },
-		{ "areas", required_argument, NULL, 'a' },
-		{ "devices", required_argument, NULL, 'd' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "mem-node", required_argument, NULL, 'M' },
-		{ "cpu-node", required_argument, NULL, 'C' },
-		{ "load", required_argument, NULL, 'l' },
-		{ "iters", required_argument, NULL, 'n' },
-		{ "warmup", required_argument, NULL, 'w' },
-		{ "json", required_argument, NULL, 'o' },
-		{ "preset", required_argument, NULL, 'p' },
-		{ "explain", required_argument, NULL, 'X' },
-		{ "thp", no_argument, NULL, 'H' },
-		{ "meta", required_argument, NULL, 'E' },
-		{ "list", no_argument, NULL, 'L' },
-		{ "plan", no_argument, NULL, 'P' },
-		{ "device", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct point *pt = &a->po.pt;
 	const struct scenario *s;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "s:m:a:d:t:l:n:w:o:p:h", opts,
 				NULL)) != -1) {
+		if (parse_dimension(a, c, optarg))
+			continue;
 		switch (c) {
 		case 's':
 			parse_scenarios(optarg, a->want);
@@ -269,40 +324,6 @@ static void parse_args(int argc, char **argv, struct args *a)
 		case 'm':
 			a->po.nsizes = parse_sizes(optarg, &a->sizes);
 			a->po.sizes = a->sizes;
-			break;
-		case 'a':
-			pt->areas = parse_uint(optarg, 1, "bad --areas '%s'");
-			a->po.set |= PLAN_AREAS;
-			break;
-		case 'd':
-			pt->devices =
-				parse_uint(optarg, 1, "bad --devices '%s'");
-			a->po.set |= PLAN_DEVICES;
-			break;
-		case 't':
-			pt->threads =
-				parse_uint(optarg, 1, "bad --threads '%s'");
-			a->po.set |= PLAN_THREADS;
-			break;
-		case 'M':
-			pt->mem_node =
-				parse_uint(optarg, 0, "bad --mem-node '%s'");
-			a->po.set |= PLAN_MEM_NODE;
-			break;
-		case 'C':
-			pt->cpu_node =
-				parse_uint(optarg, 0, "bad --cpu-node '%s'");
-			a->po.set |= PLAN_CPU_NODE;
-			break;
-		case 'l':
-			if (strcmp(optarg, "none") &&
-			    strcmp(optarg, "access_rw") &&
-			    strcmp(optarg, "uring"))
-				bench_die(
-					"unknown --load '%s' (none, access_rw, uring)",
-					optarg);
-			pt->load = optarg;
-			a->po.set |= PLAN_LOAD;
 			break;
 		case 'n':
 			pt->iters = parse_uint(optarg, 1, "bad --iters '%s'");
@@ -319,18 +340,11 @@ static void parse_args(int argc, char **argv, struct args *a)
 		case 'X':
 			a->explain = optarg;
 			break;
-		case 'H':
-			pt->thp = true;
-			a->po.set |= PLAN_THP;
-			break;
 		case 'E':
 			report_meta(optarg);
 			break;
 		case 'P':
 			a->print_plan = true;
-			break;
-		case 'D':
-			pt->iommu = device_iommu(optarg);
 			break;
 		case 'L':
 			for (s = ir_scenarios; s->name; s++)
