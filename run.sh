@@ -270,6 +270,8 @@ IR_KSRC_B=
 IR_PATCH=
 IR_BOOTS=3
 IR_ALLOW_MISSING=
+# The options given that belong to some actions only (IR_OPTION_ACTIONS).
+IR_OPTS_FOR=()
 IR_TREND=hwpt_hwpt
 IR_TARBALL=
 IR_ARCH=x86_64
@@ -296,8 +298,8 @@ while [ $# -gt 0 ]; do
 	--patch) need_arg "$@"; IR_PATCH=$(readlink -f -- "$2") && [ -f "$IR_PATCH" ] ||
 			usage_error "--patch: no such file: $2"
 		shift ;;
-	--boots) need_arg "$@"; IR_BOOTS=$2; shift ;;
-	--allow-missing) IR_ALLOW_MISSING=1 ;;
+	--boots) need_arg "$@"; IR_BOOTS=$2; IR_OPTS_FOR+=(--boots); shift ;;
+	--allow-missing) IR_ALLOW_MISSING=1; IR_OPTS_FOR+=(--allow-missing) ;;
 	--kernel) need_arg "$@"
 		case $2 in
 		stable | sid) IR_KERNEL=$2 ;;
@@ -320,8 +322,8 @@ while [ $# -gt 0 ]; do
 	--icount) IR_ICOUNT=1 ;;
 	--wallclock) IR_WALLCLOCK=1 ;;
 	--tcg-thread) need_arg "$@"; IR_TCG_THREAD=$2; shift ;;
-	--plot) need_arg "$@"; IR_PLOT=$2; shift ;;
-	--threshold) need_arg "$@"; IR_THRESHOLD=$2; shift ;;
+	--plot) need_arg "$@"; IR_PLOT=$2; IR_OPTS_FOR+=(--plot); shift ;;
+	--threshold) need_arg "$@"; IR_THRESHOLD=$2; IR_OPTS_FOR+=(--threshold); shift ;;
 	explain | --explain) need_arg "$@"; IR_EXPLAIN=$2; set_action explain; shift ;;
 	--append) need_arg "$@"; IR_KERNEL_ARGS=$2; shift ;;
 	--timeout) need_arg "$@"; IR_TIMEOUT=$2; shift ;;
@@ -387,6 +389,17 @@ IR_PROGRESS=
 [ -t 1 ] && [ -z "${IR_QUIET:-}" ] && [ -z "${IR_NO_PROGRESS:-}" ] && IR_PROGRESS=1
 [ "$IR_ACTION" != compare ] || [ ${#IR_COMPARE[@]} -eq 2 ] ||
 	usage_error "compare needs two bench.json files"
+# Which actions an option belongs to; with any other it is refused.
+declare -A IR_OPTION_ACTIONS=(
+	[--boots]="compare-kernels"
+	[--allow-missing]="compare compare-kernels"
+	[--plot]="compare"
+	[--threshold]="compare compare-kernels"
+)
+for opt in ${IR_OPTS_FOR[@]+"${IR_OPTS_FOR[@]}"}; do
+	[[ " ${IR_OPTION_ACTIONS[$opt]} " == *" $IR_ACTION "* ]] ||
+		usage_error "$opt is for ${IR_OPTION_ACTIONS[$opt]// / or }, not $IR_ACTION"
+done
 
 [ -z "${KSRC:-}" ] || [ -z "$IR_KERNEL" ] ||
 	usage_error "choose --ksrc (or KSRC) or --kernel, not both"
