@@ -309,7 +309,7 @@ ck_oracle_off() {
 		return 1
 	log=$(last_run)/exec.log
 	grep -q 'device-side oracle: off (no tracefs mounted' "$log" &&
-		grep -qE '^# ok [0-9]+ replace\.paging_to_paging_follows_ioas # SKIP device-side oracle off \(no tracefs mounted .*\): [0-9]+ driver-level checks not made' "$log" &&
+		grep -qE '^# ok [0-9]+ replace_basic\.paging_to_paging_follows_ioas # SKIP device-side oracle off \(no tracefs mounted .*\): [0-9]+ driver-level checks not made' "$log" &&
 		grep -qE '^# ok [0-9]+ replace_access\.fast_path\.writes_land_in_new_ioas$' "$log" &&
 		! grep -E '^(# )?not ok' "$log"
 }
