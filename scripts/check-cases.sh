@@ -615,7 +615,7 @@ ck_lava() {
 	rs -q lava || return 1
 	res=$(last_run)/lava-results.txt
 	grep -qx 'job: lava complete' "$res" &&
-		grep -qx 'replace_paging_to_paging_follows_ioas pass' "$res" &&
+		grep -qx 'replace_basic_paging_to_paging_follows_ioas pass' "$res" &&
 		grep -qE '^iommufd_replace_hwpt_hwpt_replace_1m_p50 pass [0-9]+ ns$' "$res" &&
 		! grep -q ' fail' "$res" &&
 		[ "$(grep -c ' skip$' "$res")" -eq "$(grep -c 'SKIP$' "$IR_EXPECTED_TESTS")" ] &&
