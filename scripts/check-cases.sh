@@ -219,7 +219,7 @@ ck_coverage_tables() {
 ck_shellcheck() {
 	ensure_packages shellcheck
 	shellcheck -x -S warning run.sh scripts/check.sh scripts/reaper.sh scripts/guest-init.sh \
-		scripts/guest-root-init.sh scripts/memcheck.sh lava/init.sh
+		scripts/guest-root-init.sh scripts/memcheck.sh scripts/job-run.sh lava/init.sh
 }
 
 ck_pyflakes() {

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The job a guest (or this host) runs, written by run.sh: sourced.
+# The job a guest (or this host) runs, as run.sh writes it: sourced.
+# The job itself is scripts/job-run.sh; what it runs, job.env, is here.
 
 # What the bench records about where its numbers come from: enough to
 # reproduce them (the emulator, compilers, host CPU, the kernel's .config).
@@ -25,111 +26,51 @@ bench_meta() {
 		"page_size=$IR_PAGE_SIZE" "date=$(date -u +%FT%TZ)"
 }
 
-# The parts of a job, one per action (write_job puts them together); each
-# prints shell for the guest's sh, its outputs through keep or run
-# (scripts/ledger.sh), $out the results directory as the guest sees it.
-
-job_selftests() {
-	# A debug kernel (KASAN, lockdep) runs the suite several times
-	# slower: the runner's per-program limit grows too.
-	[ -n "$IR_DEBUG" ] && printf 'export kselftest_override_timeout=900\n'
-	[ -n "$IR_NATIVE" ] || echo ". scripts/memcheck.sh && memcheck_on | keep memcheck"
-	if [ "$IR_ARCH" = x86_64 ]; then
-		echo "run selftests.tap make --no-print-directory -C selftests run_tests"
-	else
-		# A foreign guest has no make: the collection `make install`
-		# laid out, run as a lab runs it (the same run_many, the same
-		# TAP); through a pipe, as below.
-		echo "run selftests.tap sh -c 'cd build/kselftest_install && ./run_kselftest.sh -c iommufd-replace'"
-	fi
-	[ -n "$IR_NATIVE" ] || echo "memcheck_off"
+# ir_env NAME VALUE: one line of the job's env file, VALUE quoted for sh.
+ir_env() {
+	printf '%s=%q\n' "$1" "$2"
 }
 
-# Then the kernel's own, counted apart. Their huge-page tests map
-# MAP_HUGETLB memory (up to 128 MiB at once): 256 MiB of 2 MiB pages,
-# which ours never use.
-job_coverage_theirs() {
-	echo "gcov_keep gcov-ours.tar && gcov_reset"
-	echo "echo 128 >/proc/sys/vm/nr_hugepages"
-	echo "run kernel-iommufd.tap build/kernel-iommu/iommufd"
-	echo "run kernel-iommufd_fail_nth.tap build/kernel-iommu/iommufd_fail_nth"
-	echo "gcov_keep gcov-theirs.tar"
+# The words of an array, each quoted for sh, as one string (eval'd there).
+ir_words() {
+	[ $# -eq 0 ] || printf '%q ' "$@"
 }
 
-# The bench sets the tracer up itself (bench/explain.c).
-job_explain() {
-	local out=$1
-	cat <<EOF
-mkdir -p $out/explain
-bench/replace_bench -s $(printf '%q' "$IR_EXPLAIN") -m 1M,64M -w 5 --explain $out/explain >$out/bench.txt 2>&1
-echo \$? | keep bench.rc
-counted bench.txt
-EOF
+# What the job needs to know, into env file $1; $2 is the results as the
+# job sees them.
+write_job_env() {
+	local meta=
+	case $IR_ACTION in
+	all | bench | compare-kernels) meta=$(bench_meta) ;;
+	esac
+	{
+		ir_env out "$2"
+		ir_env IR_TOP "$IR_TOP"
+		ir_env IR_ACTION "$IR_ACTION"
+		ir_env IR_DEBUG "$IR_DEBUG"
+		ir_env IR_NATIVE "$IR_NATIVE"
+		ir_env IR_ARCH "$IR_ARCH"
+		ir_env IR_CONSOLE "${IR_CONSOLE:-}"
+		ir_env IR_EXPLAIN "${IR_EXPLAIN:-}"
+		ir_env IR_BENCH_BIN "${IR_BENCH_BIN:-}"
+		ir_env IR_JOB_TARBALL "$(basename "${IR_TARBALL:-none}")"
+		ir_env IR_JOB_ARGS "$(ir_words ${IR_BENCH_ARGS[@]+"${IR_BENCH_ARGS[@]}"})"
+		ir_env IR_JOB_META "$meta"
+		ir_env IR_JOB_EXEC "$(ir_words ${IR_EXEC[@]+"${IR_EXEC[@]}"})"
+	} >"$1"
 }
 
-job_bench() {
-	local out=$1 args="--preset quick"
-	[ ${#IR_BENCH_ARGS[@]} -eq 0 ] || args=$(printf '%q ' "${IR_BENCH_ARGS[@]}")
-	# Straight to the file, not through run's pipe: the bench checks
-	# its writes itself (counted, scripts/ledger.sh).
-	echo "${IR_BENCH_BIN:-bench/replace_bench} $args $(bench_meta) -o $out/bench.json >$out/bench.txt 2>&1"
-	echo "echo \$? | keep bench.rc"
-	echo "counted bench.txt"
-}
-
-job_kselftest() {
-	local out=$1 args="-c iommufd-replace" hide
-	[ ${#IR_BENCH_ARGS[@]} -eq 0 ] || args=$(printf '%q ' "${IR_BENCH_ARGS[@]}")
-	# A fresh directory, as a lab unpacks it: nothing of this work tree
-	# is on the runner's path.
-	echo "ks=\$(mktemp -d) && tar -C \"\$ks\" -xf $out/$(basename "$IR_TARBALL") && cd \"\$ks\" || exit 1"
-	# This work tree is hidden (an empty tmpfs over it, in a mount
-	# namespace of the runner's own), so the collection runs on nothing
-	# but the tarball, as in a lab. Through a pipe (run's): the runner
-	# reopens /dev/stdout for every line it adds, which on a file would
-	# write over the tests'.
-	hide="mount -t tmpfs none $(printf '%q' "$IR_TOP")"
-	printf 'run kselftest.tap unshare -m sh -c %q\n' "$hide && ./run_kselftest.sh $args"
-}
-
-job_exec() {
-	# Its status is the job's (job.rc).
-	printf 'run exec.log '
-	printf '%q ' "${IR_EXEC[@]}"
-	echo
-}
-
-job_shell() {
-	echo "echo 'iommufd-replace guest shell: exit to power off'"
-	# A foreign guest's root has busybox's sh, not bash.
-	echo "setsid sh -c 'exec \$(command -v bash || echo sh) -i </dev/$IR_CONSOLE >/dev/$IR_CONSOLE 2>&1'"
-}
-
-# The job the guest (or this host) runs into $1; its output goes to the
-# results, $2 as the guest sees them.
+# The job the guest (or this host) runs, into $1: the fixed script
+# (scripts/job-run.sh) after the env file it reads, written beside $1;
+# $2 is the results directory as the job sees it, where that file is.
 write_job() {
 	local job=$1 out=$2
+	write_job_env "$(dirname "$job")/job.env" "$out"
 	{
 		echo "#!/bin/sh"
 		echo "cd $(printf '%q' "$IR_TOP") || exit 1"
-		# Every output through keep or run (scripts/ledger.sh): the
-		# host checks that all of it arrived.
-		echo "out=$(printf '%q' "$out")"
-		echo ". scripts/ledger.sh"
-		echo "uname -r | keep kernel-release"
-		# Coverage counts what the tests reach, not what booting did.
-		[ "$IR_ACTION" != coverage ] || echo ". scripts/gcov.sh && gcov_reset"
-		case $IR_ACTION in
-		all | selftests | coverage) job_selftests ;;
-		esac
-		case $IR_ACTION in
-		coverage) job_coverage_theirs ;;
-		explain) job_explain "$out" ;;
-		all | bench | compare-kernels) job_bench "$out" ;;
-		kselftest) job_kselftest "$out" ;;
-		exec) job_exec ;;
-		shell) job_shell ;;
-		esac
+		echo ". $(printf '%q' "$out")/job.env"
+		echo ". scripts/job-run.sh"
 	} >"$job"
 }
 
