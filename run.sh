@@ -143,6 +143,16 @@ output:
   -q, --quiet      print only the verdict
   --no-progress    do not show results live while the guest runs
   -h, --help       show this help
+
+exit status:
+  0                the job passed (compare: no regression)
+  1                a test failed, the kernel warned, a regression, or the
+                   run could not finish (a hang, a panic in the job)
+  2                bad input: an option, an argument, a file not ours
+  125              this tree cannot be tested: it does not configure or
+                   build, lacks what the suite needs, or its guest dies
+                   before the job starts (git bisect run: skip it)
+  128+N            stopped by signal N (Ctrl-C: 130)
 USAGE
 }
 
@@ -203,6 +213,12 @@ run_guest() {
 	fi
 	IR_ELAPSED=$(($(date +%s) - IR_START))
 	[ -n "${IR_DRY_RUN:-}" ] && return 0
+	# A guest that died before its job began tested nothing of the tree
+	# (the job's first write is kernel-release): for bisect, untestable.
+	case $rc in
+	124 | 125) [ -e "$IR_OUT/kernel-release" ] ||
+		die_untestable "the guest of $KVER did not reach its job (exit $rc: $(guest_no_job_reason)); console log: $IR_OUT/console.log" ;;
+	esac
 	case $rc in
 	124) die "guest did not power off within ${IR_TIMEOUT}s (hang?); killed it$(hang_context); console log: $IR_OUT/console.log" ;;
 	125) die "guest stopped before its job finished (panic?): $(grep -m1 -E 'Kernel panic|BUG:|Oops' "$IR_OUT/console.log" 2>/dev/null || echo 'see console log'); console log: $IR_OUT/console.log" ;;

@@ -101,7 +101,7 @@ ck_usage_arch() { expect_error 2 "--arch takes x86_64 or arm64, not 'riscv64'" .
 ck_usage_old_tree() {
 	mkdir -p "$CK/linux-6.1/drivers/iommu" &&
 		printf 'kernelversion:\n\t@echo 6.1.158\n' >"$CK/linux-6.1/Makefile" &&
-		expect_error '!0' 'kernel 6.1.158 in .* cannot run this suite: it has no iommufd and its mock driver .*, no device replace' \
+		expect_error 125 'kernel 6.1.158 in .* cannot run this suite: it has no iommufd and its mock driver .*, no device replace' \
 			./run.sh -q --ksrc "$CK/linux-6.1" selftests
 }
 
@@ -294,6 +294,13 @@ ck_guest_hang() {
 		test -s "$(last_run)/console.log"
 }
 
+# A kernel that cannot boot to the job tested nothing: git bisect run
+# must skip it (125), not call it bad. Its init made to fail.
+ck_guest_no_job() {
+	expect_error 125 'did not reach its job .*Kernel panic' \
+		rs -q --timeout 120 --append init=/nonexistent exec true
+}
+
 ck_guest_panic() {
 	expect_error '!0' 'guest stopped before its job finished \(panic\?\): .*Kernel panic' \
 		rs -q exec sh -c 'echo c >/proc/sysrq-trigger; sleep 60'
@@ -457,7 +464,7 @@ time.sleep(8)' >"$CK/holder" &
 # --- build: kernels of their own --------------------------------------
 
 ck_impossible_config() {
-	expect_error '!0' "cannot enable CONFIG_IOMMUFD_NO_SUCH_OPTION" \
+	expect_error 125 "cannot enable CONFIG_IOMMUFD_NO_SUCH_OPTION" \
 		rs -q --kconfig scripts/test-data/impossible.config build
 }
 

@@ -58,7 +58,7 @@ usage-bad-option         quick     a bad option: one line, exit 2
 usage-unknown-kernel     quick     an unknown --kernel: one line, exit 2
 usage-bad-number         quick     a bad number: one line, exit 2
 usage-missing-tree       quick     a missing kernel tree: one line, exit !0
-usage-old-tree           quick     a tree without iommufd: the suite's needs, one line
+usage-old-tree           quick     a tree without iommufd: the suite's needs, one line, exit 125 (untestable)
 usage-compare-kernels    quick     compare-kernels without kernel B: one line, exit 2
 usage-page-size          quick     --page-size 64k on x86_64: one line, exit 2
 usage-arch               quick     an --arch the suite does not know: one line, exit 2
@@ -83,6 +83,7 @@ guest-devices            guest     the guest has /dev/iommu, the mock driver, 2 
 guest-exit-status        guest     the guest's exit status reaches the host
 guest-hang               guest     a hung guest: killed, one line, exit !0, console log kept
 guest-panic              guest     a panicked guest: one line with the panic, exit !0
+guest-no-job             guest     a guest that dies before its job: one line, exit 125 (untestable, for bisect)
 oracle-off               guest     oracle off: driver-level checks SKIP with the reason
 native-skips             guest     a native run without /dev/iommu: every test SKIPs with a reason
 accel-choice             guest     one accelerator rule: --tcg holds for compare-kernels, --kvm never falls back
@@ -97,7 +98,7 @@ dma-amd                  iommu     AMD-Vi: a live edu device's DMA follows every
 dma-virtio               iommu     virtio-iommu: a live edu device's DMA follows every replace (replace_dma)
 dma-intel-fix            iommu     VT-d with patches/iommufd-keep-resv-on-failed-replace-6.12.patch: the walk that failed passes
 bench-dma-intel          iommu     the bench on VT-d's edu devices under icount: the driver in every record, compare, metrics, plots
-impossible-config        build     an option the tree cannot enable: named
+impossible-config        build     an option the tree cannot enable: named, exit 125 (untestable)
 sigint-build             build     Ctrl-C in the kernel build: stopped, not stamped
 sigkill-build            build     SIGKILL to run.sh in the kernel build: all stopped, not stamped
 mutations                build     bugs made on purpose (an unwind, a state, a refusal, a use-after-free)

@@ -10,6 +10,15 @@ die() {
 	exit 1
 }
 
+# A tree this run cannot test (it does not configure, build or boot to
+# the job, or lacks what the suite needs): one line, exit 125, which
+# git bisect run takes for "skip this commit", never for "bad".
+IR_UNTESTABLE=125
+die_untestable() {
+	printf '%s: error: %s\n' "$IR_PROG" "$*" >&2
+	exit "$IR_UNTESTABLE"
+}
+
 # Bad input on the command line: one line, exit 2.
 usage_error() {
 	printf '%s: error: %s (see ./run.sh --help)\n' "$IR_PROG" "$*" >&2

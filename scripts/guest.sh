@@ -190,3 +190,9 @@ results_arrived() {
 			die "results incomplete: $out/$name has $have of the $bytes bytes the job wrote ($free KiB free on its file system)"
 	done <"$out/manifest"
 }
+
+# Why a guest never reached its job, in a few words from its console.
+guest_no_job_reason() {
+	grep -m1 -E 'Kernel panic|BUG:|Oops|not syncing' "$IR_OUT/console.log" 2>/dev/null ||
+		echo "no panic in the console log"
+}

@@ -37,7 +37,7 @@ kernel_suite_needs() {
 	grep -qs 'iommufd_device_replace' "$d/device.c" ||
 		missing+=("device replace (iommufd_device_replace; Linux 6.6 and later)")
 	[ ${#missing[@]} -eq 0 ] ||
-		die "kernel $v in $KSRC cannot run this suite: it has no $(printf '%s, no ' "${missing[@]}" | sed 's/, no $//')"
+		die_untestable "kernel $v in $KSRC cannot run this suite: it has no $(printf '%s, no ' "${missing[@]}" | sed 's/, no $//')"
 }
 
 # kernel_extract TARBALL DIR: KSRC becomes DIR/<the tree in TARBALL>,
@@ -150,7 +150,7 @@ kernel_patch() {
 			>"$dir/patch.log" 2>&1 || {
 			f=$(head -n 1 "$dir/patch.log")
 			rm -rf "$dir"
-			die "$(basename "$patch") does not apply to $KSRC: $f"
+			die_untestable "$(basename "$patch") does not apply to $KSRC: $f"
 		}
 		echo "$key $(basename "$patch")" >"$dir/.extracted"
 	fi
@@ -323,7 +323,7 @@ kernel_headers() {
 	IR_STAGE="installing the uapi headers of $KSRC"
 	mkdir -p "$dir" || die "cannot create $dir"
 	ir_spawn make -s -C "$KSRC" O="$dir" ARCH="$IR_ARCH" headers_install >"$dir.log" 2>&1 ||
-		die "make headers_install in $KSRC failed; see $dir.log"
+		die_untestable "make headers_install in $KSRC failed; see $dir.log"
 }
 
 # Sets KVER, KBUILD (the O= directory) and KHDR (installed uapi headers).
@@ -385,7 +385,7 @@ kernel_build() {
 			ir_spawn "${KX[@]}" "$BSRC/scripts/kconfig/merge_config.sh" -m -O "$BDIR" \
 				"$BDIR/.config" $frags &&
 			ir_spawn "${kmake[@]}" olddefconfig
-	} >>"$log" 2>&1 || die "kernel config failed; see $log"
+	} >>"$log" 2>&1 || die_untestable "kernel config failed; see $log"
 
 	# A fragment line that olddefconfig dropped is a tree that cannot run
 	# the suite (too old, or a dependency missing): say every one.
@@ -394,12 +394,12 @@ kernel_build() {
 		grep -qx -- "$want" "$KBUILD/.config" || echo "${want%%=*}"
 	done | sort -u | paste -sd' ' -)
 	[ -z "$missing" ] ||
-		die "kernel $KVER cannot enable $missing (requested by the config fragments; see $KBUILD/.config)"
+		die_untestable "kernel $KVER cannot enable $missing (requested by the config fragments; see $KBUILD/.config)"
 
 	ir_spawn "${kmake[@]}" -j"$nproc" "$IR_KTARGET" >>"$log" 2>&1 ||
-		die "kernel build failed; last lines of $log: $(tail -n 3 "$log" | tr '\n' ' ')"
+		die_untestable "kernel build failed; last lines of $log: $(tail -n 3 "$log" | tr '\n' ' ')"
 	ir_spawn "${kmake[@]}" headers_install >>"$log" 2>&1 ||
-		die "make headers_install failed (is rsync installed?); see $log"
+		die_untestable "make headers_install failed (is rsync installed?); see $log"
 	date -u +%FT%TZ >"$stamp"
 	info "kernel $KVER built: $KBUILD/$IR_KIMAGE"
 	kernel_build_done "$ident"

@@ -30,7 +30,7 @@ write_kernel_mk() {
 build_suite() {
 	IR_STAGE="building the suite"
 	ir_spawn make -s -C "$IR_TOP" all >"$IR_TOP/build/suite.log" 2>&1 ||
-		die "building the suite failed: $(grep -m1 -E 'error|Error' "$IR_TOP/build/suite.log" || tail -n 1 "$IR_TOP/build/suite.log") (log: build/suite.log)"
+		die_untestable "building the suite failed: $(grep -m1 -E 'error|Error' "$IR_TOP/build/suite.log" || tail -n 1 "$IR_TOP/build/suite.log") (log: build/suite.log)"
 }
 
 new_results_dir() {
