@@ -2,11 +2,28 @@
 # The job a guest (or this host) runs, as run.sh writes it: sourced.
 # The job itself is scripts/job-run.sh; what it runs, job.env, is here.
 
+# The kernel tree's identity into IR_KERNEL_COMMIT, _DESCRIBE, _DIRTY
+# (a tree that is not a git checkout: none) and IR_KERNEL_PATCH_SHA256,
+# of the patch put in with --patch.
+kernel_identity() {
+	IR_KERNEL_COMMIT=none IR_KERNEL_DESCRIBE=none IR_KERNEL_DIRTY=none
+	IR_KERNEL_PATCH_SHA256=none
+	if git -C "$KSRC" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		IR_KERNEL_COMMIT=$(git -C "$KSRC" rev-parse HEAD)
+		IR_KERNEL_DESCRIBE=$(git -C "$KSRC" describe --always 2>/dev/null || echo "$IR_KERNEL_COMMIT")
+		IR_KERNEL_DIRTY=yes
+		[ -n "$(git -C "$KSRC" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
+			IR_KERNEL_DIRTY=no
+	fi
+	[ -z "${IR_PATCH:-}" ] || IR_KERNEL_PATCH_SHA256=$(sha256sum <"$IR_PATCH" | cut -c1-64)
+}
+
 # What the bench records about where its numbers come from: enough to
 # reproduce them (the emulator, compilers, host CPU, the kernel's .config).
 bench_meta() {
 	local rev config qemu=none icount=off cc=${CC:-cc}
 	[ -z "$IR_CROSS" ] || cc=${IR_CROSS}gcc
+	kernel_identity
 	rev=$(git -C "$IR_TOP" describe --always --dirty 2>/dev/null || echo unknown)
 	config=${KBUILD:+$KBUILD/.config}
 	[ -n "$config" ] || config=/boot/config-$(uname -r)
@@ -16,6 +33,8 @@ bench_meta() {
 	fi
 	printf -- '--meta %q ' "mode=$IR_BENCH_MODE" "suite_rev=$rev" \
 		"kernel_version=$KVER" "kernel_source=$KSRC" \
+		"kernel_commit=$IR_KERNEL_COMMIT" "kernel_describe=$IR_KERNEL_DESCRIBE" \
+		"kernel_dirty=$IR_KERNEL_DIRTY" "kernel_patch_sha256=$IR_KERNEL_PATCH_SHA256" \
 		"kernel_build=$(basename "${KBUILD:-native}")" \
 		"kernel_config_sha256=$(sha256sum <"$config" 2>/dev/null | cut -c1-64)" \
 		"kernel_compiler=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$config" 2>/dev/null)" \

@@ -89,10 +89,12 @@ report_kernel_log() {
 # Reports what the job in $IR_OUT left behind and returns the verdict.
 finish() {
 	local rc=0
+	kernel_identity
 	ir_write "$IR_OUT/summary.md" <<EOF
 # iommufd-replace $IR_ACTION
 
 - kernel: $(cat "$IR_OUT/kernel-release" 2>/dev/null || echo unknown) ($IR_MODE)
+- kernel tree: ${KSRC:-unknown}, commit $IR_KERNEL_DESCRIBE (dirty: $IR_KERNEL_DIRTY), patch sha256 $IR_KERNEL_PATCH_SHA256
 - date: $(date -u +%FT%TZ), run time: ${IR_ELAPSED}s
 EOF
 	case $IR_ACTION in
