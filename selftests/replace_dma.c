@@ -425,7 +425,7 @@ static void assert_msi_kept(struct dma_walk *w, __u32 on, __u32 off,
 	       nth, on, (unsigned long long)w->msi);
 	if (off != on)
 		ASSERT_EQ(MSI_FREE, msi_window(w, off))
-		TH_LOG("fault point %u failed the replace, and IOAS %u, never attached, reserves the MSI window",
+		TH_LOG("fault point %u failed the replace, and IOAS %u, not attached, reserves the MSI window",
 		       nth, off);
 }
 
