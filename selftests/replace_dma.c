@@ -318,6 +318,24 @@ TEST_F(replace_dma, map_unmap_after_replace_follow)
 }
 
 /*
+ * Whether IOAS @ioas_id reserves the MSI window at @msi: MSI_RESERVED (a
+ * map of @page there is refused), MSI_FREE (it was taken, and is undone
+ * again), or -errno.
+ */
+enum { MSI_RESERVED, MSI_FREE };
+
+static int msi_state(int fd, __u32 ioas_id, void *page, __u64 msi)
+{
+	int rc = ir_ioas_map_fixed(fd, ioas_id, page, ir_page_size(), msi);
+
+	if (!rc)
+		return ir_ioas_unmap(fd, ioas_id, msi, ir_page_size(), NULL) ?:
+			       MSI_FREE;
+	/* A reserved IOVA is refused as a bad one (iopt_check_iova()). */
+	return rc == -EINVAL ? MSI_RESERVED : rc;
+}
+
+/*
  * A replace the kernel refuses leaves the device's DMA on the old domain:
  * onto an id that does not exist, and onto a HWPT whose IOAS maps the
  * device's MSI window (a reserved region of its group, which the IOAS of
@@ -346,14 +364,10 @@ TEST_F(replace_dma, failed_replace_keeps_old_domain)
 	TH_LOG("a replace onto an IOAS that maps the MSI window %#llx-%#llx",
 	       (unsigned long long)msi, (unsigned long long)msi_last);
 	assert_dma_on(_metadata, &self->edu, &self->a, &self->b, 0);
-	/* A reserved IOVA is refused as a bad one (iopt_check_iova()). */
-	ASSERT_EQ(-EINVAL,
-		  ir_ioas_map_fixed(fx->fd, self->a.ioas_id, buf, page, msi))
+	ASSERT_EQ(MSI_RESERVED, msi_state(fx->fd, self->a.ioas_id, buf, msi))
 	TH_LOG("the old IOAS lost its reservation of the MSI window");
 	/* An IOAS the device is not attached to has it free. */
-	ASSERT_EQ(0,
-		  ir_ioas_map_fixed(fx->fd, self->b.ioas_id, buf, page, msi));
-	ASSERT_EQ(0, ir_ioas_unmap(fx->fd, self->b.ioas_id, msi, page, NULL));
+	ASSERT_EQ(MSI_FREE, msi_state(fx->fd, self->b.ioas_id, buf, msi));
 	ASSERT_EQ(0, ir_destroy(fx->fd, hwpt));
 	ASSERT_EQ(0, ir_destroy(fx->fd, ioas));
 	EXPECT_EQ(0, ir_buf_release(buf, page));
@@ -399,19 +413,10 @@ struct dma_walk {
 	unsigned int refused, unreserved;
 };
 
-/* MSI_RESERVED, MSI_FREE (a map over the MSI window is taken), or -errno. */
-enum { MSI_RESERVED, MSI_FREE };
-
+/* MSI_RESERVED or MSI_FREE of the walk's IOAS @ioas_id. */
 static int msi_window(struct dma_walk *w, __u32 ioas_id)
 {
-	int fd = w->self->fx.fd, rc;
-
-	rc = ir_ioas_map_fixed(fd, ioas_id, w->page, ir_page_size(), w->msi);
-	if (!rc)
-		return ir_ioas_unmap(fd, ioas_id, w->msi, ir_page_size(), NULL) ?:
-			       MSI_FREE;
-	/* A reserved IOVA is refused as a bad one (iopt_check_iova()). */
-	return rc == -EINVAL ? MSI_RESERVED : rc;
+	return msi_state(w->self->fx.fd, ioas_id, w->page, w->msi);
 }
 
 /* After the failed replace: the MSI window still reserved in @on alone. */
