@@ -176,7 +176,8 @@ struct run {
 	pthread_t *tids;
 };
 
-static struct point_result failed(int err, const char *why)
+/* How a run ended: @err 0, or a failure with its reason @why. */
+static struct point_result result(int err, const char *why)
 {
 	return (struct point_result){ .err = err, .why = why };
 }
@@ -202,10 +203,10 @@ static struct point_result point_map(struct run *r)
 	c->buf[0] = alloc_mapped(pt, 0xaa, &r->raw[0]);
 	c->buf[1] = alloc_mapped(pt, 0xbb, &r->raw[1]);
 	if (!r->w || !r->tids || !c->devs || !c->buf[0] || !c->buf[1])
-		return failed(-ENOMEM, NULL);
+		return result(-ENOMEM, NULL);
 	/* A THP point backed by small pages would be a lie: say so. */
 	if (pt->thp && ir_anon_huge_kib() - thp_before <= 0)
-		return failed(-ENOMEM,
+		return result(-ENOMEM,
 			      "transparent huge pages (none were given)");
 	for (k = 0; !rc && k < 2; k++) {
 		rc = ir_ioas_alloc(c->fd, &c->ioas[k]);
@@ -215,7 +216,7 @@ static struct point_result point_map(struct run *r)
 	}
 	for (i = 0; !rc && i < pt->devices; i++)
 		rc = dev_open(c, &c->devs[i], i, &why);
-	return failed(rc, why);
+	return result(rc, why);
 }
 
 /* The iommufd context, the point's memory and devices, @s's objects. */
@@ -230,7 +231,7 @@ static struct point_result point_setup(struct run *r, const struct scenario *s)
 
 	c->fd = ir_probe_open(&why);
 	if (c->fd < 0)
-		return failed(-ENODEV, why);
+		return result(-ENODEV, why);
 	r->w = calloc(pt->threads, sizeof(*r->w));
 	r->tids = calloc(pt->threads, sizeof(*r->tids));
 	c->devs = calloc(pt->devices, sizeof(*c->devs));
@@ -254,7 +255,7 @@ static struct point_result point_setup(struct run *r, const struct scenario *s)
 	if (s->needs)
 		return lacking(res.err, s->needs);
 	if (!strcmp(pt->iommu, "mock"))
-		return failed(res.err, NULL);
+		return result(res.err, NULL);
 	snprintf(refused, sizeof(refused), "HWPTs that %s refused (%s)",
 		 pt->iommu, strerror(-res.err));
 	return lacking(res.err, refused);
@@ -341,7 +342,7 @@ static struct point_result point_time(struct run *r, const struct scenario *s)
 				report_sample(rec, r->w[i].ns[k][j]);
 		}
 	}
-	return failed(rc, why);
+	return result(rc, why);
 }
 
 static void point_teardown(struct run *r)
@@ -378,7 +379,7 @@ struct point_result point_run(const struct scenario *s, const struct point *pt)
 	struct point_result res = point_setup(&r, s);
 
 	if (!res.err && explain_on())
-		res = failed(point_explain(&r, s), NULL);
+		res = result(point_explain(&r, s), NULL);
 	else if (!res.err)
 		res = point_time(&r, s);
 	point_teardown(&r);
