@@ -5,9 +5,16 @@ IR_PROG=${IR_PROG:-run.sh}
 # Kernel sources and builds, kept between runs.
 IR_CACHE_DEFAULT=${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/iommufd-replace
 
-die() {
+# ir_fail STATUS MSG...: one line on stderr, exit STATUS.
+ir_fail() {
+	local status=$1
+	shift
 	printf '%s: error: %s\n' "$IR_PROG" "$*" >&2
-	exit 1
+	exit "$status"
+}
+
+die() {
+	ir_fail 1 "$@"
 }
 
 # A tree this run cannot test (it does not configure, build or boot to
@@ -15,8 +22,7 @@ die() {
 # git bisect run takes for "skip this commit", never for "bad".
 IR_UNTESTABLE=125
 die_untestable() {
-	printf '%s: error: %s\n' "$IR_PROG" "$*" >&2
-	exit "$IR_UNTESTABLE"
+	ir_fail "$IR_UNTESTABLE" "$@"
 }
 
 # Bad input on the command line: one line, exit 2.
