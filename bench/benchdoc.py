@@ -10,7 +10,13 @@ import json
 import os
 import sys
 
-SCHEMA = "iommufd-replace-bench/2"
+SCHEMA = "iommufd-replace-bench/3"
+# The versions of a document a tool reads: the one it writes and the ones
+# before it that it still understands (/2: the identity not required).
+READS = {SCHEMA: (SCHEMA, "iommufd-replace-bench/2")}
+KCIDB_SCHEMA = "kcidb/5.3"
+BMF_SCHEMA = "bencher-bmf"
+LKP_SCHEMA = "lkp-stats"
 NOISE_SCHEMA = "iommufd-replace-noise/2"
 HISTORY_SCHEMA = "iommufd-replace-history/1"
 COMPARE_SCHEMA = "iommufd-replace-compare/1"
@@ -19,6 +25,9 @@ SCHEMA_FILES = {
     SCHEMA: "bench.schema.json",
     NOISE_SCHEMA: "noise.schema.json",
     HISTORY_SCHEMA: "history.schema.json",
+    KCIDB_SCHEMA: "kcidb.schema.json",
+    BMF_SCHEMA: "bmf.schema.json",
+    LKP_SCHEMA: "lkp.schema.json",
 }
 # What a document that names no platform was measured on (before arm64).
 DEFAULT_PLATFORM = ("x86_64", "4k")
@@ -108,22 +117,24 @@ def load(path, schema=SCHEMA, what="a replace_bench document"):
     except ValueError as e:
         fail(f"{path} is not JSON ({e})")
     got = doc.get("schema") if isinstance(doc, dict) else None
-    if got != schema:
+    reads = READS.get(schema, (schema,))
+    if got not in reads:
         family = schema.rsplit("/", 1)[0]
         if isinstance(got, str) and got.startswith(family + "/"):
-            fail(f"{path} is {got}, this tool reads {schema}: re-run the bench "
-                 "that wrote it with this suite")
+            fail(f"{path} is {got}, this tool reads {' and '.join(reads)}: re-run "
+                 "the bench that wrote it with this suite")
         fail(f"{path} is not {what} (schema {schema})")
-    validate(doc, schema, path)
+    validate(doc, schema, path, got)
     return doc
 
 
-def validate(doc, schema, where):
-    """Exit 2 with one line unless doc is valid against schema."""
+def validate(doc, schema, where, version=None):
+    """Exit 2 with one line unless doc is valid against schema (the
+    document's own version, where it is an older one schema reads)."""
     err = next(iter(sorted(_validator(schema).iter_errors(doc),
                            key=lambda e: list(e.absolute_path))), None)
     if err is not None:
-        fail(f"{where} is a damaged {schema} document: at {_where(err)}: "
+        fail(f"{where} is a damaged {version or schema} document: at {_where(err)}: "
              f"{err.message[:160]}")
 
 

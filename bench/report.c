@@ -12,7 +12,7 @@
 #include "numa_place.h"
 #include "report.h"
 
-#define SCHEMA "iommufd-replace-bench/2"
+#define SCHEMA "iommufd-replace-bench/3"
 #define MAX_META 32
 
 /* A scenario that did not run at a point, and why. */
@@ -117,6 +117,28 @@ void report_not_run(const struct scenario *s, const struct point *pt, int err,
 	};
 }
 
+/*
+ * What names the kernel and suite a document was measured on
+ * (bench.schema.json, version 3): run.sh gives them with --meta; a
+ * replace_bench run by hand (a lab's kselftest run) says "unknown" rather
+ * than leave a tracker to guess.
+ */
+static const char *const identity_keys[] = {
+	"kernel_commit", "kernel_describe", "kernel_dirty",
+	"kernel_patch_sha256", "kernel_config_sha256", "suite_rev",
+};
+
+static bool meta_given(const char *key)
+{
+	size_t len = strlen(key);
+	int m;
+
+	for (m = 0; m < rep.nmeta; m++)
+		if (!strncmp(rep.meta[m], key, len) && rep.meta[m][len] == '=')
+			return true;
+	return false;
+}
+
 void report_meta(const char *kv)
 {
 	if (!strchr(kv, '=') || rep.nmeta == MAX_META)
@@ -205,6 +227,9 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 			rep.meta[m]);
 		json_string(f, eq + 1);
 	}
+	for (i = 0; i < ARRAY_SIZE(identity_keys); i++)
+		if (!meta_given(identity_keys[i]))
+			fprintf(f, ",\n    \"%s\": \"unknown\"", identity_keys[i]);
 	fprintf(f,
 		"\n  },\n  \"overhead\": {\"timer_ns\": %.1f, "
 		"\"bare_ioctl_ns\": %.1f, \"timed_ioctl_p50_ns\": %.1f, "

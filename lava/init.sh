@@ -18,13 +18,8 @@ iommufd-replace/replace_bench --preset quick -o "$TMPDIR"/bench.json >"$TMPDIR"/
 echo "replace_bench: exit $?, $(tail -n 1 "$TMPDIR"/bench.txt)"
 
 echo "iommufd-replace: LAVA results begin"
-# One line per test of each program: pass, fail or skip.
-awk '/^# (not )?ok [0-9]+ / {
-	if ($2 == "not") print "lava-test-case " $5 " --result fail"
-	else if (/# SKIP/) print "lava-test-case " $4 " --result skip"
-	else print "lava-test-case " $4 " --result pass"
-}' "$TMPDIR"/kselftest.tap
-python3 iommufd-replace/metrics.py --lava "$TMPDIR"/lava.txt "$TMPDIR"/bench.json && cat "$TMPDIR"/lava.txt
+. /etc/iommufd-replace/lava-results.sh
+lava_results "$TMPDIR"/kselftest.tap "$TMPDIR"/bench.json iommufd-replace/metrics.py
 echo "iommufd-replace: LAVA results end"
 sync
 echo o >/proc/sysrq-trigger

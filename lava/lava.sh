@@ -42,7 +42,8 @@ lava_ramdisk() {
 	rm -rf "$root" && mkdir -p "$root/opt/kselftest" "$root/etc/iommufd-replace" &&
 		tar -C "$root/opt/kselftest" -xf "$tarball" &&
 		install -m 755 "$IR_TOP/lava/init.sh" "$root/init" &&
-		install -m 644 "$IR_TOP/scripts/guest-mounts.sh" "$root/etc/iommufd-replace/" ||
+		install -m 644 "$IR_TOP/scripts/guest-mounts.sh" "$IR_TOP/lava/lava-results.sh" \
+			"$root/etc/iommufd-replace/" ||
 		die "cannot fill $root"
 	{ cat "$LAVA_ROOTFS" && (cd "$root" && find . | cpio -o -H newc --quiet); } \
 		>"$LAVA_RAMDISK" || die "cannot write $LAVA_RAMDISK"

@@ -41,7 +41,7 @@ report_bench() {
 	bench_outputs "$IR_OUT" || return 1
 	# A short summary; the full table is in the results, not on the screen.
 	echo "bench: $("$IR_PYTHON" "$IR_TOP/bench/metrics.py" --summary "$IR_OUT/bench.json") ($IR_BENCH_MODE)"
-	echo "bench: table bench.txt, bench.json, metrics.json, plots/ in $IR_OUT"
+	echo "bench: table bench.txt, bench.json, metrics.json, kcidb.json, bmf.json, lkp.txt, plots/ in $IR_OUT"
 	# A scenario that failed (not one this kernel lacks) fails the run.
 	[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] || {
 		printf '%s: the bench failed: %s\n' "$IR_PROG" "$(grep -m1 '^replace_bench:' "$IR_OUT/bench.txt")" >&2
@@ -95,6 +95,7 @@ finish() {
 
 - kernel: $(cat "$IR_OUT/kernel-release" 2>/dev/null || echo unknown) ($IR_MODE)
 - kernel tree: ${KSRC:-unknown}, commit $IR_KERNEL_DESCRIBE (dirty: $IR_KERNEL_DIRTY), patch sha256 $IR_KERNEL_PATCH_SHA256
+- suite: $(git -C "$IR_TOP" describe --always --dirty 2>/dev/null || echo unknown)
 - date: $(date -u +%FT%TZ), run time: ${IR_ELAPSED}s
 EOF
 	case $IR_ACTION in
@@ -117,8 +118,26 @@ EOF
 		cat "$IR_OUT/exec.log"
 		rc=$(cat "$IR_OUT/job.rc" 2>/dev/null || echo 1) ;;
 	esac
+	tracker_outputs "$IR_OUT" "$(basename "$IR_OUT")" || rc=1
 	report_kernel_log || { [ "$rc" -ne 0 ] || rc=1; }
 	return "$rc"
+}
+
+# tracker_outputs DIR RUN: the trackers' own formats of what DIR holds
+# (its TAP files, its bench.json or a side's boots), beside metrics.json:
+# kcidb.json, bmf.json, lkp.txt and SQUAD's metadata.json, each validated
+# on the way (bench/trackers.py). RUN names the run in the tests' ids.
+tracker_outputs() {
+	local dir=$1 meta t args=()
+	for t in selftests kselftest; do
+		[ ! -s "$dir/$t.tap" ] || args+=(--tap "$t=$dir/$t.tap")
+	done
+	[ -z "$(find "$dir" -name bench.json -print -quit)" ] || args+=(--bench "$dir")
+	[ ${#args[@]} -gt 0 ] || return 0
+	eval "meta=($(bench_meta))"
+	"$IR_PYTHON" "$IR_TOP/bench/trackers.py" "${meta[@]}" "${args[@]}" \
+		--run "$(hostname -s)-$2" --kcidb "$dir/kcidb.json" --bmf "$dir/bmf.json" \
+		--lkp "$dir/lkp.txt" --metadata "$dir/metadata.json"
 }
 
 # What a hung guest had done: the TAP written so far survives on the share.
