@@ -26,6 +26,8 @@ IR_PROG=run.sh
 . "$IR_TOP/scripts/report.sh"
 # shellcheck source=scripts/compare.sh
 . "$IR_TOP/scripts/compare.sh"
+# shellcheck source=scripts/bisect.sh
+. "$IR_TOP/scripts/bisect.sh"
 # shellcheck source=lava/lava.sh
 . "$IR_TOP/lava/lava.sh"
 # shellcheck source=scripts/coverage.sh
@@ -37,6 +39,7 @@ usage_actions() {
 	cat <<'USAGE'
 usage: ./run.sh [options] [all | selftests | bench [-- ARGS] | explain SCEN | compare OLD NEW
                  | compare-kernels [-- ARGS] | trend [SCENARIO]
+                 | bisect --good REV --bad REV [--scenario SCEN] [-- ARGS]
                  | kselftest [TARBALL] [-- ARGS] | lava | lava-validate | shell
                  | exec CMD... | build | compile | coverage]
 
@@ -60,6 +63,17 @@ actions (default: all):
                    A): both built, booted alternately --boots times each,
                    the same bench on each (default ARGS: --preset quick),
                    then the verdict of compare and its exit status
+  bisect --good REV --bad REV [--scenario SCEN] [-- ARGS]
+                   the first bad commit between two commits of a git kernel
+                   tree (--ksrc), by git bisect run: each step is this
+                   script on one commit, built incrementally in one build
+                   directory (the tree is bisected in a clone in the
+                   cache, never checked out itself). Bad is a selftest
+                   failure; with --scenario, a slowdown of bench scenario
+                   SCEN (bench ARGS; default -m 1M -n 200) against the good
+                   commit's boots, judged as compare-kernels judges. A
+                   commit that cannot be tested is skipped. Writes
+                   bisect.txt (the steps) and, for a slowdown, report.txt
   kselftest [TARBALL] [-- ARGS]
                    unpack a kselftest tarball (default: this suite's, from
                    `make gen_tar`) into a fresh directory in the guest and
@@ -135,8 +149,15 @@ output:
   --results DIR    where results/<timestamp>/ goes (default: ./results)
   --cache DIR      kernel cache (default: ${XDG_CACHE_HOME:-~/.cache}/iommufd-replace)
   --plot FILE      with compare: draw the ratios as an SVG
-  --threshold F    with compare: relative change that counts (0.005 = 0.5%)
-  --boots N        with compare-kernels: boots of each kernel (default 3)
+  --threshold F    with compare, compare-kernels, bisect: relative change
+                   that counts (0.005 = 0.5%; default: the noise table's)
+  --good REV, --bad REV
+                   with bisect: the commits it starts from
+  --scenario SCEN  with bisect: bisect a slowdown of this bench scenario
+  --boots N        with compare-kernels: boots of each kernel (default 3);
+                   with bisect --scenario: boots of each step (default 1,
+                   which sees a 1.6 % move of the hot path; the good end
+                   and a step that looks slower boot twice as often)
   --allow-missing  with compare(-kernels): a record one side lacks does
                    not fail the verdict
   --dry-run        print the QEMU command line instead of booting
@@ -145,7 +166,8 @@ output:
   -h, --help       show this help
 
 exit status:
-  0                the job passed (compare: no regression)
+  0                the job passed (compare: no regression; bisect: the
+                   first bad commit named)
   1                a test failed, the kernel warned, a regression, or the
                    run could not finish (a hang, a panic in the job)
   2                bad input: an option, an argument, a file not ours
@@ -284,7 +306,10 @@ IR_DEBUG=
 IR_KERNEL=
 IR_KSRC_B=
 IR_PATCH=
-IR_BOOTS=3
+IR_BOOTS=
+IR_GOOD=
+IR_BAD=
+IR_SCENARIO=
 IR_ALLOW_MISSING=
 # The options given that belong to some actions only (IR_OPTION_ACTIONS).
 IR_OPTS_FOR=()
@@ -299,6 +324,8 @@ set_action() {
 	IR_ACTION=$1
 }
 
+# The command as given: what a report says reproduces it.
+IR_COMMAND=$(printf '%q ' "$0" "$@")
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -315,6 +342,9 @@ while [ $# -gt 0 ]; do
 			usage_error "--patch: no such file: $2"
 		shift ;;
 	--boots) need_arg "$@"; IR_BOOTS=$2; IR_OPTS_FOR+=(--boots); shift ;;
+	--good) need_arg "$@"; IR_GOOD=$2; IR_OPTS_FOR+=(--good); shift ;;
+	--bad) need_arg "$@"; IR_BAD=$2; IR_OPTS_FOR+=(--bad); shift ;;
+	--scenario) need_arg "$@"; IR_SCENARIO=$2; IR_OPTS_FOR+=(--scenario); shift ;;
 	--allow-missing) IR_ALLOW_MISSING=1; IR_OPTS_FOR+=(--allow-missing) ;;
 	--kernel) need_arg "$@"
 		case $2 in
@@ -354,13 +384,16 @@ while [ $# -gt 0 ]; do
 		# What follows is the bench's own arguments.
 		case $IR_ACTION in
 		bench | compare-kernels | kselftest) ;;
-		*) usage_error "'--' (arguments of the bench or the runner) goes after bench, compare-kernels or kselftest" ;;
+		bisect) [ -n "$IR_SCENARIO" ] ||
+			usage_error "'--' after bisect: the bench's arguments, for --scenario SCEN (put --scenario before it)" ;;
+		*) usage_error "'--' (arguments of the bench or the runner) goes after bench, compare-kernels, bisect or kselftest" ;;
 		esac
 		shift
 		IR_BENCH_ARGS=("$@")
 		break ;;
 	compare) set_action compare ;;
 	compare-kernels) set_action compare-kernels ;;
+	bisect) set_action bisect ;;
 	kselftest)
 		set_action kselftest
 		case ${2:-} in
@@ -407,10 +440,13 @@ IR_PROGRESS=
 	usage_error "compare needs two bench.json files"
 # Which actions an option belongs to; with any other it is refused.
 declare -A IR_OPTION_ACTIONS=(
-	[--boots]="compare-kernels"
+	[--boots]="compare-kernels bisect"
 	[--allow-missing]="compare compare-kernels"
 	[--plot]="compare"
-	[--threshold]="compare compare-kernels"
+	[--threshold]="compare compare-kernels bisect"
+	[--good]="bisect"
+	[--bad]="bisect"
+	[--scenario]="bisect"
 )
 for opt in ${IR_OPTS_FOR[@]+"${IR_OPTS_FOR[@]}"}; do
 	[[ " ${IR_OPTION_ACTIONS[$opt]} " == *" $IR_ACTION "* ]] ||
@@ -431,8 +467,14 @@ else
 	case $IR_ACTION in
 	compare | trend | compile | lava | lava-validate)
 		[ -z "$IR_PATCH" ] || usage_error "--patch is for an action that boots a kernel, not $IR_ACTION" ;;
+	bisect)
+		[ -z "$IR_PATCH" ] || usage_error "bisect tests the tree's own commits; drop --patch"
+		[ -z "$IR_NATIVE" ] || usage_error "bisect builds and boots each commit; drop --native" ;;
 	esac
 fi
+# Boots a side: compare-kernels three, a bisect's steps one each.
+[ -n "$IR_BOOTS" ] || IR_BOOTS=$([ "$IR_ACTION" = bisect ] && echo 1 || echo 3)
+BI_BOOTS=$IR_BOOTS
 for v in IR_CPUS IR_MEM IR_TIMEOUT IR_BOOTS; do
 	n=${v#IR_}
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_error "--${n,,} takes a positive whole number, not '${!v}'"
@@ -467,6 +509,8 @@ elif [ "$IR_ACTION" = trend ]; then
 	run_trend
 elif [ "$IR_ACTION" = compare-kernels ]; then
 	run_compare_kernels
+elif [ "$IR_ACTION" = bisect ]; then
+	run_bisect
 elif [ "$IR_ACTION" = lava ] || [ "$IR_ACTION" = lava-validate ]; then
 	run_lava
 elif [ "$IR_ACTION" = compile ]; then

@@ -71,7 +71,8 @@ def history_line(path, doc):
              "date": m.get("date", ""), "kernel_release": m["kernel_release"],
              "kernel_build": m.get("kernel_build", "unknown"),
              "mode": m.get("mode", "unknown"), "suite_rev": m.get("suite_rev", "unknown"),
-             "kernel_commit": m.get("kernel_commit", "none"),
+             **{k: m.get(k, "none") for k in ("kernel_commit", "kernel_describe", "kernel_dirty",
+                                              "kernel_patch_sha256", "kernel_config_sha256")},
              "arch": platform(doc)[0], "page_size": platform(doc)[1],
              "results": os.path.dirname(os.path.abspath(path)),
              "p50_ns": {record_name(r): r["stats"]["p50"] for r in doc["records"]}}

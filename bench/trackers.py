@@ -61,7 +61,8 @@ def tap_results(path):
         if m:
             skip = "# SKIP" in m.group(3)
             status = "SKIP" if skip else "FAIL" if m.group(1) else "PASS"
-            nested.append((m.group(2), status, m.group(3).strip(" #")))
+            why = re.sub(r"^SKIP\s*", "", m.group(3).strip(" #"))
+            nested.append((m.group(2), status, why))
             continue
         m = TAP_PROGRAM.match(line)
         if not m:

@@ -123,6 +123,58 @@ ck_verdict_parsers() {
 	kmemleak_leaks /dev/null >/dev/null || { echo "no report flagged"; return 1; }
 }
 
+# The trackers' formats (bench/trackers.py) of a recorded TAP with a
+# pass, a failure, a skip and a timeout, and of a bench document: valid
+# against their schemas and agreeing with tap_counts and the records; a
+# KCIDB status the format has not, a KCIDB document of another version
+# and an LKP line that is not key: number are refused, one line each.
+ck_tracker_formats() {
+	local d=$CK/formats
+	mkdir -p "$d" &&
+		"$IR_PYTHON" bench/trackers.py --run check --meta kernel_commit=none \
+			--tap selftests=scripts/test-data/crash.tap --bench scripts/test-data/bench-quick.json \
+			--kcidb "$d/kcidb.json" --bmf "$d/bmf.json" --lkp "$d/lkp.txt" \
+			--metadata "$d/metadata.json" &&
+		tracker_formats_agree "$d" scripts/test-data/crash.tap scripts/test-data/bench-quick.json || return 1
+	grep -m2 -E '"path"|"status"' "$d/kcidb.json"
+	grep -m1 '^iommufd-replace.selftests.fail: 2$' "$d/lkp.txt" || return 1
+	mkdir -p "$d/bad-status" "$d/bad-version" "$d/bad-lkp" &&
+		sed 's/"status": "SKIP"/"status": "SKIPPED"/' "$d/kcidb.json" >"$d/bad-status/kcidb.json" &&
+		sed 's/"minor": 3/"minor": 4/' "$d/kcidb.json" >"$d/bad-version/kcidb.json" &&
+		{ cat "$d/lkp.txt" && echo 'iommufd-replace.hwpt_hwpt.replace.1M.p50_ns: fast'; } >"$d/bad-lkp/lkp.txt" &&
+		expect_error 2 'bad-status/kcidb.json is a damaged kcidb/5.3 document: at tests/[0-9]+/status' \
+			"$IR_PYTHON" bench/trackers.py --check "$d/bad-status" &&
+		expect_error 2 'at version/minor' "$IR_PYTHON" bench/trackers.py --check "$d/bad-version" &&
+		expect_error 2 "lkp.txt line [0-9]+ is not 'key: number'" \
+			"$IR_PYTHON" bench/trackers.py --check "$d/bad-lkp"
+}
+
+# lava/testdef.sh, the test definition that keeps the bench's figures, in
+# a LAVA test shell made here: a collection whose runner prints a
+# recorded TAP and whose bench writes a recorded document, and a
+# lava-test-case that logs its arguments. Each test and each record's
+# p50, p90 and p99 must reach it with --measurement and --units ns.
+ck_lava_testdef() {
+	local d=$CK/testdef rc=0
+	rm -rf "$d" && mkdir -p "$d/ks/iommufd-replace" "$d/bin" || return 1
+	printf '#!/bin/sh\ncat %q\n' "$PWD/scripts/test-data/crash.tap" >"$d/ks/run_kselftest.sh"
+	printf '#!/bin/sh\nwhile [ "$1" != -o ]; do shift; done\ncp %q "$2"\necho done\n' \
+		"$PWD/scripts/test-data/bench-quick.json" >"$d/ks/iommufd-replace/replace_bench"
+	cp -r bench/metrics.py bench/benchdoc.py bench/schema "$d/ks/iommufd-replace/" &&
+		printf '#!/bin/sh\necho "$*" >>%q\n' "$d/recorded" >"$d/bin/lava-test-case" &&
+		chmod +x "$d/ks/run_kselftest.sh" "$d/ks/iommufd-replace/replace_bench" "$d/bin/lava-test-case" || return 1
+	(cd "$d" && PATH=$d/bin:$PATH OUTPUT=$d/output "$OLDPWD/lava/testdef.sh" -p "$d/ks") || rc=$?
+	[ $rc -eq 0 ] || { echo "testdef.sh: exit $rc"; return 1; }
+	head -n 3 "$d/recorded"
+	grep -x 'replace.a --result pass' "$d/recorded" && grep -x 'replace.b --result fail' "$d/recorded" &&
+		grep -x 'replace.c --result skip' "$d/recorded" || { echo "a test's verdict is missing"; return 1; }
+	grep -xE 'iommufd-replace_hwpt_hwpt_replace_1M_p50 --result pass --measurement [0-9]+ --units ns' \
+		"$d/recorded" || { echo "no measurement of the hot path"; return 1; }
+	[ "$(grep -c -- '--measurement [0-9.]* --units ns$' "$d/recorded")" -eq \
+		"$("$IR_PYTHON" -c 'import json,sys; print(3 * len(json.load(open(sys.argv[1]))["records"]))' \
+			scripts/test-data/bench-quick.json)" ] || { echo "not every record's figures recorded"; return 1; }
+}
+
 # What the host checks of a guest's results before any verdict
 # (scripts/ledger.sh, results_arrived): a file shorter than the job
 # wrote, or no manifest beside a job.rc, is one line and no verdict.
@@ -151,7 +203,7 @@ ck_compare_damaged() {
 		./run.sh compare scripts/test-data/bench-small.json scripts/test-data/damaged.json
 }
 ck_compare_older_schema() {
-	expect_error 2 "is iommufd-replace-bench/1, this tool reads iommufd-replace-bench/2" \
+	expect_error 2 "is iommufd-replace-bench/1, this tool reads iommufd-replace-bench/3 and iommufd-replace-bench/2" \
 		./run.sh compare scripts/test-data/bench-v1.json scripts/test-data/bench-small.json
 }
 ck_compare_missing_record() {
@@ -219,7 +271,7 @@ ck_coverage_tables() {
 ck_shellcheck() {
 	ensure_packages shellcheck
 	shellcheck -x -S warning run.sh scripts/check.sh scripts/reaper.sh scripts/guest-init.sh \
-		scripts/guest-root-init.sh scripts/memcheck.sh scripts/job-run.sh lava/init.sh
+		scripts/guest-root-init.sh scripts/memcheck.sh scripts/job-run.sh scripts/bisect-step.sh lava/init.sh
 }
 
 ck_pyflakes() {
@@ -232,8 +284,45 @@ ck_pyflakes() {
 # What trackers and people read without the JSON: the flat metrics (one
 # value per boot), LAVA measurement lines, plots embedded in summary.md,
 # and a line of history that ./run.sh trend draws.
+# tracker_formats_agree DIR TAP [BENCH]: DIR's kcidb.json, bmf.json and lkp.txt
+# valid against bench/schema (read back, not as written), and saying what
+# TAP and BENCH (a bench.json; DIR's where not given) say: the selftests' PASS, FAIL and SKIP counts
+# (tap_counts), three DONE figures in ns per record and boot, one BMF
+# metric per record, LKP's p50 of the hot path the bench's.
+tracker_formats_agree() {
+	local dir=$1 tap=$2 bench=${3:-$1}
+	"$IR_PYTHON" bench/trackers.py --check "$dir" || return 1
+	"$IR_PYTHON" - "$dir" "$(tap_counts "$tap")" "$bench" <<'PY'
+import glob, json, os, sys
+d, counts, bench = sys.argv[1], [int(n) for n in sys.argv[2].split()], sys.argv[3]
+k = json.load(open(os.path.join(d, "kcidb.json")))
+tests = [t for t in k["tests"] if not t["path"].startswith("iommufd_replace.bench.")]
+got = [sum(t["status"] == s for t in tests) for s in ("PASS", "FAIL", "SKIP")]
+print("kcidb: selftests pass/fail/skip", got, "TAP", counts)
+assert got == counts, "KCIDB's selftests are not the TAP's"
+paths = glob.glob(os.path.join(bench, "**/bench.json"), recursive=True) if os.path.isdir(bench) else [bench]
+docs = [json.load(open(p)) for p in paths]
+if docs:
+    done = [t for t in k["tests"] if t["status"] == "DONE"]
+    want = 3 * sum(len(doc["records"]) for doc in docs)
+    print("kcidb: DONE figures", len(done), "want", want)
+    assert len(done) == want and all(t["number"]["unit"] == "ns" for t in done)
+    bmf = json.load(open(os.path.join(d, "bmf.json")))
+    assert len(bmf) == len(docs[0]["records"]), "not one BMF metric per record"
+    hot = [r for r in docs[0]["records"] if (r["scenario"], r["op"], r["phase"]) ==
+           ("hwpt_hwpt", "replace", "steady") and r["point"]["size"] == 1 << 20][:1]
+    if hot and len(docs) == 1:
+        line = f'iommufd-replace.hwpt_hwpt.replace.1M.steady.p50_ns: {hot[0]["stats"]["p50"]:g}'
+        lkp = open(os.path.join(d, "lkp.txt")).read().splitlines()
+        print("lkp:", line)
+        assert line in lkp, "LKP's hot path p50 is not the bench's"
+        assert bmf["iommufd-replace/hwpt_hwpt/replace/1M/steady"]["latency"]["value"] == hot[0]["stats"]["p50"]
+PY
+}
+
 main_outputs() {
 	local run=$1 f
+	tracker_formats_agree "$run" "$run/selftests.tap" || return 1
 	"$IR_PYTHON" -c '
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -568,7 +657,87 @@ ck_compare_slowdown() {
 	done
 	! grep -E '^(reattach|access_ioas)/.* (slower|faster)$' "$txt" ||
 		{ echo "a flow that does not replace was flagged"; return 1; }
-	grep -q '^verdict: regression' "$txt"
+	grep -q '^verdict: regression' "$txt" || return 1
+	# The robot's report: the patch, the hot path's p50 with its change
+	# and threshold, the command.
+	cat "$(last_run)/report.txt"
+	grep -q '^patch:   .*/replace-slowdown.patch (sha256 [0-9a-f]\{16\})$' "$(last_run)/report.txt" &&
+		grep -qE '^ +[0-9]+ +[0-9]+ ± +[0-9.]+% +\+[0-9.]+% +[0-9.]+%  hwpt_hwpt/replace steady 1M p50$' \
+			"$(last_run)/report.txt" &&
+		grep -q '^    .*run.sh .*compare-kernels .*--patch' "$(last_run)/report.txt" ||
+		{ echo "report.txt lacks the patch, the hot path's row or the command"; return 1; }
+	tracker_formats_agree "$(last_run)/b" /dev/null
+}
+
+# --- bisect: the commit that slowed the replace -----------------------
+
+# A history made for the test on a git copy of the default tree (every
+# file tracked): a comment, the slowdown patch with its loop run 100 times
+# (as compare-slowdown), a commit that does not build, its fix, two more
+# comments. git bisect tests the one that does not build first, then the
+# fix, then the slow one and the comment before it. Made once into the
+# cache with fixed names and dates, so that its commits are the same each
+# time and the bisect's clone and build directory are reused (a first
+# bisect builds its kernel whole).
+IR_BISECT_TREE=${IR_CACHE:-$IR_CACHE_DEFAULT}/check-bisect/linux
+IR_BISECT_FILE=drivers/iommu/iommufd/device.c
+
+# bisect_commit SUBJECT CMD...: CMD changes the tree's one file, a copy of
+# its own first (the tree is hard links to the default tree's files).
+bisect_commit() {
+	local subject=$1
+	shift
+	cp --remove-destination "$IR_BISECT_FILE" "$IR_BISECT_FILE.new" &&
+		mv "$IR_BISECT_FILE.new" "$IR_BISECT_FILE" && "$@" &&
+		git commit -q -a -m "$subject"
+}
+
+bisect_history() {
+	local t=$IR_BISECT_TREE made id slow=$PWD/bench/test-data/replace-slowdown.patch
+	id="$(cat "$IR_DEFAULT_TREE/../.extracted") $(sha256sum <bench/test-data/replace-slowdown.patch | cut -c1-12) 1"
+	made=${t%/*}/.made
+	[ "$(cat "$made" 2>/dev/null)" = "$id" ] && return 0
+	rm -rf "${t%/*}" && mkdir -p "${t%/*}" && cp -al "$IR_DEFAULT_TREE" "$t" || return 1
+	(
+		cd "$t" || exit 1
+		export GIT_AUTHOR_NAME=iommufd-replace GIT_AUTHOR_EMAIL=check@iommufd-replace.invalid \
+			GIT_COMMITTER_NAME=iommufd-replace GIT_COMMITTER_EMAIL=check@iommufd-replace.invalid \
+			GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z
+		# (No automatic gc: the first commit leaves 86000 loose objects,
+		# and a repack during the bisect costs a core for minutes.)
+		git init -q && git config gc.auto 0 && git -c core.compression=1 add -f -A . &&
+			git commit -q -m "base: Debian's linux-source-6.12" &&
+			bisect_commit "iommufd: a comment" sed -i '1a /* bisect history: a comment */' "$IR_BISECT_FILE" &&
+			bisect_commit "iommufd: replace slowdown, 100 trips" \
+				sh -c "patch -s -p1 <'$slow' && sed -i 's/replace_slowdown = 20;/replace_slowdown = 100;/' $IR_BISECT_FILE" &&
+			bisect_commit "iommufd: does not build" sed -i '1a #error "bisect history: this commit does not build"' "$IR_BISECT_FILE" &&
+			bisect_commit "iommufd: builds again" sed -i '2d' "$IR_BISECT_FILE" &&
+			bisect_commit "iommufd: another comment" sed -i '1a /* bisect history: another comment */' "$IR_BISECT_FILE" &&
+			bisect_commit "iommufd: a third comment" sed -i '1a /* bisect history: a third comment */' "$IR_BISECT_FILE"
+	) >"$CK/history.log" 2>&1 || { cat "$CK/history.log"; return 1; }
+	echo "$id" >"$made"
+}
+
+# ./run.sh bisect of that history for a slowdown of hwpt_hwpt, one boot a
+# step: the slow commit named, the one that does not build skipped, the
+# robot's report of the slow commit with the replace at its top.
+ck_bisect() {
+	local run slow broken
+	ensure_packages linux-source-6.12 git patch
+	rs -q build >/dev/null && bisect_history || return 1
+	git -C "$IR_BISECT_TREE" log --format='%h %s' HEAD~6..HEAD
+	slow=$(git -C "$IR_BISECT_TREE" rev-parse HEAD~4)
+	broken=$(git -C "$IR_BISECT_TREE" rev-parse HEAD~3)
+	rs -q --ksrc "$IR_BISECT_TREE" bisect --good HEAD~6 --bad HEAD --scenario hwpt_hwpt || return 1
+	run=$(last_run)
+	cat "$run/bisect.txt" "$run/report.txt"
+	grep -q "^first bad commit: $slow " "$run/bisect.txt" ||
+		{ echo "the first bad commit is not the slow one, $slow"; return 1; }
+	grep -q " $broken skip " "$run/steps.txt" ||
+		{ echo "the commit that does not build ($broken) was not skipped"; return 1; }
+	grep -q "^commit:  $slow (\"iommufd: replace slowdown, 100 trips\")" "$run/report.txt" &&
+		awk '/^---/ { getline; print; exit }' "$run/report.txt" | grep -q ' hwpt_hwpt/replace steady 1M p50$' ||
+		{ echo "report.txt does not name the commit and the replace's p50 first"; return 1; }
 }
 
 # --- kselftest: the collection as labs run it -------------------------

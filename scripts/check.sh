@@ -65,6 +65,8 @@ usage-arch               quick     an --arch the suite does not know: one line, 
 usage-iommu              quick     an --iommu the architecture has not: one line, exit 2
 second-run-refused       quick     a second run.sh in one work tree: one line, exit !0
 verdict-parsers          quick     verdict: TAP counts, dmesg splats, kmemleak
+tracker-formats          quick     KCIDB, BMF, LKP: valid against bench/schema, agreeing with the TAP and the records; bad ones refused
+lava-testdef             quick     lava/testdef.sh in a made test shell: every verdict and every record's figures in ns recorded
 results-short-file       quick     a result shorter than the guest wrote: one line, no verdict
 compare-not-ours         quick     compare: a JSON not ours, one line, exit 2
 compare-damaged          quick     compare: our schema, a damaged record: one line, exit 2
@@ -104,6 +106,7 @@ sigkill-build            build     SIGKILL to run.sh in the kernel build: all st
 mutations                build     bugs made on purpose (an unwind, a state, a refusal, a use-after-free)
 compare-aa               compare   compare-kernels: the default tree against itself, nothing flagged
 compare-slowdown         compare   compare-kernels: the slowdown patch is flagged, replace at the top
+bisect                   compare   bisect: a made history, the slow commit named, the broken one skipped, the report
 kselftest                kselftest gen_tar, run_kselftest.sh in the guest: the expected results, kunit.py agrees
 kselftest-hang           kselftest a hanging test is a TIMEOUT, the next one runs
 lava                     lava      the LAVA job validated, run by lava-run, every test recorded

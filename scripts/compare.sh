@@ -26,7 +26,7 @@ run_trend() {
 
 # compare_side NAME: builds kernel NAME (a or b) and the bench against its
 # headers, into build/compare/NAME; keeps what booting it needs.
-declare -A CK_KBUILD CK_KVER
+declare -A CK_KBUILD CK_KVER CK_KSRC
 compare_side() {
 	local name=$1 out=$IR_TOP/build/compare/$1
 	kernel_resolve_src
@@ -44,7 +44,7 @@ compare_side() {
 		CROSS_COMPILE="$IR_CROSS" IR_SYSROOT="${IR_SYSROOT:-}" \
 		>"$out/build.log" 2>&1 ||
 		die "building the bench against kernel $name failed: $(grep -m1 error "$out/build.log") (log: $out/build.log)"
-	CK_KBUILD[$name]=$KBUILD CK_KVER[$name]=$KVER
+	CK_KBUILD[$name]=$KBUILD CK_KVER[$name]=$KVER CK_KSRC[$name]=$KSRC
 	ir_append "$IR_RUN/kernels.txt" "$name $(basename "$KBUILD") ($KSRC)"
 }
 
@@ -58,6 +58,12 @@ compare_boot() {
 	write_job "$IR_OUT/job.in" /run/ir-out
 	info "kernel $name ($KVER), boot $i of $IR_BOOTS"
 	guest_run "$IR_OUT" "$IR_OUT/job.in" || rc=$?
+	# As run.sh's own runs: a guest that died before its job began tested
+	# nothing of the tree (git bisect run's 125, "cannot be tested").
+	case $rc in
+	124 | 125) [ -e "$IR_OUT/kernel-release" ] ||
+		die_untestable "kernel $name boot $i: the guest did not reach its job (exit $rc: $(guest_no_job_reason)); console log: $IR_OUT/console.log" ;;
+	esac
 	case $rc in
 	0) ;;
 	124) die "kernel $name boot $i: guest did not power off within ${IR_TIMEOUT}s; console log: $IR_OUT/console.log" ;;
@@ -66,6 +72,33 @@ compare_boot() {
 	[ "$(cat "$IR_OUT/bench.rc" 2>/dev/null)" = 0 ] && [ -s "$IR_OUT/bench.json" ] ||
 		die "kernel $name boot $i: the bench failed: $(grep -m1 '^replace_bench:' "$IR_OUT/bench.txt" 2>/dev/null || echo "see $IR_OUT/bench.txt")"
 	report_kernel_log || die "kernel $name boot $i: the kernel log has a splat ($IR_OUT/dmesg.txt)"
+}
+
+# tree_name DIR: a kernel tree as a report names it, with its commit
+# where it is a git tree (scripts/job.sh, kernel_identity).
+tree_name() {
+	local KSRC=$1
+	kernel_identity
+	if [ "$IR_KERNEL_COMMIT" = none ]; then
+		echo "$KSRC"
+	else
+		echo "$KSRC at $IR_KERNEL_DESCRIBE ($IR_KERNEL_COMMIT$([ "$IR_KERNEL_DIRTY" = no ] || echo ", dirty"))"
+	fi
+}
+
+# The regression bot's report of compare-kernels (bench/robot.py): B
+# against A, the base and the patch or the two trees.
+compare_robot_report() {
+	local a=$1 b=$2 opts=() what
+	[ -z "$IR_THRESHOLD" ] || opts=(--threshold "$IR_THRESHOLD")
+	if [ -n "$IR_PATCH" ]; then
+		what=(--patch "$IR_PATCH (sha256 $(sha256sum <"$IR_PATCH" | cut -c1-16))")
+	else
+		what=(--new "$(tree_name "$b")")
+	fi
+	"$IR_PYTHON" "$IR_TOP/bench/robot.py" "${opts[@]}" --base "$(tree_name "$a")" "${what[@]}" \
+		--reproduce "$IR_COMMAND" "$IR_RUN/a" "$IR_RUN/b" >"$IR_RUN/report.txt.tmp" &&
+		mv "$IR_RUN/report.txt.tmp" "$IR_RUN/report.txt"
 }
 
 # Kernel A against kernel B: both built, then booted alternately (A B A B
@@ -102,6 +135,7 @@ run_compare_kernels() {
 	for name in a b; do
 		"$IR_PYTHON" "$IR_TOP/bench/metrics.py" --metrics "$IR_RUN/$name/metrics.json" \
 			--lava "$IR_RUN/$name/lava-measurements.txt" "$IR_RUN/$name" || exit 2
+		tracker_outputs "$IR_RUN/$name" "$(basename "$IR_RUN")-$name" || exit 2
 	done
 	[ -n "$IR_THRESHOLD" ] && opts+=(--threshold "$IR_THRESHOLD")
 	[ -n "$IR_ALLOW_MISSING" ] && opts+=(--allow-missing)
@@ -109,6 +143,7 @@ run_compare_kernels() {
 		--plot "$IR_RUN/compare.png" --plot "$IR_RUN/compare.svg" \
 		"$IR_RUN/a" "$IR_RUN/b" >"$IR_RUN/compare.txt" || rc=$?
 	[ $rc -le 1 ] || exit "$rc"
+	compare_robot_report "${CK_KSRC[a]}" "${CK_KSRC[b]}" || exit 2
 	ir_write "$IR_RUN/summary.md" < <(
 		echo "# iommufd-replace compare-kernels"
 		echo

@@ -327,6 +327,12 @@ kernel_headers() {
 }
 
 # Sets KVER, KBUILD (the O= directory) and KHDR (installed uapi headers).
+# The line of a failed build's log that says why: the compiler's first
+# error, else the log's last lines.
+kernel_build_error() {
+	grep -m1 -E ': (fatal )?error: ' "$1" || tail -n 3 "$1" | tr '\n' ' '
+}
+
 kernel_build() {
 	local ident key frags log nproc stamp missing kmake
 	frags=$(kernel_fragments)
@@ -337,8 +343,12 @@ kernel_build() {
 	key=$({ echo "$ident"; grep -hE '^(CONFIG_|# CONFIG_)' $frags | sort; } |
 		sha256sum | cut -c1-12)
 	KVER=$(sed -n 's/^version //p' <<<"$ident")
-	# x86_64 builds keep the names they had before arm64 came.
-	if [ "$IR_ARCH" = x86_64 ]; then
+	# x86_64 builds keep the names they had before arm64 came; a bisect's
+	# steps build in one directory (scripts/bisect.sh), stamped with the
+	# key of the commit built there last.
+	if [ -n "${IR_BISECT_KBUILD:-}" ]; then
+		KBUILD=$IR_BISECT_KBUILD
+	elif [ "$IR_ARCH" = x86_64 ]; then
 		KBUILD=$IR_CACHE/build/$KVER-$key
 	else
 		KBUILD=$IR_CACHE/build/$KVER-$IR_ARCH-$IR_PAGE_SIZE-$key
@@ -362,7 +372,8 @@ kernel_build() {
 	fi
 
 	if [ -f "$stamp" ] && [ -f "$KBUILD/$IR_KIMAGE" ] &&
-		! grep -qx untracked <<<"$ident"; then
+		! grep -qx untracked <<<"$ident" &&
+		{ [ -z "${IR_BISECT_KBUILD:-}" ] || [ "$(sed -n 2p "$stamp")" = "$key" ]; }; then
 		info "kernel $KVER: cached in $KBUILD"
 		kernel_build_done "$ident"
 		return
@@ -397,10 +408,10 @@ kernel_build() {
 		die_untestable "kernel $KVER cannot enable $missing (requested by the config fragments; see $KBUILD/.config)"
 
 	ir_spawn "${kmake[@]}" -j"$nproc" "$IR_KTARGET" >>"$log" 2>&1 ||
-		die_untestable "kernel build failed; last lines of $log: $(tail -n 3 "$log" | tr '\n' ' ')"
+		die_untestable "kernel build failed: $(kernel_build_error "$log") (log: $log)"
 	ir_spawn "${kmake[@]}" headers_install >>"$log" 2>&1 ||
 		die_untestable "make headers_install failed (is rsync installed?); see $log"
-	date -u +%FT%TZ >"$stamp"
+	printf '%s\n%s\n' "$(date -u +%FT%TZ)" "$key" >"$stamp"
 	info "kernel $KVER built: $KBUILD/$IR_KIMAGE"
 	kernel_build_done "$ident"
 }

@@ -9,6 +9,8 @@
 # The guest runs the suite built in this work tree, for one kernel at a
 # time: a second run.sh here would rebuild it under the first one's guest.
 lock_work_tree() {
+	# A bisect's steps run under the lock of the run.sh that started them.
+	[ -z "${IR_WORK_TREE_HELD:-}" ] || ! kill -0 "$IR_WORK_TREE_HELD" 2>/dev/null || return 0
 	mkdir -p "$IR_TOP/build"
 	exec {IR_LOCK}>"$IR_TOP/build/.run.lock"
 	flock -n "$IR_LOCK" ||
