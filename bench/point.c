@@ -27,7 +27,6 @@
 #include "point.h"
 #include "report.h"
 
-#define IOVA ((__u64)MOCK_APERTURE_START)
 /* Real devices a point may have at most. */
 #define IR_BENCH_MAX_EDU 8
 
@@ -212,7 +211,8 @@ static struct point_result point_map(struct run *r)
 		rc = ir_ioas_alloc(c->fd, &c->ioas[k]);
 		if (!rc)
 			rc = ir_ioas_map_areas(c->fd, c->ioas[k], c->buf[k],
-					       pt->size, pt->areas, IOVA);
+					       pt->size, pt->areas,
+					       IR_BENCH_IOVA);
 	}
 	for (i = 0; !rc && i < pt->devices; i++)
 		rc = dev_open(c, &c->devs[i], i, &why);
@@ -285,8 +285,8 @@ static int point_rounds(struct run *r, const struct scenario *s,
 	struct load *load = NULL;
 	int rc;
 
-	rc = ir_load_start(pt->load, r->c.fd, r->c.ioas[0], IOVA, r->c.buf[0],
-			   pt->size, &load);
+	rc = ir_load_start(pt->load, r->c.fd, r->c.ioas[0], IR_BENCH_IOVA,
+			   r->c.buf[0], pt->size, &load);
 	if (rc) {
 		*why = "the requested load could not start";
 		return rc;
@@ -360,6 +360,7 @@ static void point_teardown(struct run *r)
 	for (i = 0; c->devs && i < pt->devices; i++) {
 		if (c->devs[i].access_fd >= 0)
 			close(c->devs[i].access_fd);
+		free(c->devs[i].bitmap);
 		ir_edu_close(&c->devs[i].edu);
 	}
 	for (k = 0; k < 2; k++)

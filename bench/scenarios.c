@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The timed replace flows; see scenarios.h and bench/README.md. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ir_iommufd.h"
 #include "ir_mock.h"
 #include "ir_stats.h"
+#include "ir_util.h"
 #include "ir_vfio.h"
 #include "scenarios.h"
 
@@ -251,6 +253,77 @@ static int setup_dirty(struct ctx *c)
 	return rc ? rc : ir_hwpt_set_dirty_tracking(c->fd, c->b, true);
 }
 
+/*
+ * Accelerated vSMMU (QEMU's smmuv3-accel, OpenVMM): every device on a
+ * shared BYPASS stage-1 (a, like the shared ABORT one); a guest STE that
+ * turns translation on gets the device a stage-1 of its own, built from
+ * that STE and replaced onto; the STE's return to bypass replaces the
+ * device back and drops its own.
+ */
+static int setup_ste_switch(struct ctx *c)
+{
+	int rc = setup_parent(c);
+
+	return rc ? rc :
+		    ir_hwpt_alloc_nested(c->fd, idev0(c), c->parent, 0, 0, 0,
+					 &c->a);
+}
+
+static int step_ste_switch(struct ctx *c, struct dev_state *d, uint64_t *ns)
+{
+	bool to_own = d->cur == c->a;
+	__u32 old = d->cur, to = c->a;
+	uint64_t t0 = ir_now_ns();
+	int rc = 0;
+
+	if (to_own)
+		rc = ir_hwpt_alloc_nested(c->fd, d->dev.idev_id, c->parent, 0,
+					  0, ++d->flips, &to);
+	if (!rc)
+		rc = ir_mock_domain_replace(c->fd, d->dev.stdev_id, to, NULL);
+	if (!rc && !to_own)
+		rc = ir_destroy(c->fd, old);
+	*ns = ir_now_ns() - t0;
+	if (rc)
+		return rc;
+	d->cur = to;
+	return to_own ? 0 : 1;
+}
+
+/*
+ * Live migration's rounds: the dirty bitmap of every page mapped, read
+ * from a dirty-tracking HWPT the device is on, with NO_CLEAR (each round)
+ * and clearing (once the pages are sent), in turn. No page is dirty: what
+ * is timed is the walk of the domain, which is what grows with memory.
+ */
+static int setup_dirty_read(struct ctx *c)
+{
+	size_t bytes = (c->pt->size / ir_page_size() + 63) / 64 * 8;
+	unsigned int i;
+	int rc = paging_alloc(c, c->ioas[0], IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+			      &c->a);
+
+	for (i = 0; !rc && i < c->pt->devices; i++) {
+		c->devs[i].bitmap = calloc(1, bytes);
+		if (!c->devs[i].bitmap)
+			rc = -ENOMEM;
+	}
+	return rc ? rc : ir_hwpt_set_dirty_tracking(c->fd, c->a, true);
+}
+
+static int step_dirty_read(struct ctx *c, struct dev_state *d, uint64_t *ns)
+{
+	bool keep = !(d->flips++ & 1);
+	__u32 flags = keep ? IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR : 0;
+	uint64_t t0 = ir_now_ns();
+	int rc = ir_hwpt_get_dirty_bitmap(c->fd, c->a, IR_BENCH_IOVA,
+					  c->pt->size, ir_page_size(), d->bitmap,
+					  flags);
+
+	*ns = ir_now_ns() - t0;
+	return rc ? rc : keep ? 0 : 1;
+}
+
 static int setup_fault(struct ctx *c)
 {
 	int rc = setup_parent(c), i;
@@ -353,6 +426,26 @@ const struct scenario ir_scenarios[] = {
 		.setup = setup_dirty,
 		.prime = prime_to_a,
 		.step = step_flip,
+	},
+	{
+		.name = "ste_switch",
+		.tags = IR_SC_NESTED | IR_SC_UNIT,
+		.flow = "accelerated vSMMU: shared BYPASS stage-1 <-> the device's own, built from its STE",
+		.ops = { "alloc+replace", "replace+destroy" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_ste_switch,
+		.prime = prime_to_a,
+		.step = step_ste_switch,
+	},
+	{
+		.name = "dirty_read",
+		.flow = "live migration's rounds: the dirty bitmap read, NO_CLEAR and clearing",
+		.ops = { "read_no_clear", "read_clear" },
+		.prime_op = "leave_auto_domain",
+		.setup = setup_dirty_read,
+		.prime = prime_to_a,
+		.step = step_dirty_read,
+		.needs = "dirty tracking (IOMMU_HWPT_ALLOC_DIRTY_TRACKING)",
 	},
 	{
 		.name = "fault",

@@ -16,6 +16,8 @@
 #include "ir_edu.h"
 #include "ir_mock.h"
 
+/* Where each IOAS maps its memory: the start of the mock's aperture. */
+#define IR_BENCH_IOVA ((__u64)MOCK_APERTURE_START)
 #define IR_MAX_OPS 2
 #define IR_MAX_SCENARIOS 32
 
@@ -66,6 +68,7 @@ struct dev_state {
 	__u32 cur; /* object the device is on */
 	unsigned int flips;
 	int access_fd; /* the access_ioas scenario's emulated device */
+	void *bitmap; /* the dirty_read scenario's: one bit a page mapped */
 };
 
 struct ctx {

@@ -74,4 +74,16 @@ int ir_vdevice_alloc(int fd, __u32 viommu_id, __u32 dev_id, __u64 virt_id,
 		     __u32 *vdevice_id);
 #endif
 
+#ifdef IOMMU_VEVENTQ_ALLOC
+/* A vIOMMU's event queue of @type, @depth events deep, and its fd. */
+int ir_veventq_alloc(int fd, __u32 viommu_id, __u32 type, __u32 depth,
+		     __u32 *veventq_id, int *veventq_fd);
+/*
+ * The next event of a vEVENTQ, its header and @len bytes of data, within
+ * @timeout_ms: 0, -ETIMEDOUT when none came, or -errno.
+ */
+int ir_vevent_read(int veventq_fd, struct iommufd_vevent_header *hdr,
+		   void *data, size_t len, int timeout_ms);
+#endif
+
 #endif /* IR_IOMMUFD_H */

@@ -78,6 +78,11 @@ int ir_dmabuf_get(int fd, size_t length);
 int ir_dmabuf_revoke(int fd, int dmabuf_fd, bool revoked);
 #endif
 
+#ifdef IR_HAVE_VEVENTQ
+/* A mock vEVENT for device @idev_id, to the vIOMMU of its domain. */
+int ir_trigger_vevent(int fd, __u32 idev_id);
+#endif
+
 #ifdef IR_HAVE_PASID
 /* PASID attachment of a mock device (MOCK_FLAGS_DEVICE_PASID), by stdev id. */
 int ir_pasid_attach(int fd, __u32 stdev_id, __u32 pasid, __u32 pt_id);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/vfio.h>
@@ -330,6 +331,50 @@ int ir_vdevice_alloc(int fd, __u32 viommu_id, __u32 dev_id, __u64 virt_id,
 		return -errno;
 	if (vdevice_id)
 		*vdevice_id = cmd.out_vdevice_id;
+	return 0;
+}
+#endif
+
+#ifdef IOMMU_VEVENTQ_ALLOC
+int ir_veventq_alloc(int fd, __u32 viommu_id, __u32 type, __u32 depth,
+		     __u32 *veventq_id, int *veventq_fd)
+{
+	struct iommu_veventq_alloc cmd = {
+		.size = sizeof(cmd),
+		.viommu_id = viommu_id,
+		.type = type,
+		.veventq_depth = depth,
+	};
+
+	if (ioctl(fd, IOMMU_VEVENTQ_ALLOC, &cmd))
+		return -errno;
+	*veventq_id = cmd.out_veventq_id;
+	*veventq_fd = cmd.out_veventq_fd;
+	return 0;
+}
+
+int ir_vevent_read(int veventq_fd, struct iommufd_vevent_header *hdr,
+		   void *data, size_t len, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = veventq_fd, .events = POLLIN };
+	char event[sizeof(*hdr) + 64];
+	ssize_t n;
+	int rc;
+
+	if (len > sizeof(event) - sizeof(*hdr))
+		return -EINVAL;
+	rc = poll(&pfd, 1, timeout_ms);
+	if (rc < 0)
+		return -errno;
+	if (rc == 0)
+		return -ETIMEDOUT;
+	n = read(veventq_fd, event, sizeof(*hdr) + len);
+	if (n < 0)
+		return -errno;
+	if (n != (ssize_t)(sizeof(*hdr) + len))
+		return -EIO;
+	memcpy(hdr, event, sizeof(*hdr));
+	memcpy(data, event + sizeof(*hdr), len);
 	return 0;
 }
 #endif

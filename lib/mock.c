@@ -341,3 +341,15 @@ int ir_dmabuf_revoke(int fd, int dmabuf_fd, bool revoked)
 	return ir_test_cmd(fd, &cmd);
 }
 #endif
+
+#ifdef IR_HAVE_VEVENTQ
+int ir_trigger_vevent(int fd, __u32 idev_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_TRIGGER_VEVENT,
+		.trigger_vevent = { .dev_id = idev_id },
+	};
+
+	return ir_test_cmd(fd, &cmd);
+}
+#endif

@@ -574,7 +574,7 @@ interrupted_build() {
 ck_sigint_build() { interrupted_build INT group; }
 ck_sigkill_build() { interrupted_build KILL leader; }
 
-# The suite must catch the kinds of bug it was written against. Four made
+# The suite must catch the kinds of bug it was written against. Five made
 # on purpose, one patch each (scripts/test-data/mutations/): an attach
 # onto an IOAS's shared auto domain that fails keeps a reference to that
 # domain (an unwind: replace_attach.shared_auto, both its walks, whose
@@ -582,16 +582,19 @@ ck_sigkill_build() { interrupted_build KILL leader; }
 # the area's start (a state: replace_states' copy variants, whose
 # accesses pin other pages than the IOAS maps); the
 # fault queue's read takes any length (a refusal: replace_refusals'
-# fault_queue_io, its rows "a byte short" and "a byte over"); and a read
-# of the HWPT a replace has just freed (a memory error no call sees). The
-# selftests on that kernel fail exactly the first three's tests. Then
+# fault_queue_io, its rows "a byte short" and "a byte over"); a dirty
+# bitmap read that drops IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR (a flag:
+# replace_dirty.no_clear_reads_across_replace, whose second NO_CLEAR read
+# of the HWPT left finds its bits gone); and a read of the HWPT a replace
+# has just freed (a memory error no call sees). The selftests on that
+# kernel fail exactly the first four's tests. Then
 # KFENCE, which samples (a whole run of the selftests saw the
 # use-after-free 0 to 2 times, at 2.5 times the run's length), is asked of
 # the tests whose subject is that path, a replace away from an auto
 # domain that frees it, round after round until it reports: it did in the
 # first round twice and the third once, in three boots; 20 rounds are
 # allowed. One boot for both; the selftests without KFENCE.
-IR_MUTANTS="replace_attach.shared_auto.every_failure_point replace_attach.shared_auto.every_iommufd_point replace_refusals.fault_queue_io replace_states.copy.fill_empty_refill replace_states.copy_small_pages.fill_empty_refill"
+IR_MUTANTS="replace_attach.shared_auto.every_failure_point replace_attach.shared_auto.every_iommufd_point replace_dirty.no_clear_reads_across_replace replace_refusals.fault_queue_io replace_states.copy.fill_empty_refill replace_states.copy_small_pages.fill_empty_refill"
 IR_MUTANT_UAF='BUG: KFENCE: use-after-free read in iommufd_device_change_pt'
 IR_MUTANT_KFENCE='. scripts/memcheck.sh && memcheck_on >/dev/null && i=0 && while [ $i -lt 20 ]; do i=$((i + 1)); selftests/replace_ioas -t to_ioas_id_creates_then_reuses_auto_domain -t hwpt_to_other_ioas_id_and_back >/dev/null 2>&1; selftests/replace_basic -t leaving_auto_domain_frees_it >/dev/null 2>&1; if dmesg | grep -q "BUG: KFENCE"; then echo "KFENCE reported in round $i"; break; fi; done; memcheck_off'
 ck_mutations() {
@@ -874,9 +877,20 @@ sid_case() {
 	return $rc
 }
 ck_sid_compile() { sid_case compile; }
+# Every test passes or skips, but for what scripts/test-data/known-failures.txt
+# lists for this check and kernel: those tests still fail as listed, and
+# the kernel log's splats are the listed ones.
 ck_sid_selftests() {
-	sid_case selftests || return
-	harness_tap "$(last_run)/selftests.tap" sid:
+	local rc=0 run release known
+	sid_case selftests || rc=$?
+	run=$(last_run)
+	release=$(cat "$run/kernel-release" 2>/dev/null)
+	known=$(known_failures "$release")
+	[ $rc -eq 0 ] || [ -n "$known" ] || return $rc
+	[ -f "$run/selftests.tap" ] || { echo "no selftests.tap in $run"; return 1; }
+	listed_tap "$run/selftests.tap" "$known" sid: &&
+		listed_still_so "$run/selftests.tap" "$release" "$known" &&
+		kernel_log_listed "$run/dmesg.txt" "$release" "$known"
 }
 
 # --- iommu: real IOMMU drivers and a DMA engine -----------------------
@@ -904,6 +918,56 @@ known_failures() {
 			out[$3] = line
 		}
 		END { for (t in out) print out[t] }' "$IR_KNOWN_FAILURES" | sort
+}
+# test_lines LOG TEST: what TEST printed in LOG, from its RUN line to its
+# result (a variant's lines name the test without the variant).
+test_lines() {
+	grep -E "^# (# )?(${2#*.}|.*${2#*.}:|.*${2//./\\.} # SKIP )" "$1"
+	awk -v t="$2" 'index($0, " RUN ") && index($0, " " t " ") { on = 1 }
+		on { print }
+		on && index($0, "ok ") && index($0, " " t) { exit }' "$1"
+}
+# listed_still_so LOG RELEASE KNOWN: each test KNOWN lists still fails
+# (or skips) in LOG, its lines matching the evidence.
+listed_still_so() {
+	local log=$1 release=$2 t result evidence
+	while read -r t result evidence; do
+		[ -n "$t" ] && [ "$t" != kernel-log ] || continue
+		test_lines "$log" "$t" | grep -qE -- "$evidence" ||
+			{ echo "$t: a $result on $release, but not as listed ($evidence)"; return 1; }
+		echo "known $result, still so on $release: $t ($evidence)"
+	done <<<"$3"
+}
+# listed_tap TAP KNOWN PREFIX: TAP's tests count one by one, but for the
+# failures KNOWN lists (and their programs' "not ok" lines); a failure it
+# does not list fails the check.
+listed_tap() {
+	local tap=$1 drop='^$' t prog
+	while read -r t _; do
+		[ -n "$t" ] && [ "$t" != kernel-log ] || continue
+		prog=${t%%.*}
+		drop+="|^not ok [0-9]+ selftests: (.*: )?$prog( |\$)|^# not ok [0-9]+ ${t//./\\.}( |\$)"
+	done <<<"$2"
+	grep -vE "$drop" "$tap" >"$CK/counted.tap"
+	harness_tap "$CK/counted.tap" "$3"
+	! grep -E '^(# )?not ok ' "$CK/counted.tap" ||
+		{ echo "failures not listed in $IR_KNOWN_FAILURES (above)"; return 1; }
+}
+# kernel_log_listed DMESG RELEASE KNOWN: DMESG has no splat, or KNOWN
+# lists one ("kernel-log splat REGEX") and every line of DMESG's splats
+# (WARNING:, BUG: ...) matches REGEX.
+kernel_log_listed() {
+	local dmesg=$1 release=$2 evidence lines
+	evidence=$(awk '$1 == "kernel-log" { sub(/^kernel-log [^ ]+ /, ""); print }' <<<"$3")
+	lines=$(grep -E "$IR_SPLAT_RE" "$dmesg" | grep -v 'Call Trace')
+	if [ -z "$evidence" ]; then
+		[ -z "$lines" ] || { echo "the kernel log has a splat ($dmesg):"; echo "$lines"; return 1; }
+		return 0
+	fi
+	[ -n "$lines" ] || { echo "kernel-log: a splat listed on $release, but none in $dmesg ($evidence)"; return 1; }
+	! grep -vE -- "$evidence" <<<"$lines" ||
+		{ echo "kernel log: the splats above are not the listed ones on $release ($evidence)"; return 1; }
+	echo "known splat, still so on $release: $(wc -l <<<"$lines") lines, each matching $evidence"
 }
 # The expected "ok"/"not ok" line of each replace_dma test, with KNOWN.
 dma_expected() {
@@ -940,12 +1004,7 @@ dma_case() {
 		echo "replace_dma on $iommu, $release: not the expected results (< expected, > this run; $log)"
 		return 1
 	fi
-	while read -r t result evidence; do
-		[ -n "$t" ] || continue
-		grep -E "^# (# )?(${t#*.}|.*${t#*.}:|.*${t//./\\.} # SKIP )" "$log" | grep -qE -- "$evidence" ||
-			{ echo "$t: a $result on $release, but not as listed ($evidence)"; return 1; }
-		echo "known $result, still so on $release: $t ($evidence)"
-	done <<<"$known"
+	listed_still_so "$log" "$release" "$known" || return 1
 	echo "replace_dma on $iommu, $release: the expected results"
 }
 # bench_dma IOMMU DRIVER [RUN.SH OPTIONS]: the bench's replace scenarios on

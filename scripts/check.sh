@@ -103,7 +103,7 @@ bench-dma-intel          iommu     the bench on VT-d's edu devices under icount:
 impossible-config        build     an option the tree cannot enable: named, exit 125 (untestable)
 sigint-build             build     Ctrl-C in the kernel build: stopped, not stamped
 sigkill-build            build     SIGKILL to run.sh in the kernel build: all stopped, not stamped
-mutations                build     bugs made on purpose (an unwind, a state, a refusal, a use-after-free)
+mutations                build     bugs made on purpose (an unwind, a state, a refusal, a flag, a use-after-free)
 compare-aa               compare   compare-kernels: the default tree against itself, nothing flagged
 compare-slowdown         compare   compare-kernels: the slowdown patch is flagged, replace at the top
 bisect                   compare   bisect: a made history, the slow commit named, the broken one skipped, the report
@@ -119,7 +119,7 @@ dma-virtio-sid           sid       virtio-iommu on Debian unstable's kernel: DMA
 dma-amd-sid              sid       AMD-Vi on Debian unstable's kernel: DMA follows every replace
 dma-smmuv3-sid           sid       SMMUv3 at 64 KiB pages on Debian unstable's kernel: DMA follows every replace
 sid-compile              sid       the suite compiles against Debian unstable's kernel
-sid-selftests            sid       the selftests pass on Debian unstable's kernel
+sid-selftests            sid       the selftests pass on Debian unstable's kernel, but for its listed known failures
 TABLE
 }
 

@@ -57,3 +57,12 @@ endif
 ifneq ($(shell grep -qs IOMMU_TEST_OP_DMABUF_REVOKE $(IR_TEST_H) && echo y),)
 IR_CFLAGS += -DIR_HAVE_DMABUF
 endif
+# A mock device bound and never attached (newer than 7.2).
+ifneq ($(shell grep -qs MOCK_FLAGS_DEVICE_NO_ATTACH $(IR_TEST_H) && echo y),)
+IR_CFLAGS += -DIR_HAVE_NO_ATTACH
+endif
+# vIOMMU event queues, with the mock's event trigger (Linux 6.15 or so).
+ifneq ($(shell grep -qs IOMMU_TEST_OP_TRIGGER_VEVENT $(IR_TEST_H) && \
+	       grep -qs IOMMU_VEVENTQ_ALLOC $(KHDR)/linux/iommufd.h && echo y),)
+IR_CFLAGS += -DIR_HAVE_VEVENTQ
+endif

@@ -5,7 +5,8 @@
  * which keeps its mappings and its fault queue, and the refused HWPT is
  * destroyable at once (no hidden reference). For a capable device, the
  * dirty bits belong to the HWPT: after a replace they are still read from
- * the HWPT that was left, and the new one starts clean.
+ * the HWPT that was left, and the new one starts clean; read with
+ * NO_CLEAR they stay there until a clearing read.
  *
  * VMM flow: QEMU starting live migration (IOMMU_HWPT_SET_DIRTY_TRACKING on
  * every dirty-capable HWPT, GET_DIRTY_BITMAP each round) while the guest
@@ -118,53 +119,94 @@ static bool test_bit64(const __u64 *bitmap, unsigned int bit)
 	return bitmap[bit / 64] & (1ULL << (bit % 64));
 }
 
-TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
+/* Marks the CPU pages set in @pages dirty in @hwpt_id: @nr were marked. */
+static void mark_dirty(struct __test_metadata *_metadata, struct ir_fx *fx,
+		       __u32 hwpt_id, __u32 pages, unsigned int nr)
 {
-	/* The mock's IO page is half a CPU page; mark pages 0 and 5 dirty. */
-	__u64 io_page = ir_mock_io_page_size(), mark[2] = {}, bitmap[2];
-	__u64 nr = 0;
+	/* The mock's IO page is half a CPU page: two bits a page. */
+	__u64 mark[2] = {}, marked = 0;
 	unsigned int i;
 
-	mark[0] = (1ULL << 0) | (1ULL << 10);
+	for (i = 0; i < NPAGES; i++)
+		if (pages & (1U << i))
+			mark[0] |= 1ULL << (2 * i);
+	ASSERT_EQ(0, ir_mock_dirty(fx->fd, hwpt_id, IOVA, fx->size,
+				   ir_mock_io_page_size(), mark, &marked));
+	ASSERT_EQ(nr, marked);
+}
+
+/* @hwpt_id's dirty bitmap, read with @flags, is exactly @pages. */
+static void assert_dirty(struct __test_metadata *_metadata, struct ir_fx *fx,
+			 __u32 hwpt_id, __u32 flags, __u32 pages)
+{
+	__u64 bitmap[2] = {};
+	unsigned int i;
+
+	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(fx->fd, hwpt_id, IOVA, fx->size,
+					      ir_page_size(), bitmap, flags));
+	/* Braces: an ASSERT is two statements (its check, then its bail). */
+	for (i = 0; i < NPAGES; i++) {
+		ASSERT_EQ(!!(pages & (1U << i)), test_bit64(bitmap, i))
+		TH_LOG("hwpt %u, flags %#x: page %u dirty bit wrong (bitmap %#llx, want %#x)",
+		       hwpt_id, flags, i, (unsigned long long)bitmap[0],
+		       pages);
+	}
+}
+
+/* Both dirty-capable HWPTs tracking, the device on the first. */
+static void start_tracking(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(replace_dirty) *self)
+{
 	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_dirty,
 		   NULL);
 	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(self->fx.fd, self->hwpt_dirty,
 						true));
 	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(self->fx.fd, self->hwpt_dirty2,
 						true));
-	ASSERT_EQ(0, ir_mock_dirty(self->fx.fd, self->hwpt_dirty, IOVA,
-				   self->fx.size, io_page, mark, &nr));
-	ASSERT_EQ(2, nr);
+}
 
-	fx_replace(_metadata, &self->fx, self->dev.stdev_id, self->hwpt_dirty2,
-		   NULL);
-	memset(bitmap, 0, sizeof(bitmap));
-	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty2,
-					      IOVA, self->fx.size,
-					      ir_page_size(), bitmap, 0));
-	/* Braces: an ASSERT is two statements (its check, then its bail). */
-	for (i = 0; i < NPAGES; i++) {
-		ASSERT_FALSE(test_bit64(bitmap, i))
-		TH_LOG("new hwpt %u reports page %u dirty (bitmap %#llx)",
-		       self->hwpt_dirty2, i, (unsigned long long)bitmap[0]);
-	}
+TEST_F(replace_dirty, dirty_bits_stay_with_the_hwpt)
+{
+	struct ir_fx *fx = &self->fx;
 
-	memset(bitmap, 0, sizeof(bitmap));
-	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty,
-					      IOVA, self->fx.size,
-					      ir_page_size(), bitmap, 0));
-	for (i = 0; i < NPAGES; i++) {
-		ASSERT_EQ(i == 0 || i == 5, test_bit64(bitmap, i))
-		TH_LOG("old hwpt %u: page %u dirty bit wrong (bitmap %#llx)",
-		       self->hwpt_dirty, i, (unsigned long long)bitmap[0]);
-	}
+	start_tracking(_metadata, self);
+	mark_dirty(_metadata, fx, self->hwpt_dirty, 1U << 0 | 1U << 5, 2);
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->hwpt_dirty2, NULL);
+	assert_dirty(_metadata, fx, self->hwpt_dirty2, 0, 0);
+	assert_dirty(_metadata, fx, self->hwpt_dirty, 0, 1U << 0 | 1U << 5);
 	/* Reading cleared them. */
-	memset(bitmap, 0, sizeof(bitmap));
-	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(self->fx.fd, self->hwpt_dirty,
-					      IOVA, self->fx.size,
-					      ir_page_size(), bitmap, 0));
-	ASSERT_EQ(0, bitmap[0]);
-	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_dirty));
+	assert_dirty(_metadata, fx, self->hwpt_dirty, 0, 0);
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_dirty));
+}
+
+/*
+ * Migration across an address-space switch, read as a VMM reads during
+ * its rounds (IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, then a clearing read
+ * once the pages are sent): the bits set before the replace stay on the
+ * HWPT left, every NO_CLEAR read returns them again and the clearing read
+ * once more, then none; pages dirtied after the replace are the new
+ * HWPT's alone, none lost, none invented on either side.
+ */
+TEST_F(replace_dirty, no_clear_reads_across_replace)
+{
+	const __u32 before = 1U << 0 | 1U << 5, after = 1U << 3;
+	struct ir_fx *fx = &self->fx;
+
+	start_tracking(_metadata, self);
+	mark_dirty(_metadata, fx, self->hwpt_dirty, before, 2);
+	fx_replace(_metadata, fx, self->dev.stdev_id, self->hwpt_dirty2, NULL);
+	mark_dirty(_metadata, fx, self->hwpt_dirty2, after, 1);
+	assert_dirty(_metadata, fx, self->hwpt_dirty,
+		     IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, before);
+	assert_dirty(_metadata, fx, self->hwpt_dirty,
+		     IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, before);
+	assert_dirty(_metadata, fx, self->hwpt_dirty2,
+		     IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, after);
+	assert_dirty(_metadata, fx, self->hwpt_dirty, 0, before);
+	assert_dirty(_metadata, fx, self->hwpt_dirty, 0, 0);
+	assert_dirty(_metadata, fx, self->hwpt_dirty2, 0, after);
+	assert_dirty(_metadata, fx, self->hwpt_dirty2, 0, 0);
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_dirty));
 }
 
 TEST_HARNESS_MAIN

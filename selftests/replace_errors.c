@@ -205,4 +205,43 @@ TEST_F(replace_errors, unbound_device)
 	assert_unchanged();
 }
 
+/*
+ * A device bound and never attached (a VFIO device before its first
+ * VFIO_DEVICE_ATTACH_IOMMUFD_PT) has nothing to replace: the replace is
+ * refused (EINVAL; "iommufd: Fail replace if device has not been
+ * attached", 2025), leaves the device unattached (a second one is refused
+ * alike), holds nothing (the HWPT it named goes at once) and leaves the
+ * attached device alone. The mock makes such a device only where it has
+ * MOCK_FLAGS_DEVICE_NO_ATTACH.
+ */
+TEST_F(replace_errors, never_attached_device)
+{
+#ifdef IR_HAVE_NO_ATTACH
+	struct ir_fx *fx = &self->fx;
+	struct ir_mock_dev bound;
+	__u32 named;
+	int rc;
+
+	rc = ir_mock_domain(fx->fd, fx->ioas_id, MOCK_FLAGS_DEVICE_NO_ATTACH,
+			    &bound);
+	if (rc == -EINVAL)
+		SKIP(return,
+		     "the running kernel's mock refuses MOCK_FLAGS_DEVICE_NO_ATTACH (EINVAL)");
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, bound.hwpt_id);
+	fx_hwpt(_metadata, fx, bound.idev_id, fx->ioas_id, 0, &named);
+	ASSERT_EQ(-EINVAL, ir_mock_domain_replace(fx->fd, bound.stdev_id, named,
+						  NULL));
+	ASSERT_EQ(-EINVAL, ir_mock_domain_replace(fx->fd, bound.stdev_id, named,
+						  NULL));
+	ASSERT_EQ(0, ir_destroy(fx->fd, named))
+	TH_LOG("hwpt %u held after a refused replace of a device never attached",
+	       named);
+	assert_unchanged();
+#else
+	SKIP(return,
+	     "the kernel tree under test has no MOCK_FLAGS_DEVICE_NO_ATTACH in iommufd_test.h (a mock device bound and never attached; newer than 7.2)");
+#endif
+}
+
 TEST_HARNESS_MAIN

@@ -31,6 +31,8 @@ struct world {
 	__u32 from, to; /* the HWPT the device is on; where it goes */
 	__u32 queue_id;
 	int queue_fd, access_fd;
+	__u32 viommu, vdev, veventq_id; /* the vIOMMU flavour's */
+	int veventq_fd;
 };
 
 /* Which of the two HWPTs a flavour's fault queue is on, if any. */
@@ -330,6 +332,99 @@ static const char *pasid_missing(int fd)
 #define pasid_detach NULL
 #endif
 
+/* --- vIOMMU: the events of a device across a replace (trees with vEVENTQs) */
+
+#ifdef IR_HAVE_VEVENTQ
+#define VIRT_ID 0x99
+
+static const char *viommu_missing(int fd)
+{
+	if (ir_probe_test_op(fd, IOMMU_TEST_OP_TRIGGER_VEVENT))
+		return NULL;
+	return "the running kernel's mock driver has no vEVENT trigger (EOPNOTSUPP)";
+}
+
+/*
+ * QEMU's accelerated vSMMU reads the guest's event queue from a vEVENTQ:
+ * the device is on a stage-1 of a vIOMMU that knows it (a vDEVICE), and
+ * goes to a fault-capable stage-1 of the parent itself, which has no
+ * vIOMMU (the guest's STE turned to a page-fault-capable context).
+ */
+static void viommu_build(struct __test_metadata *_metadata, struct world *w)
+{
+	struct ir_fx *fx = &w->fx;
+	__u32 idev;
+
+	fx_dev(_metadata, fx, fx->ioas_id, 0, &w->dev);
+	idev = w->dev.idev_id;
+	ASSERT_EQ(0, ir_fault_queue_alloc(fx->fd, &w->queue_id, &w->queue_fd));
+	hwpt(_metadata, w, fx->ioas_id, IOMMU_HWPT_ALLOC_NEST_PARENT,
+	     &w->parent);
+	ASSERT_EQ(0, ir_viommu_alloc(fx->fd, idev, w->parent,
+				     IOMMU_VIOMMU_TYPE_SELFTEST, &w->viommu));
+	ASSERT_EQ(0, ir_vdevice_alloc(fx->fd, w->viommu, idev, VIRT_ID,
+				      &w->vdev));
+	ASSERT_EQ(0, ir_veventq_alloc(fx->fd, w->viommu,
+				      IOMMU_VEVENTQ_TYPE_SELFTEST, 8,
+				      &w->veventq_id, &w->veventq_fd));
+	fx_hwpt_nested(_metadata, fx, idev, w->viommu, 0, 0, &w->from);
+	fx_hwpt_nested(_metadata, fx, idev, w->parent, w->queue_id, 0, &w->to);
+	fx_replace(_metadata, fx, w->dev.stdev_id, w->from, NULL);
+}
+
+/*
+ * A vEVENT the mock raises for the device reaches the vIOMMU's queue,
+ * with the device's virtual ID, when the device's domain is that
+ * vIOMMU's; on a domain of no vIOMMU it is refused (ENOENT) and none comes.
+ */
+static void vevent_routed(struct __test_metadata *_metadata, struct world *w,
+			  bool to_queue)
+{
+	struct iommu_viommu_event_selftest ev = {};
+	struct iommufd_vevent_header hdr;
+
+	if (!to_queue) {
+		ASSERT_EQ(-ENOENT, ir_trigger_vevent(w->fx.fd, w->dev.idev_id));
+		ASSERT_EQ(-ETIMEDOUT, ir_vevent_read(w->veventq_fd, &hdr, &ev,
+						     sizeof(ev), 50));
+		return;
+	}
+	ASSERT_EQ(0, ir_trigger_vevent(w->fx.fd, w->dev.idev_id))
+	TH_LOG("the device's events no longer reach its vIOMMU %u", w->viommu);
+	ASSERT_EQ(0, ir_vevent_read(w->veventq_fd, &hdr, &ev, sizeof(ev),
+				    2000));
+	ASSERT_EQ(VIRT_ID, ev.virt_id);
+}
+
+static void viommu_unchanged(struct __test_metadata *_metadata,
+			     struct world *w, unsigned int since)
+{
+	struct ir_fx *fx = &w->fx;
+
+	fx_assert_unchanged(_metadata, fx, w->dev.stdev_id, since, w->from);
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, w->from));
+	vevent_routed(_metadata, w, true);
+	ASSERT_EQ(0, ir_destroy(fx->fd, w->to))
+	TH_LOG("hwpt %u still referenced after a failed replace", w->to);
+}
+
+static void viommu_moved(struct __test_metadata *_metadata, struct world *w,
+			 unsigned int since, __u32 out)
+{
+	fx_assert_on(_metadata, &w->fx, w->dev.stdev_id, out);
+	vevent_routed(_metadata, w, false);
+}
+#else
+static const char *viommu_missing(int fd)
+{
+	return "the kernel tree under test has no vEVENTQ (IOMMU_VEVENTQ_ALLOC, IOMMU_TEST_OP_TRIGGER_VEVENT; added after 6.12)";
+}
+
+#define viommu_build NULL
+#define viommu_unchanged NULL
+#define viommu_moved NULL
+#endif
+
 /* --- the table ------------------------------------------------------ */
 
 FIXTURE(replace_failnth)
@@ -412,6 +507,16 @@ FIXTURE_VARIANT_ADD(replace_failnth, pasid){
 	  .detach = pasid_detach },
 };
 
+/* vIOMMU stage-1 -> fault-capable stage-1 of the parent: events follow */
+FIXTURE_VARIANT_ADD(replace_failnth, viommu_events){
+	{ .name = "viommu_events",
+	  .missing = viommu_missing,
+	  .build = viommu_build,
+	  .replace = dev_replace,
+	  .unchanged = viommu_unchanged,
+	  .moved = viommu_moved },
+};
+
 FIXTURE_SETUP(replace_failnth)
 {
 	const char *why, *missing = NULL;
@@ -446,7 +551,7 @@ static void build(struct __test_metadata *_metadata, struct world *w,
 {
 	struct ir_fx *fx = &w->fx;
 
-	w->queue_fd = w->access_fd = -1;
+	w->queue_fd = w->access_fd = w->veventq_fd = -1;
 	ASSERT_TRUE(fx_open(_metadata, fx));
 	fx_ioas(_metadata, fx, BUF_SIZE, 0xa1);
 	ASSERT_EQ(0, ir_ioas_alloc_mapped(fx->fd, BUF_SIZE, 0xb2, IOVA,
@@ -466,6 +571,8 @@ static void destroy(struct __test_metadata *_metadata, struct world *w,
 		ASSERT_EQ(0, close(w->access_fd));
 	if (w->queue_fd >= 0)
 		ASSERT_EQ(0, close(w->queue_fd));
+	if (w->veventq_fd >= 0)
+		ASSERT_EQ(0, close(w->veventq_fd));
 	fx_close(_metadata, &w->fx);
 	EXPECT_EQ(0, ir_buf_release(w->buf_b, BUF_SIZE));
 }

@@ -146,4 +146,130 @@ TEST_F(replace_nested, nested_needs_nest_parent)
 				       self->dev.hwpt_id, 0, 0, IOTLB_1, &bad));
 }
 
+/*
+ * Shared ABORT and BYPASS stage-1s (QEMU's accelerated vSMMU, OpenVMM):
+ * every device of a VM starts on one of two persistent nested HWPTs of
+ * the parent, the guest's abort and bypass STEs; a device whose guest STE
+ * turns translation on is replaced onto a nested HWPT of its own, built
+ * from that STE, and back. Each replace moves that device only: the
+ * others are not asked anything at the driver, and an invalidation goes
+ * to the HWPT it names, never to the shared ones.
+ */
+#define NDEV 4
+#define IOTLB_ABORT 0xab0
+#define IOTLB_BYPASS 0xb1a
+#define IOTLB_OWN 0x0e0
+
+FIXTURE(replace_nested_shared)
+{
+	struct ir_fx fx;
+	struct ir_mock_dev dev[NDEV];
+	__u32 parent, abort_id, bypass_id;
+};
+
+FIXTURE_SETUP(replace_nested_shared)
+{
+	struct ir_fx *fx = &self->fx;
+	int i;
+
+	if (!fx_open(_metadata, fx))
+		return;
+	fx_ioas(_metadata, fx, BUF_SIZE, 0x3c);
+	for (i = 0; i < NDEV; i++)
+		fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev[i]);
+	fx_hwpt(_metadata, fx, self->dev[0].idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_NEST_PARENT, &self->parent);
+	fx_hwpt_nested(_metadata, fx, self->dev[0].idev_id, self->parent, 0,
+		       IOTLB_ABORT, &self->abort_id);
+	fx_hwpt_nested(_metadata, fx, self->dev[0].idev_id, self->parent, 0,
+		       IOTLB_BYPASS, &self->bypass_id);
+	for (i = 0; i < NDEV; i++)
+		fx_replace(_metadata, fx, self->dev[i].stdev_id,
+			   self->bypass_id, NULL);
+}
+
+FIXTURE_TEARDOWN(replace_nested_shared)
+{
+	fx_teardown(_metadata, &self->fx);
+}
+
+/*
+ * Since @since the driver was asked nothing for any device but @moved,
+ * and each device below @moved is on @low, each above it on @high.
+ */
+static void assert_others(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(replace_nested_shared) *self, int moved,
+			  unsigned int since, __u32 low, __u32 high)
+{
+	struct ir_oracle_attach call;
+	int i;
+
+	for (i = 0; i < NDEV; i++) {
+		if (i == moved)
+			continue;
+		fx_assert_on(_metadata, &self->fx, self->dev[i].stdev_id,
+			     i < moved ? low : high);
+		if (ir_oracle_off())
+			continue;
+		ASSERT_EQ(0, ir_oracle_attaches(self->dev[i].stdev_id, false, 0,
+						since, &call, 1))
+		TH_LOG("moving device %d called attach for device %d", moved,
+		       i);
+	}
+}
+
+TEST_F(replace_nested_shared, own_stage1_and_back)
+{
+	struct ir_fx *fx = &self->fx;
+	unsigned int since = ir_oracle_point();
+	__u32 own;
+
+	/* The guest's STE of device 0 turns translation on. */
+	fx_hwpt_nested(_metadata, fx, self->dev[0].idev_id, self->parent, 0,
+		       IOTLB_OWN, &own);
+	fx_replace(_metadata, fx, self->dev[0].stdev_id, own, NULL);
+	assert_others(_metadata, self, 0, since, 0, self->bypass_id);
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->bypass_id));
+
+	/* Invalidations reach the HWPT they name. */
+	ASSERT_EQ(0, ir_mock_invalidate(fx->fd, own,
+					IOMMU_TEST_INVALIDATE_FLAG_ALL, 0));
+	assert_iotlb(_metadata, fx->fd, own, 0);
+	assert_iotlb(_metadata, fx->fd, self->bypass_id, IOTLB_BYPASS);
+	assert_iotlb(_metadata, fx->fd, self->abort_id, IOTLB_ABORT);
+	ASSERT_EQ(0, ir_mock_invalidate(fx->fd, self->bypass_id, 0, 1));
+	ASSERT_EQ(0, ir_md_check_iotlb(fx->fd, self->bypass_id, 1, 0));
+	ASSERT_EQ(0, ir_md_check_iotlb(fx->fd, own, 1, 0));
+	assert_iotlb(_metadata, fx->fd, self->abort_id, IOTLB_ABORT);
+
+	/* Its STE back to bypass: the own stage-1 goes at once. */
+	since = ir_oracle_point();
+	fx_replace(_metadata, fx, self->dev[0].stdev_id, self->bypass_id, NULL);
+	assert_others(_metadata, self, 0, since, 0, self->bypass_id);
+	ASSERT_EQ(0, ir_destroy(fx->fd, own))
+	TH_LOG("own stage-1 %u still held after device 0 left it", own);
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->bypass_id));
+}
+
+/* The guest aborts the devices one by one: each moves alone. */
+TEST_F(replace_nested_shared, bypass_to_abort_one_by_one)
+{
+	struct ir_fx *fx = &self->fx;
+	int i;
+
+	for (i = 0; i < NDEV; i++) {
+		unsigned int since = ir_oracle_point();
+
+		ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->bypass_id))
+		TH_LOG("%d of %d devices still on bypass", NDEV - i, NDEV);
+		fx_replace(_metadata, fx, self->dev[i].stdev_id,
+			   self->abort_id, NULL);
+		assert_others(_metadata, self, i, since, self->abort_id,
+			      self->bypass_id);
+	}
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->bypass_id));
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->abort_id));
+	ASSERT_EQ(-EBUSY, ir_destroy(fx->fd, self->parent));
+}
+
 TEST_HARNESS_MAIN

@@ -201,6 +201,36 @@ TEST_F(replace_pasid, detach_of_unattached_pasid_changes_nothing)
 	ASSERT_EQ(-EBUSY, ir_destroy(self->fx.fd, self->hwpt_a));
 	ASSERT_EQ(0, ir_pasid_detach(self->fx.fd, stdev, PASID));
 }
+/*
+ * A VMM that dies with a PASID attached: closing its iommufd destroys the
+ * device, which must detach the PASID as it detaches the RID, so that the
+ * HWPT goes and no page of the IOAS stays pinned. VFIO's unbind detaches
+ * every PASID it attached (vfio_iommufd_physical_unbind()); the mock
+ * device's destroy (iommufd_selftest_destroy()) detaches IOMMU_NO_PASID
+ * only. Asked again after 500 ms, as a close's work may be deferred.
+ */
+TEST_F(replace_pasid, close_with_pasid_attached_unpins)
+{
+	struct ir_fx *fx = &self->fx;
+	int now, later;
+
+	ASSERT_EQ(0, ir_pasid_attach(fx->fd, self->dev.stdev_id, PASID,
+				     self->hwpt_a));
+	ASSERT_EQ(0, close(fx->fd));
+	fx->fd = -1;
+	now = ir_buf_check_unpinned(fx->buf, fx->size);
+	later = now;
+	if (now) {
+		usleep(500 * 1000);
+		later = ir_buf_check_unpinned(fx->buf, fx->size);
+	}
+	ir_buf_free(fx->buf, fx->size);
+	fx->buf = NULL;
+	fx_finish(_metadata, fx->unchecked);
+	ASSERT_EQ(0, later)
+	TH_LOG("PASID %u attached at close: the IOAS's pages are still pinned (%d, %d 500 ms later)",
+	       PASID, now, later);
+}
 #endif
 
 TEST_HARNESS_MAIN
