@@ -665,7 +665,7 @@ ck_compare_slowdown() {
 	# and threshold, the command.
 	cat "$(last_run)/report.txt"
 	grep -q '^patch:   .*/replace-slowdown.patch (sha256 [0-9a-f]\{16\})$' "$(last_run)/report.txt" &&
-		grep -qE '^ +[0-9]+ +[0-9]+ ± +[0-9.]+% +\+[0-9.]+% +[0-9.]+%  hwpt_hwpt/replace steady 1M p50$' \
+		grep -qE '^ +[0-9]+ ± +[0-9.]+% +[0-9]+ ± +[0-9.]+% +\+[0-9.]+% +[0-9.]+%  hwpt_hwpt/replace steady 1M p50$' \
 			"$(last_run)/report.txt" &&
 		grep -q '^    .*run.sh .*compare-kernels .*--patch' "$(last_run)/report.txt" ||
 		{ echo "report.txt lacks the patch, the hot path's row or the command"; return 1; }
@@ -930,10 +930,12 @@ test_lines() {
 # listed_still_so LOG RELEASE KNOWN: each test KNOWN lists still fails
 # (or skips) in LOG, its lines matching the evidence.
 listed_still_so() {
-	local log=$1 release=$2 t result evidence
+	local log=$1 release=$2 t result evidence lines
 	while read -r t result evidence; do
 		[ -n "$t" ] && [ "$t" != kernel-log ] || continue
-		test_lines "$log" "$t" | grep -qE -- "$evidence" ||
+		# Not a pipe: grep -q would close it on test_lines (pipefail).
+		lines=$(test_lines "$log" "$t")
+		grep -qE -- "$evidence" <<<"$lines" ||
 			{ echo "$t: a $result on $release, but not as listed ($evidence)"; return 1; }
 		echo "known $result, still so on $release: $t ($evidence)"
 	done <<<"$3"
