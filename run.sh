@@ -14,6 +14,8 @@ IR_PROG=run.sh
 . "$IR_TOP/scripts/kernel.sh"
 # shellcheck source=scripts/guest.sh
 . "$IR_TOP/scripts/guest.sh"
+# shellcheck source=scripts/sealed.sh
+. "$IR_TOP/scripts/sealed.sh"
 # shellcheck source=scripts/target-root.sh
 . "$IR_TOP/scripts/target-root.sh"
 # shellcheck source=scripts/verdict.sh
@@ -137,6 +139,13 @@ guest:
   --icount         count instructions as time (-icount shift=0,sleep=off);
                    the default for all and bench
   --wallclock      time bench with the wall clock (multi-threaded TCG)
+  --sealed | --unsealed
+                   bench, compare-kernels and bisect --scenario under
+                   icount on x86_64: the guest sealed from the host while
+                   it measures (the default: an initramfs of the bench,
+                   results copied out after it, no RDRAND, a fixed RTC;
+                   one boot a side for compare-kernels), or on the
+                   host's root over 9p as every other guest
   --tcg-thread MODE
                    TCG without icount: a host thread per vCPU (multi, the
                    default), or one for all of them in turn (single: for
@@ -293,6 +302,10 @@ IR_ICOUNT=
 IR_ICOUNT_OPTS=shift=0,sleep=off
 IR_KERNEL_ARGS=
 IR_WALLCLOCK=
+# The bench's guest sealed from the host (scripts/sealed.sh): yes, no, or
+# empty for the default; IR_SEALED is what the run does.
+IR_SEALED_ASKED=
+IR_SEALED=
 # TCG's vCPU threads: one per vCPU (multi), or all vCPUs on one thread
 # in turn (single), as under icount; IR_TCG_THREAD from the environment
 # is the default (make check's lanes set it: scripts/check.sh).
@@ -367,6 +380,8 @@ while [ $# -gt 0 ]; do
 	--tcg) IR_ACCEL=tcg ;;
 	--icount) IR_ICOUNT=1 ;;
 	--wallclock) IR_WALLCLOCK=1 ;;
+	--sealed) IR_SEALED_ASKED=yes ;;
+	--unsealed) IR_SEALED_ASKED=no ;;
 	--tcg-thread) need_arg "$@"; IR_TCG_THREAD=$2; shift ;;
 	--plot) need_arg "$@"; IR_PLOT=$2; IR_OPTS_FOR+=(--plot); shift ;;
 	--threshold) need_arg "$@"; IR_THRESHOLD=$2; IR_OPTS_FOR+=(--threshold); shift ;;
@@ -472,7 +487,9 @@ else
 		[ -z "$IR_NATIVE" ] || usage_error "bisect builds and boots each commit; drop --native" ;;
 	esac
 fi
-# Boots a side: compare-kernels three, a bisect's steps one each.
+# Boots a side: compare-kernels three, a bisect's steps one each; set
+# below for a sealed guest, once the action's mode is known.
+IR_BOOTS_GIVEN=$IR_BOOTS
 [ -n "$IR_BOOTS" ] || IR_BOOTS=$([ "$IR_ACTION" = bisect ] && echo 1 || echo 3)
 BI_BOOTS=$IR_BOOTS
 for v in IR_CPUS IR_MEM IR_TIMEOUT IR_BOOTS; do
@@ -501,6 +518,19 @@ all | bench | explain | compare-kernels)
 	[ -z "$IR_WALLCLOCK" ] && [ -z "$IR_ACCEL" ] && [ -z "$IR_NATIVE" ] &&
 		IR_ICOUNT=1 ;;
 esac
+
+# A timed bench boots sealed from the host where it can (scripts/sealed.sh).
+if [ "$IR_SEALED_ASKED" = yes ]; then
+	sealed_usable || usage_error "--sealed is for bench, compare-kernels and bisect --scenario under icount on x86_64 with no --iommu"
+	IR_SEALED=1
+elif [ "$IR_SEALED_ASKED" = no ]; then
+	sealed_usable || usage_error "--unsealed is for bench, compare-kernels and bisect --scenario under icount on x86_64 with no --iommu (every other guest is unsealed)"
+elif sealed_usable; then
+	IR_SEALED=1
+fi
+# A sealed guest's exact floors are judged from one boot a side
+# (bench/README.md, "The sealed guest"): compare-kernels boots each once.
+[ -n "$IR_BOOTS_GIVEN" ] || [ -z "$IR_SEALED" ] || [ "$IR_ACTION" != compare-kernels ] || IR_BOOTS=1
 
 # The steps of the action.
 if [ "$IR_ACTION" = compare ]; then

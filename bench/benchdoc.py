@@ -157,6 +157,42 @@ def own_platform(d):
     return d.get("arch", DEFAULT_PLATFORM[0]), d.get("page_size", DEFAULT_PLATFORM[1])
 
 
+def guest(d):
+    """How the guest of a document (its meta), a noise table or a history
+    line was booted: sealed (run.sh --sealed: an initramfs, nothing of the
+    host while it measures) or shared (the host's root over 9p; every
+    document from before the sealed guest)."""
+    meta = d.get("meta", d)
+    return meta.get("guest", "shared")
+
+
+def machine(d):
+    """What ran a document (its meta) or a noise table: the emulator and
+    the host CPU."""
+    if "machine" in d:
+        return d["machine"]
+    meta = d.get("meta", {})
+    return {k: meta.get(k, "unknown") for k in ("qemu_version", "host_cpu")}
+
+
+# The fastest twentieth of a steady record's samples: its floor, what the
+# timed path costs when nothing else lands in it. Computed from the
+# samples (nearest rank), for a record of at least FLOOR_MIN_COUNT.
+FLOOR_STAT = "p5"
+FLOOR_MIN_COUNT = 20
+
+
+def stat_value(rec, stat):
+    """A record's value of stat: its stats', or the floor from its samples
+    (None where it has too few)."""
+    if stat != FLOOR_STAT:
+        return rec["stats"][stat]
+    samples = rec.get("samples_ns") or []
+    if rec["phase"] != "steady" or len(samples) < FLOOR_MIN_COUNT:
+        return None
+    return sorted(samples)[max(0, -(-len(samples) * 5 // 100) - 1)]
+
+
 def platform(doc):
     """The architecture and page size a bench document was measured on
     (run.sh --arch, --page-size: its meta)."""

@@ -6,7 +6,8 @@ usage: compare.py [options] OLD NEW
 
 OLD and NEW are each a bench.json, or a directory with one bench.json per
 boot (./run.sh compare-kernels writes them so). Per record it compares
-p50, p90 and p99 across the boots of each side (bench/README.md,
+p50, p90, p99 and, under icount, the floor p5 (the fastest twentieth of a
+steady record's samples) across the boots of each side (bench/README.md,
 "Verdicts"), prints a table with the changes at the top and a verdict.
 
 Exit status: 0 no regression, 1 a regression (or a record that one side
@@ -15,22 +16,24 @@ lacks, unless --allow-missing), 2 bad input.
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 
-from benchdoc import (COMPARE_SCHEMA, DEFAULT_PLATFORM, NOISE_SCHEMA, boots, fail, key,
-                      label, load, own_platform, platform, write_whole)
+from benchdoc import (COMPARE_SCHEMA, DEFAULT_PLATFORM, FLOOR_STAT, NOISE_SCHEMA, boots, fail,
+                      guest, key, label, load, machine, own_platform, platform, stat_value,
+                      write_whole)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOISE_TABLE = os.path.join(HERE, "noise-icount.json")
 
 
-def noise_table(plat):
-    """The measured noise of a platform: bench/noise-icount.json for
-    x86_64 with 4k pages, noise-icount-ARCH-PAGESIZE.json for others."""
-    if plat == DEFAULT_PLATFORM:
-        return NOISE_TABLE
-    return os.path.join(HERE, f"noise-icount-{plat[0]}-{plat[1]}.json")
+def noise_table(plat, kind="shared"):
+    """The measured noise of a platform and a way of booting:
+    bench/noise-icount.json for x86_64 with 4k pages, noise-icount-ARCH-
+    PAGESIZE.json for others; -sealed before .json for a sealed guest."""
+    name = "noise-icount" if plat == DEFAULT_PLATFORM else f"noise-icount-{plat[0]}-{plat[1]}"
+    return os.path.join(HERE, name + ("-sealed" if kind == "sealed" else "") + ".json")
 # Wall-clock documents: the host's load moves everything by far more than
 # icount's per-boot steps (bench/README.md, "Modes and the clock").
 NOISY = 0.10
@@ -66,23 +69,42 @@ class Noise:
     MULTI_HOT_FLOOR = 0.004
     HOT_NS = 20000
     SHORT_ONE_TIME_NS = 1000000
+    RESOLUTION_NS = 1
 
     def __init__(self, path, plat):
         table = load(path, NOISE_SCHEMA, "a noise table")
         measured = own_platform(table)
         if measured != plat:
             fail(f"{path} was measured on {' '.join(measured)}, the runs on {' '.join(plat)}")
+        self.path, self.table = path, table
+        # A sealed guest's record whose floor (FLOOR_STAT) repeated in
+        # every boot of the table, to the clock's resolution, is called
+        # changed on any move past that resolution: two instructions
+        # added to what it times are seen with one boot a side. (A sample
+        # is two TSC reads converted to ns, each rounded: a difference
+        # can read one ns under, in a share of samples that depends on
+        # the boot.) Not its p50: in a few boots, from some sample of a
+        # record on, every sample takes a few steps more (106 ns on the
+        # hot path), which moves the p50 and leaves the floor; nor its
+        # tails, where a timer tick lands in some boots and not in others.
+        self.exact = guest(table) == "sealed"
+        self.exact_keys = set()
         self.boots = table["boots"]
         self.moves = {}
-        self.step = {s: 0.0 for s in ("p50", "p90", "p99")}
+        self.step = {s: 0.0 for s in ("p50", "p90", "p99", FLOOR_STAT)}
         self.tick_ns = self.rel_steady = self.rel_one_time = 0.0
         for r in table["records"]:
-            for stat in ("p50", "p90", "p99"):
+            for stat in ("p50", "p90", "p99", FLOOR_STAT):
                 lo, hi = r.get(stat + "_min"), r.get(stat + "_max")
                 if lo is None or lo <= 0:
                     continue
                 self.moves[key(r) + (stat,)] = hi / lo - 1
-                if stat != "p50":
+                if stat == FLOOR_STAT:
+                    if hi - lo <= self.RESOLUTION_NS:
+                        self.exact_keys.add(key(r))
+                    if r["phase"] == "steady" and lo < self.HOT_NS:
+                        self.step[stat] = max(self.step[stat], hi - lo)
+                elif stat != "p50":
                     # Tails of the hot path: how far a periodic kernel
                     # event moves them between boots.
                     if r["phase"] == "steady" and lo < self.HOT_NS:
@@ -97,6 +119,27 @@ class Noise:
                 else:
                     self.rel_steady = max(self.rel_steady, hi / lo - 1)
 
+    def builds(self):
+        return self.table.get("sources") or [self.table.get("kernel_build", "unknown")]
+
+    def foreign(self, side, check_build=True):
+        """Why the table may not hold for a side's runs, or None: another
+        build (steps and absolute numbers belong to one), another way of
+        booting, another machine."""
+        t = self.table
+        why = []
+        if check_build and side["build"] not in self.builds():
+            why.append(f"build {side['build']}, the table's {', '.join(self.builds())}")
+        if side["guest"] != guest(t):
+            why.append(f"a {side['guest']} guest, the table's {guest(t)}")
+        if "machine" in t and side["machine"] != t["machine"]:
+            why.append(f"machine {side['machine']['host_cpu']} under {side['machine']['qemu_version']}, "
+                       f"the table's {t['machine']['host_cpu']} under {t['machine']['qemu_version']}")
+        return "; ".join(why) or None
+
+    def exact_floor(self, rec, stat):
+        return self.exact and stat == FLOOR_STAT and key(rec) in self.exact_keys
+
     def hot(self, rec, value):
         return rec["phase"] == "steady" and value < self.HOT_NS
 
@@ -104,6 +147,9 @@ class Noise:
         """The relative change that counts from one boot a side."""
         value = max(value, 1)
         own = self.moves.get(key(rec) + (stat,))
+        if self.exact_floor(rec, stat):
+            # Half a nanosecond above the resolution: 2 ns count, 1 not.
+            return (self.RESOLUTION_NS + 0.5) / value
         if rec["phase"] == "one_time":
             move = max(self.rel_one_time, self.tick_ns / value)
         elif value < self.HOT_NS:
@@ -116,9 +162,21 @@ class Noise:
 
     def multi_threshold(self, rec, stat, value):
         """The relative change that counts from several boots a side."""
-        if stat == "p50" and self.hot(rec, value):
+        if self.exact_floor(rec, stat):
+            return (self.RESOLUTION_NS + 0.5) / max(value, 1)
+        if stat in ("p50", FLOOR_STAT) and self.hot(rec, value):
             return self.MULTI_HOT_FLOOR
         return self.threshold(rec, stat, value)
+
+
+WARNED = set()
+
+
+def warn_once(msg):
+    """msg on stderr, once a process (power.py compares many times)."""
+    if msg not in WARNED:
+        WARNED.add(msg)
+        print(msg, file=sys.stderr)
 
 
 def spread(values):
@@ -153,18 +211,22 @@ def side_of(docs, what):
     plats = {platform(d) for _, d in docs}
     if len(plats) > 1:
         fail(f"{what} mixes platforms {sorted(' '.join(p) for p in plats)}")
+    guests = {guest(d) for _, d in docs}
+    if len(guests) > 1:
+        fail(f"{what} mixes guests {sorted(guests)} (run.sh --sealed, --unsealed)")
     recs = {}
     for _, d in docs:
         for r in d["records"]:
             recs.setdefault(key(r), []).append(r)
     return {"docs": docs, "mode": modes.pop(), "recs": recs,
-            "build": builds.pop(), "platform": plats.pop(), "n": len(docs)}
+            "build": builds.pop(), "platform": plats.pop(), "n": len(docs),
+            "guest": guests.pop(), "machine": machine(docs[0][1])}
 
 
 def judge(rec, stat, a_recs, b_recs, thr_of, wallclock):
     """One row: the per-boot values of each side and what they say."""
-    a = [r["stats"][stat] for r in a_recs]
-    b = [r["stats"][stat] for r in b_recs]
+    a = [stat_value(r, stat) for r in a_recs]
+    b = [stat_value(r, stat) for r in b_recs]
     ma, mb = statistics.median(a), statistics.median(b)
     change = mb / max(ma, 1) - 1
     multi = len(a) > 1 and len(b) > 1
@@ -197,7 +259,12 @@ def compare(old, new, threshold=None, noise_path=None):
     wallclock = not icount
     noise = None
     if icount and threshold is None:
-        path = noise_path or noise_table(old["platform"])
+        path = noise_path or noise_table(old["platform"], old["guest"])
+        if not noise_path and not os.path.exists(path) and old["guest"] == "sealed":
+            warn_once(f"compare: warning: no noise measured of a sealed guest on "
+                      f"{' '.join(old['platform'])} ({os.path.basename(path)}); "
+                      "thresholds from the shared guest's table")
+            path = noise_table(old["platform"])
         if not os.path.exists(path):
             # Another platform's steps are not this one's; the default
             # table's classes are still a better guess than none.
@@ -209,6 +276,18 @@ def compare(old, new, threshold=None, noise_path=None):
             noise = Noise(path, DEFAULT_PLATFORM)
         else:
             noise = Noise(path, old["platform"])
+        # Exactness was measured of the table's builds: of another, a
+        # record's class rules hold, not its exact floor.
+        if noise.exact and old["build"] not in noise.builds():
+            noise.exact = False
+        # The thresholds are the old side's build's: the new side is
+        # another build whenever two kernels are compared.
+        for name, sd in (("old", old), ("new", new)):
+            why = noise.foreign(sd, check_build=name == "old")
+            if why:
+                warn_once(f"compare: warning: {os.path.basename(noise.path)} may not hold for "
+                          f"the {name} side: {why} (bench/README.md, \"The sealed guest\")")
+                break
 
     def thr_of(rec, stat, value, multi):
         if threshold is not None:
@@ -231,6 +310,9 @@ def compare(old, new, threshold=None, noise_path=None):
                                   min(r["stats"]["count"] for r in a + b) < TAIL_MIN_COUNT[stat]):
                 continue
             rows.append(judge(a[0], stat, a, b, thr_of, wallclock))
+        # The floor, under icount (a wall clock's floor is the host's).
+        if icount and all(stat_value(r, FLOOR_STAT) is not None for r in a + b):
+            rows.append(judge(a[0], FLOOR_STAT, a, b, thr_of, wallclock))
     # A record that is missing on one side of some boots only.
     partial = [label(v[0]) for s in (old, new) for v in s["recs"].values()
                if len(v) != s["n"]]
@@ -262,7 +344,16 @@ def main():
     ap.add_argument("--json", metavar="FILE", help="write the rows and verdict as JSON")
     ap.add_argument("--all", action="store_true",
                     help="print every row, not only the changed and the p50s")
+    ap.add_argument("--only", metavar="REGEX",
+                    help="judge only the records whose name matches REGEX (as the table "
+                         "prints it: scenario/op phase size ...); the others are left out")
     args = ap.parse_args()
+    only = None
+    if args.only:
+        try:
+            only = re.compile(args.only)
+        except re.error as e:
+            fail(f"--only {args.only!r}: {e}")
     if args.threshold is not None and not 0 <= args.threshold < 10:
         fail(f"--threshold {args.threshold}: give a fraction, e.g. 0.005 for 0.5 %")
     old, new = side(args.old, "old"), side(args.new, "new")
@@ -276,6 +367,9 @@ def main():
         print("compare: warning: wall-clock TCG timings swing between boots; its "
               "verdicts are not reliable (bench/README.md, \"Detection power\"): "
               "use icount", file=sys.stderr)
+    if only:
+        for sd in (old, new):
+            sd["recs"] = {k: v for k, v in sd["recs"].items() if only.search(label(v[0]))}
     rows, missing, partial, noise = compare(old, new, args.threshold, args.noise)
     if not rows:
         fail("the two sides share no scenario and point")

@@ -24,7 +24,7 @@ import re
 import statistics
 import sys
 
-from benchdoc import (HISTORY_SCHEMA, append_whole, boots, platform, point_name, validate,
+from benchdoc import (HISTORY_SCHEMA, append_whole, boots, guest, platform, point_name, validate,
                       write_whole)
 
 PREFIX = "iommufd-replace"
@@ -73,7 +73,7 @@ def history_line(path, doc):
              "mode": m.get("mode", "unknown"), "suite_rev": m.get("suite_rev", "unknown"),
              **{k: m.get(k, "none") for k in ("kernel_commit", "kernel_describe", "kernel_dirty",
                                               "kernel_patch_sha256", "kernel_config_sha256")},
-             "arch": platform(doc)[0], "page_size": platform(doc)[1],
+             "arch": platform(doc)[0], "page_size": platform(doc)[1], "guest": guest(doc),
              "results": os.path.dirname(os.path.abspath(path)),
              "p50_ns": {record_name(r): r["stats"]["p50"] for r in doc["records"]}}
     validate(entry, HISTORY_SCHEMA, "the history entry")

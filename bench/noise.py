@@ -16,9 +16,10 @@ import argparse
 import json
 import sys
 
-from benchdoc import NOISE_SCHEMA, boots, fail, key, label, load, own_platform, platform
+from benchdoc import (FLOOR_STAT, NOISE_SCHEMA, boots, fail, guest, key, label, load, machine,
+                      own_platform, platform, stat_value)
 
-STATS = ("p50", "p90", "p99")
+STATS = ("p50", "p90", "p99", FLOOR_STAT)
 
 
 def markdown(path):
@@ -61,11 +62,19 @@ def main():
     if len(plats) != 1:
         fail(f"not an A/A set: platforms {sorted(' '.join(p) for p in plats)}")
     arch, page_size = plats.pop()
+    # Steps between boots belong to one build, one way of booting and one
+    # machine: a table says which (compare warns about runs of others).
+    guests = {guest(d) for _, d in docs}
+    machines = {json.dumps(machine(d), sort_keys=True) for _, d in docs}
+    if len(guests) != 1 or len(machines) != 1:
+        fail(f"not an A/A set: guests {sorted(guests)}, machines {sorted(machines)}")
+    kind, where = guests.pop(), json.loads(machines.pop())
     seen = {}
     for _, d in docs:
         for r in d["records"]:
             seen.setdefault(key(r), []).append(r)
     table = {"schema": NOISE_SCHEMA, "mode": mode, "arch": arch, "page_size": page_size,
+             "guest": kind, "machine": where,
              "boots": 0, "records": [], "sources": [], "dates": []}
     entries = {}
     if args.base:
@@ -74,7 +83,11 @@ def main():
             fail(f"--base {args.base} is of mode {base['mode']}, the boots of {mode}")
         if own_platform(base) != (arch, page_size):
             fail(f"--base {args.base} was measured on another platform than {arch} {page_size}")
-        table.update({k: v for k, v in base.items() if k != "records"})
+        if guest(base) != kind:
+            fail(f"--base {args.base} is of a {guest(base)} guest, the boots of a {kind} one")
+        if "machine" in base and base["machine"] != where:
+            fail(f"--base {args.base} was measured on {base['machine']}, the boots on {where}")
+        table.update({k: v for k, v in base.items() if k not in ("records", "machine")})
         table.setdefault("sources", [base.get("kernel_build", "unknown")])
         entries = {key(r): r for r in base["records"]}
     for k, recs in seen.items():
@@ -86,8 +99,9 @@ def main():
                                        "boots": 0})
         entry["boots"] += len(recs)
         for stat in STATS:
-            values = [r["stats"][stat] for r in recs]
-            widen(entry, stat, min(values), max(values))
+            values = [stat_value(r, stat) for r in recs]
+            if None not in values:
+                widen(entry, stat, min(values), max(values))
     meta = docs[0][1]["meta"]
     build = kernels.pop()
     table["boots"] = max(e["boots"] for e in entries.values())

@@ -17,8 +17,8 @@ import argparse
 import os
 import sys
 
-from benchdoc import (DEFAULT_PLATFORM, fail, load, own_platform, point_name, read_history, size,
-                      write_with)
+from benchdoc import (DEFAULT_PLATFORM, fail, guest, load, own_platform, point_name, read_history,
+                      size, write_with)
 
 DEFAULT = {"areas": 1, "devices": 1, "threads": 1, "load": "none",
            "mem_node": -1, "cpu_node": -1, "pages": "small"}
@@ -240,8 +240,22 @@ def trend(history, scenario, path, plat=DEFAULT_PLATFORM):
         fail(f"no {' '.join(plat)} run in {history} has scenario '{scenario}'")
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(10, 5))
+    # A line never joins runs of two builds (or modes, or ways of
+    # booting): a step there is not one the kernel's code made.
+    era = [(r.get("kernel_build"), r.get("mode"), guest(r)) for r in runs]
+    for i in range(1, len(runs)):
+        if era[i] != era[i - 1]:
+            ax.axvline(i - 0.5, color="grey", linestyle=":", linewidth=1)
+            ax.annotate(era[i][0], (i - 0.5, 1), xycoords=("data", "axes fraction"),
+                        rotation=90, fontsize=6, va="top", ha="right", color="grey")
     for (name, pts), c in zip(sorted(lines.items()), colours(len(lines))):
-        ax.plot([i for i, _, _ in pts], [v for _, v, _ in pts], marker="o", color=c, label=name)
+        segment = []
+        for n, pt in enumerate(pts):
+            segment.append(pt)
+            if n + 1 == len(pts) or era[pts[n + 1][0]] != era[pt[0]]:
+                ax.plot([i for i, _, _ in segment], [v for _, v, _ in segment], marker="o",
+                        color=c, label=name if segment[0] is pts[0] else None)
+                segment = []
     ax.set_xticks(range(len(runs)))
     ax.set_xticklabels([f'{r.get("date", "")[:16]}\n{r.get("kernel_release", "")}\n'
                         f'{r.get("mode", "")}' for r in runs], fontsize=6, rotation=90)

@@ -64,7 +64,8 @@ def machine(meta, boots):
             f"{meta.get('kernel_config_sha256', '?')[:16]}",
             f"compiler: {meta.get('kernel_compiler', '?')}",
             f"test machine: {meta.get('qemu_version', 'native')}, {clock}, "
-            f"{meta.get('vcpus', '?')} vCPUs, {meta.get('guest_mem_mib', '?')} MiB; "
+            f"{meta.get('vcpus', '?')} vCPUs, {meta.get('guest_mem_mib', '?')} MiB, "
+            f"{meta.get('guest', 'shared')} guest; "
             f"host CPU {meta.get('host_cpu', '?')}",
             f"suite:   iommufd-replace {meta.get('suite_rev', '?')}, "
             f"{boots[0]} boot(s) of the old side, {boots[1]} of the new"]

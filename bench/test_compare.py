@@ -32,30 +32,37 @@ def noise_rec(scenario, phase, lo, hi, op="replace", tails=None):
     return r
 
 
-class NoiseTable(unittest.TestCase):
-    """Thresholds from a table written here: each class's rule."""
+class TableCase(unittest.TestCase):
+    """A noise table of TABLE written to a file, and its Noise."""
+
+    TABLE = {}
 
     def setUp(self):
-        table = {"schema": compare.NOISE_SCHEMA, "mode": "icount", "boots": 20,
-                 "arch": "x86_64", "page_size": "4k", "records": [
-                     # The hot path: one step of 26 ns, its p99 182 ns.
-                     noise_rec("hwpt_hwpt", "steady", 2463, 2489,
-                               tails={"p99": (2463, 2645)}),
-                     # Steady from 20 us: a move of its own, 10 %.
-                     noise_rec("hwpt_ioas", "steady", 100000, 110000, op="to_ioas"),
-                     # One-time: a short one moved by 50 us, a long one 3 %.
-                     noise_rec("hwpt_hwpt", "one_time", 200000, 250000,
-                               op="leave_auto_domain"),
-                     noise_rec("hwpt_ioas", "one_time", 10000000, 10300000,
-                               op="leave_auto_domain"),
-                 ]}
         fd, self.path = tempfile.mkstemp(suffix=".json")
         with os.fdopen(fd, "w") as f:
-            json.dump(table, f)
+            json.dump(self.TABLE, f)
         self.noise = compare.Noise(self.path, ("x86_64", "4k"))
 
     def tearDown(self):
         os.unlink(self.path)
+
+
+class NoiseTable(TableCase):
+    """Thresholds from a table written here: each class's rule."""
+
+    TABLE = {"schema": compare.NOISE_SCHEMA, "mode": "icount", "boots": 20,
+             "arch": "x86_64", "page_size": "4k", "records": [
+                 # The hot path: one step of 26 ns, its p99 182 ns.
+                 noise_rec("hwpt_hwpt", "steady", 2463, 2489,
+                           tails={"p99": (2463, 2645)}),
+                 # Steady from 20 us: a move of its own, 10 %.
+                 noise_rec("hwpt_ioas", "steady", 100000, 110000, op="to_ioas"),
+                 # One-time: a short one moved by 50 us, a long one 3 %.
+                 noise_rec("hwpt_hwpt", "one_time", 200000, 250000,
+                           op="leave_auto_domain"),
+                 noise_rec("hwpt_ioas", "one_time", 10000000, 10300000,
+                           op="leave_auto_domain"),
+             ]}
 
     def test_hot_path_one_boot(self):
         r = rec("hwpt_hwpt", "steady", 2463)
@@ -99,6 +106,64 @@ class NoiseTable(unittest.TestCase):
     def test_platform_must_match(self):
         with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
             compare.Noise(self.path, ("arm64", "64k"))
+
+
+class SealedTable(TableCase):
+    """A sealed guest's table: a record whose floor repeated within the
+    clock's nanosecond in every boot of it is called changed past that;
+    its p50 and every record that moved keep the class rules; runs of
+    another build, guest or machine are warned about."""
+
+    TABLE = {"schema": compare.NOISE_SCHEMA, "mode": "icount", "boots": 20,
+             "arch": "x86_64", "page_size": "4k", "guest": "sealed",
+             "kernel_build": "6.12.118-aaaa", "sources": ["6.12.118-aaaa"],
+             "machine": {"qemu_version": "QEMU 7.2", "host_cpu": "Xeon"},
+             "records": [
+                 noise_rec("hwpt_hwpt", "steady", 2470, 2576,
+                           tails={"p99": (2470, 2561), "p5": (2469, 2470)}),
+                 noise_rec("hwpt_ioas", "steady", 326100, 393890, op="to_ioas"),
+             ]}
+
+    def side(self, build="6.12.118-aaaa", guest="sealed", cpu="Xeon"):
+        return {"build": build, "guest": guest,
+                "machine": {"qemu_version": "QEMU 7.2", "host_cpu": cpu}}
+
+    def test_exact_floor_any_move_past_the_resolution(self):
+        r = rec("hwpt_hwpt", "steady", 2470)
+        self.assertAlmostEqual(self.noise.threshold(r, "p5", 2470), 1.5 / 2470)
+        self.assertAlmostEqual(self.noise.multi_threshold(r, "p5", 2470), 1.5 / 2470)
+        # Its p50 moved by a whole 106 ns in the table: the class rule.
+        self.assertAlmostEqual(self.noise.threshold(r, "p50", 2470), 1.5 * 106 / 2470)
+
+        def judged(new):
+            b = dict(r, samples_ns=[new] * 200)
+            a = dict(r, samples_ns=[2470] * 200)
+            return compare.judge(r, "p5", [a], [b], lambda rr, st, val, m:
+                                 self.noise.threshold(rr, st, val), False)["verdict"]
+        # Two nanoseconds are a change, one is the clock's rounding.
+        self.assertEqual(judged(2472), "slower")
+        self.assertEqual(judged(2471), "same")
+
+    def test_a_moving_record_keeps_its_move(self):
+        r = rec("hwpt_ioas", "steady", 326100, op="to_ioas")
+        self.assertAlmostEqual(self.noise.threshold(r, "p50", 326100), 1.5 * (393890 / 326100 - 1))
+        # A tail that moved: its step, not zero; one that did not: the floor.
+        r = rec("hwpt_hwpt", "steady", 2470)
+        self.assertAlmostEqual(self.noise.threshold(r, "p99", 2470), 1.5 * 91 / 2470)
+        self.assertEqual(self.noise.threshold(r, "p90", 2470), compare.Noise.FLOOR)
+
+    def test_foreign_runs(self):
+        self.assertIsNone(self.noise.foreign(self.side()))
+        self.assertIn("build 6.12.118-bbbb", self.noise.foreign(self.side(build="6.12.118-bbbb")))
+        self.assertIsNone(self.noise.foreign(self.side(build="6.12.118-bbbb"), check_build=False))
+        self.assertIn("a shared guest", self.noise.foreign(self.side(guest="shared")))
+        self.assertIn("machine EPYC", self.noise.foreign(self.side(cpu="EPYC")))
+
+    def test_table_file_per_guest(self):
+        self.assertTrue(compare.noise_table(("x86_64", "4k"), "sealed").endswith(
+            "noise-icount-sealed.json"))
+        self.assertTrue(compare.noise_table(("arm64", "64k")).endswith(
+            "noise-icount-arm64-64k.json"))
 
 
 class Verdict(unittest.TestCase):

@@ -263,10 +263,13 @@ int ir_fault_queue_alloc(int fd, __u32 *fault_id, int *fault_fd)
 	return 0;
 }
 
-int ir_fault_read(int fault_fd, struct iommu_hwpt_pgfault *fault,
-		  int timeout_ms)
+/*
+ * One record of an event file descriptor (a fault queue, a vEVENTQ):
+ * waits up to @timeout_ms for it, then reads exactly @len bytes.
+ */
+static int read_event(int fd, void *buf, size_t len, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fault_fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	ssize_t n;
 	int rc;
 
@@ -275,13 +278,19 @@ int ir_fault_read(int fault_fd, struct iommu_hwpt_pgfault *fault,
 		return -errno;
 	if (rc == 0)
 		return -ETIMEDOUT;
-	n = read(fault_fd, fault, sizeof(*fault));
+	n = read(fd, buf, len);
 	if (n < 0)
 		return -errno;
-	/* Answered between the poll and the read (a replace can do that). */
+	/* Taken between the poll and the read (a replace can do that). */
 	if (n == 0)
 		return -EAGAIN;
-	return n == sizeof(*fault) ? 0 : -EIO;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+int ir_fault_read(int fault_fd, struct iommu_hwpt_pgfault *fault,
+		  int timeout_ms)
+{
+	return read_event(fault_fd, fault, sizeof(*fault), timeout_ms);
 }
 
 int ir_fault_respond(int fault_fd, __u32 cookie, __u32 code)
@@ -356,23 +365,14 @@ int ir_veventq_alloc(int fd, __u32 viommu_id, __u32 type, __u32 depth,
 int ir_vevent_read(int veventq_fd, struct iommufd_vevent_header *hdr,
 		   void *data, size_t len, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = veventq_fd, .events = POLLIN };
 	char event[sizeof(*hdr) + 64];
-	ssize_t n;
 	int rc;
 
 	if (len > sizeof(event) - sizeof(*hdr))
 		return -EINVAL;
-	rc = poll(&pfd, 1, timeout_ms);
-	if (rc < 0)
-		return -errno;
-	if (rc == 0)
-		return -ETIMEDOUT;
-	n = read(veventq_fd, event, sizeof(*hdr) + len);
-	if (n < 0)
-		return -errno;
-	if (n != (ssize_t)(sizeof(*hdr) + len))
-		return -EIO;
+	rc = read_event(veventq_fd, event, sizeof(*hdr) + len, timeout_ms);
+	if (rc)
+		return rc;
 	memcpy(hdr, event, sizeof(*hdr));
 	memcpy(data, event + sizeof(*hdr), len);
 	return 0;

@@ -72,6 +72,10 @@ bisect_step_options() {
 	[ -z "$IR_KERNEL_ARGS" ] || BI_OPTS+=(--append "$IR_KERNEL_ARGS")
 	[ -z "$IR_DEBUG" ] || BI_OPTS+=(--debug)
 	[ -z "$IR_ACCEL" ] || BI_OPTS+=("--$IR_ACCEL")
+	case $IR_SEALED_ASKED in
+	yes) BI_OPTS+=(--sealed) ;;
+	no) BI_OPTS+=(--unsealed) ;;
+	esac
 }
 
 # What a step needs, into $BI_RUN/bisect.env: read by bisect-step.sh.

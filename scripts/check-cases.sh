@@ -95,6 +95,12 @@ ck_usage_compare_kernels() { expect_error 2 "compare-kernels needs kernel B" ./r
 ck_usage_page_size() { expect_error 2 "x86_64 has 4k pages only" ./run.sh --page-size 64k selftests; }
 ck_usage_iommu() { expect_error 2 "--iommu takes none, intel, amd or virtio on x86_64, not 'smmuv3'" ./run.sh --iommu smmuv3 selftests; }
 ck_usage_arch() { expect_error 2 "--arch takes x86_64 or arm64, not 'riscv64'" ./run.sh --arch riscv64 selftests; }
+# The sealed guest runs a bench alone: asked of the selftests, or of an
+# arm64 bench, it is refused in one line.
+ck_usage_sealed() {
+	expect_error 2 "--sealed is for bench, compare-kernels and bisect --scenario" ./run.sh --sealed selftests &&
+		expect_error 2 "--unsealed is for bench" ./run.sh --unsealed --arch arm64 bench
+}
 
 # A tree too old for the suite (Debian's linux-source-6.1, say) is told
 # so in the suite's terms, before anything is built.
@@ -271,7 +277,8 @@ ck_coverage_tables() {
 ck_shellcheck() {
 	ensure_packages shellcheck
 	shellcheck -x -S warning run.sh scripts/check.sh scripts/reaper.sh scripts/guest-init.sh \
-		scripts/guest-root-init.sh scripts/memcheck.sh scripts/job-run.sh scripts/bisect-step.sh lava/init.sh
+		scripts/guest-root-init.sh scripts/sealed-init.sh scripts/memcheck.sh scripts/job-run.sh \
+		scripts/bisect-step.sh lava/init.sh
 }
 
 ck_pyflakes() {
@@ -670,6 +677,43 @@ ck_compare_slowdown() {
 		grep -q '^    .*run.sh .*compare-kernels .*--patch' "$(last_run)/report.txt" ||
 		{ echo "report.txt lacks the patch, the hot path's row or the command"; return 1; }
 	tracker_formats_agree "$(last_run)/b" /dev/null
+}
+
+# A sealed guest (scripts/sealed.sh), the default of a timed bench: two
+# boots of the default kernel make this build's noise table, in which
+# the hot path's floors (the fastest twentieth of each record's samples)
+# repeat to the clock's nanosecond; a third boot is not called different
+# by compare with that table, though each floor is judged at 1.5 ns; the
+# slowdown patch at one trip (11 instructions on the replace path, 0.45
+# %) is flagged on each floor with one boot a side (bench/README.md, "The
+# sealed guest"). Only the hot path is judged: two boots measure no
+# allocating or one-time record's spread. The guest never had the host's
+# root.
+IR_CK_SEALED_ARGS=(-s hwpt_hwpt,cross_ioas,nested_nested,make_before_break -m 1M -n 200)
+IR_CK_SEALED_HOT='^(hwpt_hwpt|cross_ioas|nested_nested|make_before_break)/.* steady'
+ck_sealed() {
+	local a=() b t=$CK/noise-sealed.json i
+	for i in 1 2 3; do
+		rs -q bench -- "${IR_CK_SEALED_ARGS[@]}" >/dev/null || return 1
+		a+=("$(last_run)")
+	done
+	grep -q '^ir-guest: running job (sealed)' "${a[0]}/console.log" &&
+		grep -q ' -initrd ' "${a[0]}/qemu.cmd" && ! grep -q 'mount_tag=/dev/root' "${a[0]}/qemu.cmd" ||
+		{ echo "the bench's guest was not sealed (${a[0]}/qemu.cmd)"; return 1; }
+	"$IR_PYTHON" bench/noise.py "${a[0]}" "${a[1]}" >"$t" || return 1
+	"$IR_PYTHON" bench/compare.py --all --noise "$t" --only "$IR_CK_SEALED_HOT" "${a[0]}" "${a[2]}" \
+		>"$CK/aa.txt" || { cat "$CK/aa.txt"; echo "A/A: a sealed boot of the same kernel was called different"; return 1; }
+	cat "$CK/aa.txt"
+	[ "$(grep -cE ' p5 +[0-9]+ +[0-9]+ +[-+]0\.0[0-9]% +0\.[01]% +same$' "$CK/aa.txt")" -eq 4 ] ||
+		{ echo "the hot path's floors were not judged within the clock's nanosecond"; return 1; }
+	rs -q --patch bench/test-data/replace-slowdown.patch --append iommufd.replace_slowdown=1 \
+		bench -- "${IR_CK_SEALED_ARGS[@]}" >/dev/null || return 1
+	b=$(last_run)
+	"$IR_PYTHON" bench/compare.py --noise "$t" --only "$IR_CK_SEALED_HOT" "${a[0]}" "$b" >"$CK/slow.txt" &&
+		{ cat "$CK/slow.txt"; echo "exit 0, wanted 1 (a regression)"; return 1; }
+	cat "$CK/slow.txt"
+	[ "$(grep -cE ' p5 .* slower$' "$CK/slow.txt")" -eq 4 ] ||
+		{ echo "one trip of the slowdown loop was not flagged on every hot-path floor"; return 1; }
 }
 
 # --- bisect: the commit that slowed the replace -----------------------

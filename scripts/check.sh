@@ -62,6 +62,7 @@ usage-old-tree           quick     a tree without iommufd: the suite's needs, on
 usage-compare-kernels    quick     compare-kernels without kernel B: one line, exit 2
 usage-page-size          quick     --page-size 64k on x86_64: one line, exit 2
 usage-arch               quick     an --arch the suite does not know: one line, exit 2
+usage-sealed             quick     --sealed or --unsealed where no sealed guest runs: one line, exit 2
 usage-iommu              quick     an --iommu the architecture has not: one line, exit 2
 second-run-refused       quick     a second run.sh in one work tree: one line, exit !0
 verdict-parsers          quick     verdict: TAP counts, dmesg splats, kmemleak
@@ -106,6 +107,7 @@ sigkill-build            build     SIGKILL to run.sh in the kernel build: all st
 mutations                build     bugs made on purpose (an unwind, a state, a refusal, a flag, a use-after-free)
 compare-aa               compare   compare-kernels: the default tree against itself, nothing flagged
 compare-slowdown         compare   compare-kernels: the slowdown patch is flagged, replace at the top
+sealed                   compare   the sealed guest: the hot path's floors within the clock's nanosecond across boots, one trip of the slowdown loop flagged from one boot a side
 bisect                   compare   bisect: a made history, the slow commit named, the broken one skipped, the report
 kselftest                kselftest gen_tar, run_kselftest.sh in the guest: the expected results, kunit.py agrees
 kselftest-hang           kselftest a hanging test is a TIMEOUT, the next one runs

@@ -52,10 +52,12 @@ guest_kvm_usable() {
 # Fills QEMU_CMD (an array) for results directory $1 and console mode $2
 # ("file" or "stdio"). An x86_64 guest's root is the host's, work tree
 # included; an arm64 guest's is the Debian tree of scripts/target-root.sh,
-# and the work tree is a share of its own, mounted at the same path.
+# and the work tree is a share of its own, mounted at the same path; a
+# sealed guest's (IR_SEALED) is an initramfs of the job (scripts/sealed.sh).
 guest_qemu_cmd() {
-	local out=$1 console=$2 accel cpu half i root=/ init
+	local out=$1 console=$2 accel cpu half i root=/ init boot
 	local append="console=$IR_CONSOLE root=/dev/root rootfstype=9p"
+	local initramfs=$IR_TOP/build/sealed/initramfs.cpio
 
 	if [ "$IR_ARCH" = x86_64 ]; then
 		init=$IR_TOP/scripts/guest-init.sh
@@ -64,10 +66,18 @@ guest_qemu_cmd() {
 	fi
 	append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 	append+=" init=$init panic=-1 quiet"
+	boot=(-fsdev "local,id=rootfs,path=$root,security_model=none,readonly=on,multidevs=remap"
+		-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root)
+	if [ -n "$IR_SEALED" ]; then
+		sealed_initramfs "$initramfs" "$out"
+		append="console=$IR_CONSOLE panic=-1 quiet $IR_SEALED_ARGS"
+		boot=(-initrd "$initramfs" -rtc "base=$IR_SEALED_RTC,clock=vm")
+	fi
 	if [ "$IR_ACCEL" = kvm ]; then
 		accel=(-accel kvm) cpu=host
 	else
 		accel=(-accel "tcg,thread=$IR_TCG_THREAD") cpu=$IR_TCG_CPU
+		[ -z "$IR_SEALED" ] || cpu+=,-rdrand,-rdseed
 		if [ -n "${IR_ICOUNT:-}" ]; then
 			accel=(-accel tcg -icount "$IR_ICOUNT_OPTS")
 			# Under icount the TSC follows the one virtual clock, so it
@@ -83,9 +93,7 @@ guest_qemu_cmd() {
 	QEMU_CMD=("$IR_QEMU" -nodefaults -no-reboot -display none "${IR_MACHINE[@]}"
 		"${accel[@]}" -cpu "$cpu" -m "${IR_MEM}M"
 		-kernel "$KBUILD/$IR_KIMAGE" -append "$append"
-		"${IR_IOMMU_DEVICES[@]}"
-		-fsdev "local,id=rootfs,path=$root,security_model=none,readonly=on,multidevs=remap"
-		-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root
+		"${IR_IOMMU_DEVICES[@]}" "${boot[@]}"
 		-fsdev "local,id=results,path=$out,security_model=none"
 		-device virtio-9p-pci,fsdev=results,mount_tag=results)
 	if [ "$IR_ARCH" != x86_64 ]; then
@@ -156,6 +164,8 @@ guest_run() {
 		setpriv --pdeathsig TERM -- "${QEMU_CMD[@]}" {IR_REAPER}>&- {IR_LOCK}>&- || rc=$?
 	else
 		[ -z "${IR_PROGRESS:-}" ] || guest_progress_start "$out"
+		[ -z "${IR_PROGRESS:-}" ] || [ -z "$IR_SEALED" ] ||
+			info "the guest is sealed: its results arrive when the bench is done"
 		ir_spawn timeout -k 5 "$IR_TIMEOUT" "${QEMU_CMD[@]}" \
 			>"$out/qemu.log" 2>&1 || rc=$?
 		if [ -n "${IR_PROGRESS_PID:-}" ]; then

@@ -42,7 +42,8 @@ bench_meta() {
 		"qemu_version=$qemu" "icount=$icount" \
 		"host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
 		"vcpus=$IR_CPUS" "guest_mem_mib=$IR_MEM" "arch=$IR_ARCH" \
-		"page_size=$IR_PAGE_SIZE" "date=$(date -u +%FT%TZ)"
+		"page_size=$IR_PAGE_SIZE" "guest=$([ -n "${IR_SEALED:-}" ] && echo sealed || echo shared)" \
+		"date=$(date -u +%FT%TZ)"
 }
 
 # ir_env NAME VALUE: one line of the job's env file, VALUE quoted for sh.

@@ -216,6 +216,25 @@ static inline void fx_assert_on(struct __test_metadata *_metadata,
 }
 
 /*
+ * Device @stdev_id, a bystander of another device's replace, is still on
+ * @hwpt_id at the driver and had no attach call since oracle point
+ * @since: the replace touched only the device it named.
+ */
+static inline void fx_assert_untouched(struct __test_metadata *_metadata,
+				       struct ir_fx *fx, __u32 stdev_id,
+				       __u32 hwpt_id, unsigned int since)
+{
+	struct ir_oracle_attach call;
+
+	fx_assert_on(_metadata, fx, stdev_id, hwpt_id);
+	if (ir_oracle_off())
+		return;
+	ASSERT_EQ(0, ir_oracle_attaches(stdev_id, false, 0, since, &call, 1))
+	TH_LOG("another device's replace called attach for device %u",
+	       stdev_id);
+}
+
+/*
  * Replaces device @stdev_id onto @pt_id (a HWPT, or an IOAS: then *@out
  * gets its auto domain) and proves at the driver that the device went
  * there in one step: one attach call, of the new domain, which succeeded
