@@ -46,7 +46,9 @@ def main():
                     help="comma-separated slowdowns of the target, as fractions")
     ap.add_argument("--target", default="hwpt_hwpt/replace",
                     help="scenario/op of the records slowed down")
-    ap.add_argument("--noise", default=compare.NOISE_TABLE)
+    ap.add_argument("--noise", metavar="TABLE.json",
+                    help="the noise table (default: the one compare picks for the boots' "
+                         "platform and guest)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     docs = [d for p in args.boots for _, d in boots(p)]
