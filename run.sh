@@ -231,7 +231,7 @@ run_guest() {
 	choose_accel
 	new_results_dir
 	[ -z "$IR_TARBALL" ] || cp "$IR_TARBALL" "$IR_OUT/" || die "cannot copy $IR_TARBALL into $IR_OUT"
-	IR_MODE="qemu $IR_ACCEL${IR_ICOUNT:+ icount}, $IR_CPUS vCPUs, ${IR_MEM} MiB"
+	IR_MODE="qemu $IR_ACCEL${IR_ICOUNT:+ icount}${IR_SEALED:+, sealed}, $IR_CPUS vCPUs, ${IR_MEM} MiB"
 	# The guest mounts the results share at /run/ir-out.
 	write_job "$IR_OUT/job.in" /run/ir-out
 	[ "$IR_ARCH" = x86_64 ] || IR_MODE="$IR_ARCH $IR_PAGE_SIZE pages, $IR_MODE"
