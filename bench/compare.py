@@ -71,7 +71,7 @@ class Noise:
     SHORT_ONE_TIME_NS = 1000000
     RESOLUTION_NS = 1
 
-    def __init__(self, path, plat):
+    def __init__(self, path, plat, build=None):
         table = load(path, NOISE_SCHEMA, "a noise table")
         measured = own_platform(table)
         if measured != plat:
@@ -87,7 +87,9 @@ class Noise:
         # record on, every sample takes a few steps more (106 ns on the
         # hot path), which moves the p50 and leaves the floor; nor its
         # tails, where a timer tick lands in some boots and not in others.
-        self.exact = guest(table) == "sealed"
+        # Exactness was measured of the table's builds: of another (the
+        # old side's @build), a record's class rules hold.
+        self.exact = guest(table) == "sealed" and build in (None, *self.builds())
         self.exact_keys = set()
         self.boots = table["boots"]
         self.moves = {}
@@ -162,9 +164,8 @@ class Noise:
 
     def multi_threshold(self, rec, stat, value):
         """The relative change that counts from several boots a side."""
-        if self.exact_floor(rec, stat):
-            return (self.RESOLUTION_NS + 0.5) / max(value, 1)
-        if stat in ("p50", FLOOR_STAT) and self.hot(rec, value):
+        if stat in ("p50", FLOOR_STAT) and self.hot(rec, value) and \
+                not self.exact_floor(rec, stat):
             return self.MULTI_HOT_FLOOR
         return self.threshold(rec, stat, value)
 
@@ -275,11 +276,7 @@ def compare(old, new, threshold=None, noise_path=None):
             path = NOISE_TABLE
             noise = Noise(path, DEFAULT_PLATFORM)
         else:
-            noise = Noise(path, old["platform"])
-        # Exactness was measured of the table's builds: of another, a
-        # record's class rules hold, not its exact floor.
-        if noise.exact and old["build"] not in noise.builds():
-            noise.exact = False
+            noise = Noise(path, old["platform"], old["build"])
         # The thresholds are the old side's build's: the new side is
         # another build whenever two kernels are compared.
         for name, sd in (("old", old), ("new", new)):

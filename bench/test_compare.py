@@ -144,6 +144,14 @@ class SealedTable(TableCase):
         self.assertEqual(judged(2472), "slower")
         self.assertEqual(judged(2471), "same")
 
+    def test_another_build_has_no_exact_floor(self):
+        r = rec("hwpt_hwpt", "steady", 2470)
+        other = compare.Noise(self.path, ("x86_64", "4k"), "6.12.118-bbbb")
+        self.assertEqual(other.threshold(r, "p5", 2470), compare.Noise.FLOOR)
+        self.assertEqual(other.multi_threshold(r, "p5", 2470), compare.Noise.MULTI_HOT_FLOOR)
+        own = compare.Noise(self.path, ("x86_64", "4k"), "6.12.118-aaaa")
+        self.assertAlmostEqual(own.threshold(r, "p5", 2470), 1.5 / 2470)
+
     def test_a_moving_record_keeps_its_move(self):
         r = rec("hwpt_ioas", "steady", 326100, op="to_ioas")
         self.assertAlmostEqual(self.noise.threshold(r, "p50", 326100), 1.5 * (393890 / 326100 - 1))

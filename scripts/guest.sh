@@ -64,14 +64,15 @@ guest_qemu_cmd() {
 	else
 		root=$IR_SYSROOT init="/sbin/ir-init irtop=$IR_TOP"
 	fi
-	append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
-	append+=" init=$init panic=-1 quiet"
-	boot=(-fsdev "local,id=rootfs,path=$root,security_model=none,readonly=on,multidevs=remap"
-		-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root)
 	if [ -n "$IR_SEALED" ]; then
 		sealed_initramfs "$initramfs" "$out"
 		append="console=$IR_CONSOLE panic=-1 quiet $IR_SEALED_ARGS"
 		boot=(-initrd "$initramfs" -rtc "base=$IR_SEALED_RTC,clock=vm")
+	else
+		append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
+		append+=" init=$init panic=-1 quiet"
+		boot=(-fsdev "local,id=rootfs,path=$root,security_model=none,readonly=on,multidevs=remap"
+			-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root)
 	fi
 	if [ "$IR_ACCEL" = kvm ]; then
 		accel=(-accel kvm) cpu=host

@@ -41,14 +41,15 @@ sealed_usable() {
 	esac
 }
 
-# sealed_binaries: the programs the initramfs holds, host paths.
-sealed_binaries() {
-	local t p
-	for t in "${IR_SEALED_TOOLS[@]}"; do
-		p=$(command -v "$t") || die "--sealed: $t is not on this host"
-		readlink -f "$p"
-	done
-	echo "$IR_TOP/${IR_BENCH_BIN:-bench/replace_bench}"
+# sealed_copy BIN ROOT: BIN (a host path) into ROOT at its own path, with
+# the libraries ldd names.
+sealed_copy() {
+	local bin=$1 root=$2 lib
+	cp --parents -L "$bin" "$root/" || die "cannot copy $bin into $root"
+	ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+		while read -r lib; do
+			cp --parents -L -n "$lib" "$root/" || exit 1
+		done || die "cannot copy the libraries of $bin into $root"
 }
 
 # sealed_initramfs CPIO JOBDIR: CPIO becomes the guest's initramfs: the
@@ -57,19 +58,15 @@ sealed_binaries() {
 # job.env in /etc/ir-job. Uncompressed: inflating costs guest time, a
 # copy in memory next to none.
 sealed_initramfs() {
-	local cpio=$1 jobdir=$2 root=$IR_TOP/build/sealed/root bin t
+	local cpio=$1 jobdir=$2 root=$IR_TOP/build/sealed/root t bin
 	rm -rf "$root" && mkdir -p "$root/bin" "$root/etc/ir-job" "$root/proc" \
 		"$root/sys" "$root/dev" "$root/run" "$root/tmp" || die "cannot create $root"
-	while read -r bin; do
-		cp --parents -L "$bin" "$root/" || die "cannot copy $bin into $root"
-		ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
-			while read -r lib; do
-				cp --parents -L -n "$lib" "$root/" || exit 1
-			done || die "cannot copy the libraries of $bin into $root"
-	done < <(sealed_binaries)
 	for t in "${IR_SEALED_TOOLS[@]}"; do
-		ln -sf "$(readlink -f "$(command -v "$t")")" "$root/bin/$t"
+		bin=$(command -v "$t") && bin=$(readlink -f "$bin") || die "--sealed: $t is not on this host"
+		sealed_copy "$bin" "$root"
+		ln -sf "$bin" "$root/bin/$t"
 	done
+	sealed_copy "$IR_TOP/${IR_BENCH_BIN:-bench/replace_bench}" "$root"
 	cp --parents "$IR_TOP/scripts/job-run.sh" "$IR_TOP/scripts/ledger.sh" \
 		"$IR_TOP/scripts/guest-mounts.sh" "$IR_TOP/build/ir-poweroff" "$root/" &&
 		install -m 755 "$IR_TOP/scripts/sealed-init.sh" "$root/init" &&
