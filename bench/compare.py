@@ -224,14 +224,23 @@ def side_of(docs, what):
             "guest": guests.pop(), "machine": machine(docs[0][1])}
 
 
-def judge(rec, stat, a_recs, b_recs, thr_of, wallclock):
-    """One row: the per-boot values of each side and what they say."""
+def judge(rec, stat, a_recs, b_recs, thr_of, wallclock, exact=False):
+    """One row: the per-boot values of each side and what they say. An
+    exact floor's side is its fastest boot: a boot's floor moves only up,
+    by a state some boots start a record with (bench/README.md, "The
+    sealed guest"), so the least of two boots is the kernel's unless both
+    drew that state."""
     a = [stat_value(r, stat) for r in a_recs]
     b = [stat_value(r, stat) for r in b_recs]
-    ma, mb = statistics.median(a), statistics.median(b)
+    centre = min if exact else statistics.median
+    ma, mb = centre(a), centre(b)
     change = mb / max(ma, 1) - 1
     multi = len(a) > 1 and len(b) > 1
-    if multi:
+    if exact:
+        thr = thr_of(rec, stat, ma, multi)
+        apart_up = apart_down = True
+        p = None
+    elif multi:
         thr = max(thr_of(rec, stat, ma, True), Noise.MARGIN * max(spread(a), spread(b)))
         apart_up, apart_down = min(b) > max(a), max(b) < min(a)
         p = None
@@ -248,7 +257,7 @@ def judge(rec, stat, a_recs, b_recs, thr_of, wallclock):
     elif apart_down and change < -thr:
         verdict = "faster"
     return {"record": label(rec), "stat": stat, "old": a, "new": b,
-            "old_median": ma, "new_median": mb, "change": change,
+            "centre": centre.__name__, "old_median": ma, "new_median": mb, "change": change,
             "threshold": thr, "p": p, "verdict": verdict}
 
 
@@ -309,17 +318,20 @@ def compare(old, new, threshold=None, noise_path=None):
             rows.append(judge(a[0], stat, a, b, thr_of, wallclock))
         # The floor, under icount (a wall clock's floor is the host's).
         if icount and all(stat_value(r, FLOOR_STAT) is not None for r in a + b):
-            rows.append(judge(a[0], FLOOR_STAT, a, b, thr_of, wallclock))
+            exact = threshold is None and noise is not None and noise.exact_floor(a[0], FLOOR_STAT)
+            rows.append(judge(a[0], FLOOR_STAT, a, b, thr_of, wallclock, exact))
     # A record that is missing on one side of some boots only.
     partial = [label(v[0]) for s in (old, new) for v in s["recs"].values()
                if len(v) != s["n"]]
     return rows, missing, partial, noise
 
 
-def fmt_values(values):
+def fmt_values(values, centre="median"):
     if len(values) == 1:
         return f"{values[0]:.0f}"
-    return f"{statistics.median(values):.0f} [{min(values):.0f}-{max(values):.0f}]"
+    mark = "min " if centre == "min" else ""
+    centre = min if centre == "min" else statistics.median
+    return f"{mark}{centre(values):.0f} [{min(values):.0f}-{max(values):.0f}]"
 
 
 def main():
@@ -378,8 +390,8 @@ def main():
     for r in rows:
         if not args.all and r["verdict"] == "same" and r["stat"] != "p50":
             continue
-        print(f'{r["record"]:<58} {r["stat"]:<4} {fmt_values(r["old"]):>22} '
-              f'{fmt_values(r["new"]):>22} {r["change"] * 100:>+7.2f}% '
+        print(f'{r["record"]:<58} {r["stat"]:<4} {fmt_values(r["old"], r["centre"]):>22} '
+              f'{fmt_values(r["new"], r["centre"]):>22} {r["change"] * 100:>+7.2f}% '
               f'{r["threshold"] * 100:>5.1f}%  {r["verdict"]}')
     for m in missing:
         print(f'{m["record"]:<58} only in the {m["only_in"]} side '

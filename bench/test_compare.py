@@ -144,6 +144,22 @@ class SealedTable(TableCase):
         self.assertEqual(judged(2472), "slower")
         self.assertEqual(judged(2471), "same")
 
+    def test_exact_floor_of_a_side_is_its_fastest_boot(self):
+        r = rec("hwpt_hwpt", "steady", 2470)
+
+        def judged(old, new):
+            a = [dict(r, samples_ns=[v] * 200) for v in old]
+            b = [dict(r, samples_ns=[v] * 200) for v in new]
+            return compare.judge(r, "p5", a, b, lambda rr, st, val, m:
+                                 self.noise.multi_threshold(rr, st, val), False, exact=True)
+        # One boot a step up, on either side, is not a change ...
+        self.assertEqual(judged([2470, 2470], [2470, 2576])["verdict"], "same")
+        self.assertEqual(judged([2470, 2576], [2470, 2470])["verdict"], "same")
+        # ... and hides none: 2 ns on both boots of a side, one of them stepped.
+        row = judged([2470, 2576], [2472, 2472])
+        self.assertEqual((row["verdict"], row["old_median"], row["centre"]), ("slower", 2470, "min"))
+        self.assertEqual(judged([2470, 2470], [2472, 2578])["verdict"], "slower")
+
     def test_another_build_has_no_exact_floor(self):
         r = rec("hwpt_hwpt", "steady", 2470)
         other = compare.Noise(self.path, ("x86_64", "4k"), "6.12.118-bbbb")
