@@ -4,11 +4,14 @@
  * IOAS holding memory and, beside it, a dma-buf mapped with
  * IOMMU_IOAS_MAP_FILE. A device replaced from its auto domain to another
  * HWPT of the IOAS goes there in one step; the domain it leaves stops
- * tracking the dma-buf and the one it reaches starts, whether the dma-buf
- * is live or revoked; the memory beside it is mapped in the new domain; and
- * the area is whole afterwards (an unmap takes all of it). Revoking and
- * restoring the dma-buf while the device sits on the new domain is
- * accepted.
+ * tracking the dma-buf and the one it reaches starts; the memory beside
+ * it is mapped in the new domain; and the area is whole afterwards (an
+ * unmap takes all of it). At the domain: a live dma-buf is mapped in the
+ * HWPT reached; a revoke unmaps it from the HWPT the device sits on, and a
+ * revoked one is never mapped in a HWPT reached after it, whether the
+ * revoke came before or after the replace. Restoring the dma-buf does not
+ * bring the area back: iommufd's revocation of an area is for good, and
+ * a VMM maps the dma-buf again (a new area) to use it.
  *
  * VMM flow: the MMIO of an assigned device (a peer's BAR for P2P DMA)
  * mapped into the guest's IOAS from a dma-buf, revoked while the guest
@@ -44,6 +47,20 @@ FIXTURE(replace_dmabuf)
 	__u32 hwpt_b;
 };
 
+/*
+ * A HWPT of the IOAS for the device, tracking dirty pages: the mock's
+ * dirty bits are how a test reads which IOVAs its page table maps.
+ */
+static void hwpt_tracking(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(replace_dmabuf) * self, __u32 *hwpt_id)
+{
+	struct ir_fx *fx = &self->fx;
+
+	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id,
+		IOMMU_HWPT_ALLOC_DIRTY_TRACKING, hwpt_id);
+	ASSERT_EQ(0, ir_hwpt_set_dirty_tracking(fx->fd, *hwpt_id, true));
+}
+
 FIXTURE_SETUP(replace_dmabuf)
 {
 	struct ir_fx *fx = &self->fx;
@@ -61,8 +78,7 @@ FIXTURE_SETUP(replace_dmabuf)
 				      DMABUF_SIZE, DMABUF_IOVA));
 	/* The auto domain tracks the dma-buf from here on. */
 	fx_dev(_metadata, fx, fx->ioas_id, 0, &self->dev);
-	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0,
-		&self->hwpt_b);
+	hwpt_tracking(_metadata, self, &self->hwpt_b);
 }
 
 FIXTURE_TEARDOWN(replace_dmabuf)
@@ -70,6 +86,45 @@ FIXTURE_TEARDOWN(replace_dmabuf)
 	fx_teardown(_metadata, &self->fx);
 	if (self->dmabuf_fd >= 0)
 		close(self->dmabuf_fd);
+}
+
+/*
+ * How many of the dma-buf's CPU pages @hwpt_id maps, read from the mock
+ * domain's own page table: every IO page of the dma-buf is marked dirty
+ * there (a mark where no PTE is goes nowhere), then the bitmap is read,
+ * clearing it.
+ */
+static unsigned int dmabuf_pages_mapped(struct __test_metadata *_metadata,
+					struct ir_fx *fx, __u32 hwpt_id)
+{
+	size_t io_page = ir_mock_io_page_size();
+	unsigned int io_pages = DMABUF_SIZE / io_page, pages, i, mapped = 0;
+	__u64 mark[4] = {}, bitmap[4] = {}, marked = 0;
+
+	pages = DMABUF_SIZE / ir_page_size();
+	ASSERT_GE(64 * ARRAY_SIZE(mark), io_pages);
+	for (i = 0; i < io_pages; i++)
+		mark[i / 64] |= 1ULL << (i % 64);
+	ASSERT_EQ(0, ir_mock_dirty(fx->fd, hwpt_id, DMABUF_IOVA, DMABUF_SIZE,
+				   io_page, mark, &marked));
+	ASSERT_EQ(io_pages, marked);
+	ASSERT_EQ(0, ir_hwpt_get_dirty_bitmap(fx->fd, hwpt_id, DMABUF_IOVA,
+					      DMABUF_SIZE, ir_page_size(),
+					      bitmap, 0));
+	for (i = 0; i < pages; i++)
+		mapped += !!(bitmap[i / 64] & (1ULL << (i % 64)));
+	return mapped;
+}
+
+/* @hwpt_id maps all of the dma-buf (@all) or none of it. */
+static void assert_dmabuf_mapped(struct __test_metadata *_metadata,
+				 struct ir_fx *fx, __u32 hwpt_id, bool all)
+{
+	unsigned int want = all ? DMABUF_SIZE / ir_page_size() : 0;
+
+	ASSERT_EQ(want, dmabuf_pages_mapped(_metadata, fx, hwpt_id))
+	TH_LOG("hwpt %u maps the wrong number of the dma-buf's pages (want %u)",
+	       hwpt_id, want);
 }
 
 /*
@@ -103,12 +158,19 @@ static void assert_area_whole(struct __test_metadata *_metadata,
 TEST_F(replace_dmabuf, replace_across_live_dmabuf)
 {
 	replace_to_b(_metadata, self);
+	assert_dmabuf_mapped(_metadata, &self->fx, self->hwpt_b, true);
 	/* hwpt_b is now the IOAS's last domain: its destroy untracks it. */
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->dev.stdev_id));
 	ASSERT_EQ(0, ir_destroy(self->fx.fd, self->hwpt_b));
 	assert_area_whole(_metadata, self);
 }
 
+/*
+ * Revoked before the replace: the HWPT reached maps the memory and none of
+ * the dma-buf, nor does it after the dma-buf is restored, nor a HWPT made
+ * after that. Mapped again as a new area, the restored dma-buf is in the
+ * HWPT the device sits on.
+ */
 TEST_F(replace_dmabuf, replace_across_revoked_dmabuf)
 {
 	struct ir_fx *fx = &self->fx;
@@ -120,13 +182,42 @@ TEST_F(replace_dmabuf, replace_across_revoked_dmabuf)
 		  ir_ioas_map_file(fx->fd, fx->ioas_id, self->dmabuf_fd, 0,
 				   DMABUF_SIZE, DMABUF_IOVA + DMABUF_SIZE));
 	replace_to_b(_metadata, self);
+	assert_dmabuf_mapped(_metadata, fx, self->hwpt_b, false);
 	ASSERT_EQ(0, ir_dmabuf_revoke(fx->fd, self->dmabuf_fd, false));
-	/* Restored, it fills a new domain: and back again. */
-	fx_hwpt(_metadata, fx, self->dev.idev_id, fx->ioas_id, 0, &hwpt_c);
+	assert_dmabuf_mapped(_metadata, fx, self->hwpt_b, false);
+	hwpt_tracking(_metadata, self, &hwpt_c);
 	fx_replace(_metadata, fx, self->dev.stdev_id, hwpt_c, NULL);
 	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_b));
-	ASSERT_EQ(0, ir_dmabuf_revoke(fx->fd, self->dmabuf_fd, true));
+	assert_dmabuf_mapped(_metadata, fx, hwpt_c, false);
 	ASSERT_EQ(0, ir_md_check_map(fx->fd, hwpt_c, IOVA, fx->buf, BUF_SIZE));
+	assert_area_whole(_metadata, self);
+	ASSERT_EQ(0, ir_ioas_map_file(fx->fd, fx->ioas_id, self->dmabuf_fd, 0,
+				      DMABUF_SIZE, DMABUF_IOVA));
+	assert_dmabuf_mapped(_metadata, fx, hwpt_c, true);
+	assert_area_whole(_metadata, self);
+}
+
+/*
+ * Revoked after the replace, while the device sits on the HWPT reached: the
+ * revoke unmaps the dma-buf there and leaves the memory beside it; the next
+ * HWPT the device is replaced onto never maps it.
+ */
+TEST_F(replace_dmabuf, revoke_after_replace_unmaps_and_stays_out)
+{
+	struct ir_fx *fx = &self->fx;
+	__u32 hwpt_c;
+
+	replace_to_b(_metadata, self);
+	assert_dmabuf_mapped(_metadata, fx, self->hwpt_b, true);
+	ASSERT_EQ(0, ir_dmabuf_revoke(fx->fd, self->dmabuf_fd, true));
+	assert_dmabuf_mapped(_metadata, fx, self->hwpt_b, false);
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, self->hwpt_b, IOVA, fx->buf,
+				     BUF_SIZE));
+	hwpt_tracking(_metadata, self, &hwpt_c);
+	fx_replace(_metadata, fx, self->dev.stdev_id, hwpt_c, NULL);
+	assert_dmabuf_mapped(_metadata, fx, hwpt_c, false);
+	ASSERT_EQ(0, ir_md_check_map(fx->fd, hwpt_c, IOVA, fx->buf, BUF_SIZE));
+	ASSERT_EQ(0, ir_destroy(fx->fd, self->hwpt_b));
 	assert_area_whole(_metadata, self);
 }
 #endif
