@@ -7,9 +7,10 @@
  * tracking the dma-buf and the one it reaches starts; the memory beside
  * it is mapped in the new domain; and the area is whole afterwards (an
  * unmap takes all of it). At the domain: a live dma-buf is mapped in the
- * HWPT reached; a revoke unmaps it from the HWPT the device sits on, and a
- * revoked one is never mapped in a HWPT reached after it, whether the
- * revoke came before or after the replace. Restoring the dma-buf does not
+ * HWPT reached; a revoke unmaps it from every HWPT of the IOAS, the one
+ * the device sits on and those it has not reached yet, and a revoked one
+ * is never mapped in a HWPT reached after it, whether the revoke came
+ * before or after the replace. Restoring the dma-buf does not
  * bring the area back: iommufd's revocation of an area is for good, and
  * a VMM maps the dma-buf again (a new area) to use it.
  *
@@ -166,10 +167,12 @@ TEST_F(replace_dmabuf, replace_across_live_dmabuf)
 }
 
 /*
- * Revoked before the replace: the HWPT reached maps the memory and none of
- * the dma-buf, nor does it after the dma-buf is restored, nor a HWPT made
- * after that. Mapped again as a new area, the restored dma-buf is in the
- * HWPT the device sits on.
+ * Revoked before the replace, the device still on its auto domain: the
+ * revoke unmaps the dma-buf from every domain of the IOAS, hwpt_b too,
+ * which was filled when it was made and is not attached yet. The HWPT
+ * reached maps the memory and none of the dma-buf, nor does it after the
+ * dma-buf is restored, nor a HWPT made after that. Mapped again as a new
+ * area, the restored dma-buf is in the HWPT the device sits on.
  */
 TEST_F(replace_dmabuf, replace_across_revoked_dmabuf)
 {
