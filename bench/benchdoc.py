@@ -180,6 +180,9 @@ def machine(d):
 # samples (nearest rank), for a record of at least FLOOR_MIN_COUNT.
 FLOOR_STAT = "p5"
 FLOOR_MIN_COUNT = 20
+# A sample is two TSC reads, each converted to ns and rounded: two floors
+# this close are one.
+RESOLUTION_NS = 1
 
 
 def stat_value(rec, stat):

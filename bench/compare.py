@@ -20,9 +20,9 @@ import re
 import statistics
 import sys
 
-from benchdoc import (COMPARE_SCHEMA, DEFAULT_PLATFORM, FLOOR_STAT, NOISE_SCHEMA, boots, fail,
-                      guest, key, label, load, machine, own_platform, platform, stat_value,
-                      write_whole)
+from benchdoc import (COMPARE_SCHEMA, DEFAULT_PLATFORM, FLOOR_STAT, NOISE_SCHEMA, RESOLUTION_NS,
+                      boots, fail, guest, key, label, load, machine, own_platform, platform,
+                      stat_value, write_whole)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOISE_TABLE = os.path.join(HERE, "noise-icount.json")
@@ -69,7 +69,7 @@ class Noise:
     MULTI_HOT_FLOOR = 0.004
     HOT_NS = 20000
     SHORT_ONE_TIME_NS = 1000000
-    RESOLUTION_NS = 1
+    RESOLUTION_NS = RESOLUTION_NS
 
     def __init__(self, path, plat, build=None):
         table = load(path, NOISE_SCHEMA, "a noise table")
@@ -90,7 +90,7 @@ class Noise:
         # Exactness was measured of the table's builds: of another (the
         # old side's @build), a record's class rules hold.
         self.exact = guest(table) == "sealed" and build in (None, *self.builds())
-        self.exact_keys = set()
+        self.exact_keys, self.least_keys = set(), set()
         self.boots = table["boots"]
         self.moves = {}
         self.step = {s: 0.0 for s in ("p50", "p90", "p99", FLOOR_STAT)}
@@ -104,6 +104,8 @@ class Noise:
                 if stat == FLOOR_STAT:
                     if hi - lo <= self.RESOLUTION_NS:
                         self.exact_keys.add(key(r))
+                    if self.least_exact(r):
+                        self.least_keys.add(key(r))
                     if r["phase"] == "steady" and lo < self.HOT_NS:
                         self.step[stat] = max(self.step[stat], hi - lo)
                 elif stat != "p50":
@@ -139,17 +141,31 @@ class Noise:
                        f"the table's {t['machine']['host_cpu']} under {t['machine']['qemu_version']}")
         return "; ".join(why) or None
 
-    def exact_floor(self, rec, stat):
-        return self.exact and stat == FLOOR_STAT and key(rec) in self.exact_keys
+    def least_exact(self, r):
+        """A hot floor that only a few boots of the table read higher
+        (steps up, at most a tenth of them and one in a table of three or
+        more): exact in the least of several boots a side."""
+        boots, at = r.get("boots", 0), r.get("p5_at_min")
+        if at is None or r["phase"] != "steady" or r[FLOOR_STAT + "_min"] >= self.HOT_NS:
+            return False
+        return at >= boots - (max(1, boots // 10) if boots >= 3 else 0)
+
+    def exact_floor(self, rec, stat, multi=False):
+        """Whether @rec's floor is judged at the clock's resolution: from one
+        boot a side where every boot of the table read it, from several
+        where the least of them did (judge() takes each side's least)."""
+        keys = self.least_keys | self.exact_keys if multi else self.exact_keys
+        return self.exact and stat == FLOOR_STAT and key(rec) in keys
 
     def hot(self, rec, value):
         return rec["phase"] == "steady" and value < self.HOT_NS
 
-    def threshold(self, rec, stat, value):
-        """The relative change that counts from one boot a side."""
+    def threshold(self, rec, stat, value, multi=False):
+        """The relative change that counts from one boot a side (@multi:
+        the exact floors of several)."""
         value = max(value, 1)
         own = self.moves.get(key(rec) + (stat,))
-        if self.exact_floor(rec, stat):
+        if self.exact_floor(rec, stat, multi):
             # Half a nanosecond above the resolution: 2 ns count, 1 not.
             return (self.RESOLUTION_NS + 0.5) / value
         if rec["phase"] == "one_time":
@@ -164,8 +180,9 @@ class Noise:
 
     def multi_threshold(self, rec, stat, value):
         """The relative change that counts from several boots a side."""
-        if stat in ("p50", FLOOR_STAT) and self.hot(rec, value) and \
-                not self.exact_floor(rec, stat):
+        if self.exact_floor(rec, stat, True):
+            return self.threshold(rec, stat, value, True)
+        if stat in ("p50", FLOOR_STAT) and self.hot(rec, value):
             return self.MULTI_HOT_FLOOR
         return self.threshold(rec, stat, value)
 
@@ -318,7 +335,9 @@ def compare(old, new, threshold=None, noise_path=None):
             rows.append(judge(a[0], stat, a, b, thr_of, wallclock))
         # The floor, under icount (a wall clock's floor is the host's).
         if icount and all(stat_value(r, FLOOR_STAT) is not None for r in a + b):
-            exact = threshold is None and noise is not None and noise.exact_floor(a[0], FLOOR_STAT)
+            multi = len(a) > 1 and len(b) > 1
+            exact = threshold is None and noise is not None and \
+                noise.exact_floor(a[0], FLOOR_STAT, multi)
             rows.append(judge(a[0], FLOOR_STAT, a, b, thr_of, wallclock, exact))
     # A record that is missing on one side of some boots only.
     partial = [label(v[0]) for s in (old, new) for v in s["recs"].values()

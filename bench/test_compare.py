@@ -190,6 +190,30 @@ class SealedTable(TableCase):
             "noise-icount-arm64-64k.json"))
 
 
+class LeastFloor(TableCase):
+    """A sealed table's hot floor that a few boots read a step up: exact in
+    the least of several boots a side, not from one."""
+
+    TABLE = dict(SealedTable.TABLE, records=[
+        # Floors a step up in one boot of 20, and in three.
+        dict(noise_rec("make_before_break", "steady", 6542, 6568,
+                       op="alloc+replace+destroy", tails={"p5": (6542, 6568)}),
+             p5_at_min=19),
+        dict(noise_rec("ste_switch", "steady", 5315, 5421,
+                       op="alloc+replace", tails={"p5": (5315, 5421)}),
+             p5_at_min=17),
+    ])
+
+    def test_a_floor_stepping_up_in_few_boots_is_exact_in_the_least(self):
+        mbb = rec("make_before_break", "steady", 6542, op="alloc+replace+destroy")
+        self.assertFalse(self.noise.exact_floor(mbb, "p5"))
+        self.assertTrue(self.noise.exact_floor(mbb, "p5", multi=True))
+        self.assertAlmostEqual(self.noise.multi_threshold(mbb, "p5", 6542), 1.5 / 6542)
+        # Three boots of twenty a step up are more than a tenth.
+        ste = rec("ste_switch", "steady", 5315, op="alloc+replace")
+        self.assertFalse(self.noise.exact_floor(ste, "p5", multi=True))
+
+
 class Verdict(unittest.TestCase):
     """judge(): the change, the threshold and, from several boots a side,
     the sides apart."""
@@ -228,6 +252,26 @@ class RealTable(unittest.TestCase):
         thr = noise.threshold(rec("hwpt_hwpt", "steady", 2463), "p50", 2463)
         self.assertGreater(thr, 0.015)
         self.assertLess(thr, 0.017)
+
+
+class FloorCount(unittest.TestCase):
+    """noise.py counts the boots at the least floor, and merges a base's."""
+
+    def test_count_and_merge(self):
+        import noise
+        e = {}
+        noise.count_at_min(e, [2470, 2576, 2471])
+        self.assertEqual(e["p5_at_min"], 2)
+        e["p5_min"] = 2470
+        noise.count_at_min(e, [2470, 2470])
+        self.assertEqual(e["p5_at_min"], 4)
+        # A base whose least was a step up counts for nothing.
+        noise.count_at_min(e, [2400])
+        self.assertEqual(e["p5_at_min"], 1)
+        # A base table without the count leaves it unknown.
+        old = {"p5_min": 2470}
+        noise.count_at_min(old, [2470])
+        self.assertNotIn("p5_at_min", old)
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ sigkill-build            build     SIGKILL to run.sh in the kernel build: all st
 mutations                build     bugs made on purpose (an unwind, a state, a refusal, a flag, a use-after-free)
 compare-aa               compare   compare-kernels: the default tree against itself, nothing flagged
 compare-slowdown         compare   compare-kernels: the slowdown patch is flagged, replace at the top
-sealed                   compare   the sealed guest: the replace-only floors within the clock's nanosecond across boots, one trip of the slowdown loop flagged on each from two boots a side
+sealed                   compare   the sealed guest: the replace records' floors within the clock's nanosecond across boots, one trip of the slowdown loop flagged on each from two boots
 bisect                   compare   bisect: a made history, the slow commit named, the broken one skipped, the report
 kselftest                kselftest gen_tar, run_kselftest.sh in the guest: the expected results, kunit.py agrees
 kselftest-hang           kselftest a hanging test is a TIMEOUT, the next one runs
