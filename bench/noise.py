@@ -7,8 +7,9 @@ usage: noise.py [--base TABLE.json] BENCH.json|DIR... > noise-icount.json
 
 Every document must be a run of the same kernel in the same mode (an A/A
 set: `./run.sh bench` N times). Writes the table that `compare` takes its
-thresholds from: for each record, the smallest and largest p50, p90 and
-p99 seen across the boots. --base merges an earlier table of the same
+thresholds from: for each record, the smallest and largest p50, p90,
+p99 and floor (p5) seen across the boots, and how many boots read the
+least floor. --base merges an earlier table of the same
 mode in (ranges widen, boots add up), so a new campaign only adds to what
 was measured. See bench/README.md, "Repeatability".
 """
@@ -16,8 +17,8 @@ import argparse
 import json
 import sys
 
-from benchdoc import (FLOOR_STAT, NOISE_SCHEMA, RESOLUTION_NS, boots, fail, guest, key, label, load, machine,
-                      own_platform, platform, stat_value)
+from benchdoc import (FLOOR_STAT, NOISE_SCHEMA, RESOLUTION_NS, boots, fail, guest, key, label,
+                      load, machine, own_platform, platform, stat_value)
 
 STATS = ("p50", "p90", "p99", FLOOR_STAT)
 
