@@ -69,7 +69,6 @@ class Noise:
     MULTI_HOT_FLOOR = 0.004
     HOT_NS = 20000
     SHORT_ONE_TIME_NS = 1000000
-    RESOLUTION_NS = RESOLUTION_NS
 
     def __init__(self, path, plat, build=None):
         table = load(path, NOISE_SCHEMA, "a noise table")
@@ -102,7 +101,7 @@ class Noise:
                     continue
                 self.moves[key(r) + (stat,)] = hi / lo - 1
                 if stat == FLOOR_STAT:
-                    if hi - lo <= self.RESOLUTION_NS:
+                    if hi - lo <= RESOLUTION_NS:
                         self.exact_keys.add(key(r))
                     if self.least_exact(r):
                         self.least_keys.add(key(r))
@@ -167,7 +166,7 @@ class Noise:
         own = self.moves.get(key(rec) + (stat,))
         if self.exact_floor(rec, stat, multi):
             # Half a nanosecond above the resolution: 2 ns count, 1 not.
-            return (self.RESOLUTION_NS + 0.5) / value
+            return (RESOLUTION_NS + 0.5) / value
         if rec["phase"] == "one_time":
             move = max(self.rel_one_time, self.tick_ns / value)
         elif value < self.HOT_NS:
@@ -180,11 +179,10 @@ class Noise:
 
     def multi_threshold(self, rec, stat, value):
         """The relative change that counts from several boots a side."""
-        if self.exact_floor(rec, stat, True):
-            return self.threshold(rec, stat, value, True)
-        if stat in ("p50", FLOOR_STAT) and self.hot(rec, value):
+        if stat in ("p50", FLOOR_STAT) and self.hot(rec, value) and \
+                not self.exact_floor(rec, stat, True):
             return self.MULTI_HOT_FLOOR
-        return self.threshold(rec, stat, value)
+        return self.threshold(rec, stat, value, True)
 
 
 WARNED = set()
