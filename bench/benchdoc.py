@@ -175,6 +175,16 @@ def machine(d):
     return {k: meta.get(k, "unknown") for k in ("qemu_version", "host_cpu")}
 
 
+def timing(d):
+    """What a document's (its meta's) or a noise table's samples were read
+    from and on how many vCPUs: the bench's clock (monotonic before the
+    bench could read the TSC itself, --clock tsc) and the guest's vCPUs."""
+    if "timing" in d:
+        return d["timing"]
+    meta = d.get("meta", {})
+    return {"clock": meta.get("clock", "monotonic"), "vcpus": meta.get("vcpus", "unknown")}
+
+
 # The fastest twentieth of a steady record's samples: its floor, what the
 # timed path costs when nothing else lands in it. Computed from the
 # samples (nearest rank), for a record of at least FLOOR_MIN_COUNT.

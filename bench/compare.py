@@ -21,7 +21,7 @@ import statistics
 import sys
 
 from benchdoc import (COMPARE_SCHEMA, DEFAULT_PLATFORM, FLOOR_STAT, NOISE_SCHEMA, RESOLUTION_NS,
-                      boots, fail, guest, key, label, load, machine, own_platform, platform,
+                      boots, fail, guest, key, label, load, machine, own_platform, platform, timing,
                       stat_value, write_whole)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -135,6 +135,9 @@ class Noise:
             why.append(f"build {side['build']}, the table's {', '.join(self.builds())}")
         if side["guest"] != guest(t):
             why.append(f"a {side['guest']} guest, the table's {guest(t)}")
+        if "timing" in t and side["timing"] != t["timing"]:
+            why.append("clock {clock}, vCPUs {vcpus}".format(**side["timing"]) +
+                       ", the table's clock {clock}, vCPUs {vcpus}".format(**t["timing"]))
         if "machine" in t and side["machine"] != t["machine"]:
             why.append(f"machine {side['machine']['host_cpu']} under {side['machine']['qemu_version']}, "
                        f"the table's {t['machine']['host_cpu']} under {t['machine']['qemu_version']}")
@@ -230,13 +233,17 @@ def side_of(docs, what):
     guests = {guest(d) for _, d in docs}
     if len(guests) > 1:
         fail(f"{what} mixes guests {sorted(guests)} (run.sh --sealed, --unsealed)")
+    clocks = {timing(d)["clock"] for _, d in docs}
+    if len(clocks) > 1:
+        fail(f"{what} mixes clocks {sorted(clocks)} (replace_bench --clock)")
     recs = {}
     for _, d in docs:
         for r in d["records"]:
             recs.setdefault(key(r), []).append(r)
     return {"docs": docs, "mode": modes.pop(), "recs": recs,
             "build": builds.pop(), "platform": plats.pop(), "n": len(docs),
-            "guest": guests.pop(), "machine": machine(docs[0][1])}
+            "guest": guests.pop(), "machine": machine(docs[0][1]),
+            "timing": timing(docs[0][1])}
 
 
 def judge(rec, stat, a_recs, b_recs, thr_of, wallclock, exact=False):
@@ -309,6 +316,10 @@ def compare(old, new, threshold=None, noise_path=None):
                 warn_once(f"compare: warning: {os.path.basename(noise.path)} may not hold for "
                           f"the {name} side: {why} (bench/README.md, \"The sealed guest\")")
                 break
+
+    if old["timing"]["clock"] != new["timing"]["clock"]:
+        warn_once(f"compare: warning: the old side read the {old['timing']['clock']} clock, "
+                  f"the new side the {new['timing']['clock']}: their numbers differ by the clock")
 
     def thr_of(rec, stat, value, multi):
         if threshold is not None:

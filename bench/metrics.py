@@ -24,8 +24,8 @@ import re
 import statistics
 import sys
 
-from benchdoc import (HISTORY_SCHEMA, append_whole, boots, guest, platform, point_name, validate,
-                      write_whole)
+from benchdoc import (HISTORY_SCHEMA, append_whole, boots, guest, platform, point_name, timing,
+                      validate, write_whole)
 
 PREFIX = "iommufd-replace"
 STATS = ("p50", "p90", "p99")
@@ -74,6 +74,7 @@ def history_line(path, doc):
              **{k: m.get(k, "none") for k in ("kernel_commit", "kernel_describe", "kernel_dirty",
                                               "kernel_patch_sha256", "kernel_config_sha256")},
              "arch": platform(doc)[0], "page_size": platform(doc)[1], "guest": guest(doc),
+             "clock": timing(doc)["clock"],
              "results": os.path.dirname(os.path.abspath(path)),
              "p50_ns": {record_name(r): r["stats"]["p50"] for r in doc["records"]}}
     validate(entry, HISTORY_SCHEMA, "the history entry")

@@ -18,7 +18,7 @@ import json
 import sys
 
 from benchdoc import (FLOOR_STAT, NOISE_SCHEMA, RESOLUTION_NS, boots, fail, guest, key, label,
-                      load, machine, own_platform, platform, stat_value)
+                      load, machine, own_platform, platform, stat_value, timing)
 
 STATS = ("p50", "p90", "p99", FLOOR_STAT)
 
@@ -82,13 +82,16 @@ def main():
     machines = {json.dumps(machine(d), sort_keys=True) for _, d in docs}
     if len(guests) != 1 or len(machines) != 1:
         fail(f"not an A/A set: guests {sorted(guests)}, machines {sorted(machines)}")
-    kind, where = guests.pop(), json.loads(machines.pop())
+    timings = {json.dumps(timing(d), sort_keys=True) for _, d in docs}
+    if len(timings) != 1:
+        fail(f"not an A/A set: clocks and vCPUs {sorted(timings)}")
+    kind, where, how = guests.pop(), json.loads(machines.pop()), json.loads(timings.pop())
     seen = {}
     for _, d in docs:
         for r in d["records"]:
             seen.setdefault(key(r), []).append(r)
     table = {"schema": NOISE_SCHEMA, "mode": mode, "arch": arch, "page_size": page_size,
-             "guest": kind, "machine": where,
+             "guest": kind, "machine": where, "timing": how,
              "boots": 0, "records": [], "sources": [], "dates": []}
     entries = {}
     if args.base:
@@ -101,7 +104,9 @@ def main():
             fail(f"--base {args.base} is of a {guest(base)} guest, the boots of a {kind} one")
         if "machine" in base and base["machine"] != where:
             fail(f"--base {args.base} was measured on {base['machine']}, the boots on {where}")
-        table.update({k: v for k, v in base.items() if k not in ("records", "machine")})
+        if "timing" in base and base["timing"] != how:
+            fail(f"--base {args.base} was read from {base['timing']}, the boots from {how}")
+        table.update({k: v for k, v in base.items() if k not in ("records", "machine", "timing")})
         table.setdefault("sources", [base.get("kernel_build", "unknown")])
         entries = {key(r): r for r in base["records"]}
     for k, recs in seen.items():

@@ -240,9 +240,9 @@ def trend(history, scenario, path, plat=DEFAULT_PLATFORM):
         fail(f"no {' '.join(plat)} run in {history} has scenario '{scenario}'")
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(10, 5))
-    # A line never joins runs of two builds (or modes, or ways of
-    # booting): a step there is not one the kernel's code made.
-    era = [(r.get("kernel_build"), r.get("mode"), guest(r)) for r in runs]
+    # A line never joins runs of two builds (or modes, ways of booting,
+    # clocks): a step there is not one the kernel's code made.
+    era = [(r.get("kernel_build"), r.get("mode"), guest(r), r.get("clock", "monotonic")) for r in runs]
     for i in range(1, len(runs)):
         if era[i] != era[i - 1]:
             ax.axvline(i - 0.5, color="grey", linestyle=":", linewidth=1)

@@ -148,6 +148,9 @@ static void usage(FILE *f)
 		"                       scenario with function_graph (tracefs); save\n"
 		"                       the traces in DIR, time nothing\n"
 		"      --meta KEY=VAL   add to the document's meta (repeatable)\n"
+		"      --clock NAME     monotonic (CLOCK_MONOTONIC, the default) or\n"
+		"                       tsc (x86_64: the TSC itself, which under\n"
+		"                       QEMU's -icount shift=0 counts instructions)\n"
 		"      --list           list the scenarios\n"
 		"      --plan           print the points and scenarios it would run\n"
 		"scenarios:\n");
@@ -222,6 +225,22 @@ static size_t parse_sizes(const char *list, size_t **sizes)
 	return n;
 }
 
+/* --clock NAME: where every sample is read from (include/ir_stats.h). */
+static void parse_clock(const char *name)
+{
+	if (!strcmp(name, "monotonic"))
+		ir_clock_tsc = false;
+	else if (strcmp(name, "tsc"))
+		bench_die("unknown --clock '%s' (monotonic, tsc)", name);
+#ifdef __x86_64__
+	else
+		ir_clock_tsc = true;
+#else
+	else
+		bench_die("%s", "--clock tsc is for x86_64");
+#endif
+}
+
 /* What the command line asks for, besides the plan's points. */
 struct args {
 	struct plan_options po;
@@ -248,6 +267,7 @@ static const struct option opts[] = {
 	{ "explain", required_argument, NULL, 'X' },
 	{ "thp", no_argument, NULL, 'H' },
 	{ "meta", required_argument, NULL, 'E' },
+	{ "clock", required_argument, NULL, 'K' },
 	{ "list", no_argument, NULL, 'L' },
 	{ "plan", no_argument, NULL, 'P' },
 	{ "device", required_argument, NULL, 'D' },
@@ -342,6 +362,9 @@ static void parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'E':
 			report_meta(optarg);
+			break;
+		case 'K':
+			parse_clock(optarg);
 			break;
 		case 'P':
 			a->print_plan = true;

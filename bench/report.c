@@ -219,7 +219,8 @@ static void write_json(FILE *f, const struct overhead *o, double residual,
 	fprintf(f, "    \"machine\": \"%s\",\n", u.machine);
 	fprintf(f, "    \"cpus\": %ld,\n", sysconf(_SC_NPROCESSORS_ONLN));
 	fprintf(f, "    \"numa_nodes\": %d,\n", ir_numa_nodes());
-	fprintf(f, "    \"clocksource\": \"%s\"", clocksource());
+	fprintf(f, "    \"clocksource\": \"%s\",\n", clocksource());
+	fprintf(f, "    \"clock\": \"%s\"", ir_clock_tsc ? "tsc" : "monotonic");
 	for (m = 0; m < rep.nmeta; m++) {
 		const char *eq = strchr(rep.meta[m], '=');
 

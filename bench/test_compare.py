@@ -118,15 +118,17 @@ class SealedTable(TableCase):
              "arch": "x86_64", "page_size": "4k", "guest": "sealed",
              "kernel_build": "6.12.118-aaaa", "sources": ["6.12.118-aaaa"],
              "machine": {"qemu_version": "QEMU 7.2", "host_cpu": "Xeon"},
+             "timing": {"clock": "tsc", "vcpus": "1"},
              "records": [
                  noise_rec("hwpt_hwpt", "steady", 2470, 2576,
                            tails={"p99": (2470, 2561), "p5": (2469, 2470)}),
                  noise_rec("hwpt_ioas", "steady", 326100, 393890, op="to_ioas"),
              ]}
 
-    def side(self, build="6.12.118-aaaa", guest="sealed", cpu="Xeon"):
+    def side(self, build="6.12.118-aaaa", guest="sealed", cpu="Xeon", clock="tsc", vcpus="1"):
         return {"build": build, "guest": guest,
-                "machine": {"qemu_version": "QEMU 7.2", "host_cpu": cpu}}
+                "machine": {"qemu_version": "QEMU 7.2", "host_cpu": cpu},
+                "timing": {"clock": clock, "vcpus": vcpus}}
 
     def test_exact_floor_any_move_past_the_resolution(self):
         r = rec("hwpt_hwpt", "steady", 2470)
@@ -182,6 +184,9 @@ class SealedTable(TableCase):
         self.assertIsNone(self.noise.foreign(self.side(build="6.12.118-bbbb"), check_build=False))
         self.assertIn("a shared guest", self.noise.foreign(self.side(guest="shared")))
         self.assertIn("machine EPYC", self.noise.foreign(self.side(cpu="EPYC")))
+        self.assertIn("clock monotonic, vCPUs 1, the table's clock tsc",
+                      self.noise.foreign(self.side(clock="monotonic")))
+        self.assertIn("vCPUs 2, the table's clock tsc, vCPUs 1", self.noise.foreign(self.side(vcpus="2")))
 
     def test_table_file_per_guest(self):
         self.assertTrue(compare.noise_table(("x86_64", "4k"), "sealed").endswith(

@@ -6,6 +6,8 @@
 
 #include "ir_stats.h"
 
+bool ir_clock_tsc;
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

@@ -101,17 +101,21 @@ guest_qemu_cmd() {
 		QEMU_CMD+=(-fsdev "local,id=worktree,path=$IR_TOP,security_model=none,readonly=on,multidevs=remap"
 			-device virtio-9p-pci,fsdev=worktree,mount_tag=worktree)
 	fi
-	# One NUMA node per vCPU pair, two at least when there are two vCPUs,
-	# so NUMA placement is testable.
-	if [ "$IR_CPUS" -ge 2 ]; then
+	# Two NUMA nodes, so NUMA placement is testable: a socket of vCPUs
+	# each, or with a sealed guest's one vCPU, the second node memory only.
+	if [ "$IR_CPUS" -ge 2 ] || [ -n "$IR_SEALED" ]; then
 		half=$((IR_MEM / 2))
 		for i in 0 1; do
 			QEMU_CMD+=(-object "memory-backend-ram,id=mem$i,size=${half}M"
 				-numa "node,nodeid=$i,memdev=mem$i")
 		done
-		QEMU_CMD+=(-numa "cpu,node-id=0,socket-id=0"
-			-numa "cpu,node-id=1,socket-id=1"
-			-smp "$IR_CPUS,sockets=2")
+		if [ "$IR_CPUS" -ge 2 ]; then
+			QEMU_CMD+=(-numa "cpu,node-id=0,socket-id=0"
+				-numa "cpu,node-id=1,socket-id=1"
+				-smp "$IR_CPUS,sockets=2")
+		else
+			QEMU_CMD+=(-numa "cpu,node-id=0,socket-id=0" -smp 1)
+		fi
 	else
 		QEMU_CMD+=(-smp "$IR_CPUS")
 	fi

@@ -53,7 +53,7 @@ job_explain() {
 # (scripts/job.sh): eval makes them words again. Straight to the file, not
 # through run's pipe: the bench checks its writes itself (counted).
 job_bench() {
-	eval "${IR_BENCH_BIN:-bench/replace_bench} ${IR_JOB_ARGS:---preset quick} $IR_JOB_META" \
+	eval "${IR_BENCH_BIN:-bench/replace_bench} --clock ${IR_JOB_CLOCK:-monotonic} ${IR_JOB_ARGS:---preset quick} $IR_JOB_META" \
 		'-o "$out/bench.json"' >"$out/bench.txt" 2>&1
 	echo $? | keep bench.rc
 	counted bench.txt

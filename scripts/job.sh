@@ -76,6 +76,9 @@ write_job_env() {
 		ir_env IR_JOB_TARBALL "$(basename "${IR_TARBALL:-none}")"
 		ir_env IR_JOB_ARGS "$(ir_words ${IR_BENCH_ARGS[@]+"${IR_BENCH_ARGS[@]}"})"
 		ir_env IR_JOB_META "$meta"
+		# A sealed guest counts instructions on the TSC itself, not
+		# through the kernel's calibration of it (include/ir_stats.h).
+		ir_env IR_JOB_CLOCK "$([ -n "${IR_SEALED:-}" ] && echo tsc || echo monotonic)"
 		ir_env IR_JOB_EXEC "$(ir_words ${IR_EXEC[@]+"${IR_EXEC[@]}"})"
 	} >"$1"
 }

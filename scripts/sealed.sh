@@ -8,13 +8,17 @@
 # RTC's wall clock, and the address-space layout it seeds. The guest boots
 # from an initramfs holding the job and nothing more, keeps its results in
 # its own memory until the job is done, and only then mounts the results
-# share and copies them out (scripts/sealed-init.sh). Measured: the hot
-# path's fastest samples repeat to the clock's nanosecond in every boot,
+# share and copies them out (scripts/sealed-init.sh). It has one vCPU
+# (run.sh; two NUMA nodes still, the second memory only), and the bench
+# reads the TSC itself (--clock tsc), which under icount is the
+# instruction count, not the kernel's clock, which scales it by a
+# calibration that differs between boots. Measured: every replace-only
+# record repeats to the nanosecond in every boot, p50 and tails too,
 # where a shared guest's step in some boots (its 9p I/O: entropy and the
-# RTC were not it, but are kept out too); p50s, allocating and one-time
-# records still move, because QEMU itself does not run two boots
-# instruction for instruction alike (bench/README.md, "The sealed
-# guest"). Sourced by run.sh.
+# RTC were not it, but are kept out too); records that allocate much
+# memory and one-time records still move, because QEMU itself does not
+# run two boots instruction for instruction alike (bench/README.md, "The
+# sealed guest"). Sourced by run.sh.
 
 # What the job and the guest's init run, besides the bench: found on this
 # host, each with the libraries ldd names.
