@@ -536,10 +536,10 @@ fi
 # or the bench lands on differs between boots, and so do allocating
 # records (bench/README.md, "The sealed guest").
 [ -n "$IR_CPUS_GIVEN" ] || [ -z "$IR_SEALED" ] || IR_CPUS=1
-# A sealed guest's exact floors see two instructions from one boot a
-# side, but one boot in about twenty starts a record a step up; a side's
-# floor is its fastest boot's, so two a side are not fooled by one such
-# boot (bench/README.md, "The sealed guest").
+# A sealed guest's exact floors see one instruction from one boot a
+# side, but a record that allocates starts a step up in some boots; a
+# side's floor is its fastest boot's, so two a side are not fooled by one
+# such boot (bench/README.md, "The sealed guest").
 [ -n "$IR_BOOTS_GIVEN" ] || [ -z "$IR_SEALED" ] || [ "$IR_ACTION" != compare-kernels ] || IR_BOOTS=2
 
 # The steps of the action.

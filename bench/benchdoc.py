@@ -190,9 +190,17 @@ def timing(d):
 # samples (nearest rank), for a record of at least FLOOR_MIN_COUNT.
 FLOOR_STAT = "p5"
 FLOOR_MIN_COUNT = 20
-# A sample is two TSC reads, each converted to ns and rounded: two floors
-# this close are one.
-RESOLUTION_NS = 1
+# How close two floors are one, by the clock the samples were read from
+# (timing()): a sample read from the TSC (replace_bench --clock tsc) is
+# the difference of two instruction counts under icount, exact; one read
+# from CLOCK_MONOTONIC is two TSC reads, each scaled to ns and rounded.
+RESOLUTION_NS = {"tsc": 0, "monotonic": 1}
+
+
+def resolution_ns(how):
+    """The resolution of the clock a timing() names (a clock of no name:
+    the coarser)."""
+    return RESOLUTION_NS.get(how.get("clock"), max(RESOLUTION_NS.values()))
 
 
 def stat_value(rec, stat):

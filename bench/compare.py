@@ -20,9 +20,9 @@ import re
 import statistics
 import sys
 
-from benchdoc import (COMPARE_SCHEMA, DEFAULT_PLATFORM, FLOOR_STAT, NOISE_SCHEMA, RESOLUTION_NS,
-                      boots, fail, guest, key, label, load, machine, own_platform, platform, timing,
-                      stat_value, write_whole)
+from benchdoc import (COMPARE_SCHEMA, DEFAULT_PLATFORM, FLOOR_STAT, NOISE_SCHEMA,
+                      boots, fail, guest, key, label, load, machine, own_platform, platform,
+                      resolution_ns, timing, stat_value, write_whole)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOISE_TABLE = os.path.join(HERE, "noise-icount.json")
@@ -89,6 +89,8 @@ class Noise:
         # Exactness was measured of the table's builds: of another (the
         # old side's @build), a record's class rules hold.
         self.exact = guest(table) == "sealed" and build in (None, *self.builds())
+        # A table of no timing is from before the TSC clock: CLOCK_MONOTONIC.
+        self.resolution = resolution_ns(table.get("timing", {"clock": "monotonic"}))
         self.exact_keys, self.least_keys = set(), set()
         self.boots = table["boots"]
         self.moves = {}
@@ -101,7 +103,7 @@ class Noise:
                     continue
                 self.moves[key(r) + (stat,)] = hi / lo - 1
                 if stat == FLOOR_STAT:
-                    if hi - lo <= RESOLUTION_NS:
+                    if hi - lo <= self.resolution:
                         self.exact_keys.add(key(r))
                     if self.least_exact(r):
                         self.least_keys.add(key(r))
@@ -168,8 +170,9 @@ class Noise:
         value = max(value, 1)
         own = self.moves.get(key(rec) + (stat,))
         if self.exact_floor(rec, stat, multi):
-            # Half a nanosecond above the resolution: 2 ns count, 1 not.
-            return (RESOLUTION_NS + 0.5) / value
+            # Half a nanosecond above the resolution: from the TSC one
+            # instruction counts, from CLOCK_MONOTONIC two (1 ns not).
+            return (self.resolution + 0.5) / value
         if rec["phase"] == "one_time":
             move = max(self.rel_one_time, self.tick_ns / value)
         elif value < self.HOT_NS:

@@ -17,8 +17,8 @@ import argparse
 import json
 import sys
 
-from benchdoc import (FLOOR_STAT, NOISE_SCHEMA, RESOLUTION_NS, boots, fail, guest, key, label,
-                      load, machine, own_platform, platform, stat_value, timing)
+from benchdoc import (FLOOR_STAT, NOISE_SCHEMA, boots, fail, guest, key, label, load, machine,
+                      own_platform, platform, resolution_ns, stat_value, timing)
 
 STATS = ("p50", "p90", "p99", FLOOR_STAT)
 
@@ -40,8 +40,8 @@ def widen(entry, stat, lo, hi):
     entry[stat + "_min"], entry[stat + "_max"] = lo, hi
 
 
-def count_at_min(entry, values):
-    """How many boots read the least floor, to the clock's nanosecond: a
+def count_at_min(entry, values, res):
+    """How many boots read the least floor, to the clock's resolution @res: a
     floor that moves, moves up, in a few boots (bench/README.md, "The
     sealed guest"). A base table's boots count where its least floor is
     the merged one's; a base table without the count leaves it unknown."""
@@ -49,8 +49,8 @@ def count_at_min(entry, values):
     if base_lo is not None and "p5_at_min" not in entry:
         return
     lo = min(values) if base_lo is None else min(base_lo, *values)
-    base_at = 0 if base_lo is None or base_lo - lo > RESOLUTION_NS else entry["p5_at_min"]
-    entry["p5_at_min"] = base_at + sum(v - lo <= RESOLUTION_NS for v in values)
+    base_at = 0 if base_lo is None or base_lo - lo > res else entry["p5_at_min"]
+    entry["p5_at_min"] = base_at + sum(v - lo <= res for v in values)
 
 
 def main():
@@ -121,7 +121,7 @@ def main():
             values = [stat_value(r, stat) for r in recs]
             if None not in values:
                 if stat == FLOOR_STAT:
-                    count_at_min(entry, values)
+                    count_at_min(entry, values, resolution_ns(how))
                 widen(entry, stat, min(values), max(values))
     meta = docs[0][1]["meta"]
     build = kernels.pop()

@@ -109,10 +109,10 @@ class NoiseTable(TableCase):
 
 
 class SealedTable(TableCase):
-    """A sealed guest's table: a record whose floor repeated within the
-    clock's nanosecond in every boot of it is called changed past that;
-    its p50 and every record that moved keep the class rules; runs of
-    another build, guest or machine are warned about."""
+    """A sealed guest's table, samples read from the TSC: a record whose
+    floor repeated exactly in every boot of it is called changed on one
+    instruction; its p50 and every record that moved keep the class
+    rules; runs of another build, guest or machine are warned about."""
 
     TABLE = {"schema": compare.NOISE_SCHEMA, "mode": "icount", "boots": 20,
              "arch": "x86_64", "page_size": "4k", "guest": "sealed",
@@ -121,7 +121,7 @@ class SealedTable(TableCase):
              "timing": {"clock": "tsc", "vcpus": "1"},
              "records": [
                  noise_rec("hwpt_hwpt", "steady", 2470, 2576,
-                           tails={"p99": (2470, 2561), "p5": (2469, 2470)}),
+                           tails={"p99": (2470, 2561), "p5": (2470, 2470)}),
                  noise_rec("hwpt_ioas", "steady", 326100, 393890, op="to_ioas"),
              ]}
 
@@ -132,8 +132,8 @@ class SealedTable(TableCase):
 
     def test_exact_floor_any_move_past_the_resolution(self):
         r = rec("hwpt_hwpt", "steady", 2470)
-        self.assertAlmostEqual(self.noise.threshold(r, "p5", 2470), 1.5 / 2470)
-        self.assertAlmostEqual(self.noise.multi_threshold(r, "p5", 2470), 1.5 / 2470)
+        self.assertAlmostEqual(self.noise.threshold(r, "p5", 2470), 0.5 / 2470)
+        self.assertAlmostEqual(self.noise.multi_threshold(r, "p5", 2470), 0.5 / 2470)
         # Its p50 moved by a whole 106 ns in the table: the class rule.
         self.assertAlmostEqual(self.noise.threshold(r, "p50", 2470), 1.5 * 106 / 2470)
 
@@ -142,9 +142,9 @@ class SealedTable(TableCase):
             a = dict(r, samples_ns=[2470] * 200)
             return compare.judge(r, "p5", [a], [b], lambda rr, st, val, m:
                                  self.noise.threshold(rr, st, val), False)["verdict"]
-        # Two nanoseconds are a change, one is the clock's rounding.
-        self.assertEqual(judged(2472), "slower")
-        self.assertEqual(judged(2471), "same")
+        # One instruction is a change.
+        self.assertEqual(judged(2471), "slower")
+        self.assertEqual(judged(2470), "same")
 
     def test_exact_floor_of_a_side_is_its_fastest_boot(self):
         r = rec("hwpt_hwpt", "steady", 2470)
@@ -168,7 +168,7 @@ class SealedTable(TableCase):
         self.assertEqual(other.threshold(r, "p5", 2470), compare.Noise.FLOOR)
         self.assertEqual(other.multi_threshold(r, "p5", 2470), compare.Noise.MULTI_HOT_FLOOR)
         own = compare.Noise(self.path, ("x86_64", "4k"), "6.12.118-aaaa")
-        self.assertAlmostEqual(own.threshold(r, "p5", 2470), 1.5 / 2470)
+        self.assertAlmostEqual(own.threshold(r, "p5", 2470), 0.5 / 2470)
 
     def test_a_moving_record_keeps_its_move(self):
         r = rec("hwpt_ioas", "steady", 326100, op="to_ioas")
@@ -195,6 +195,20 @@ class SealedTable(TableCase):
             "noise-icount-arm64-64k.json"))
 
 
+class SealedMonotonicTable(TableCase):
+    """A sealed table from before the TSC clock (no timing: samples from
+    CLOCK_MONOTONIC, two TSC reads each rounded to ns): floors 1 ns apart
+    are one, and two instructions are a change."""
+
+    TABLE = dict(SealedTable.TABLE, records=[
+        noise_rec("hwpt_hwpt", "steady", 2470, 2470, tails={"p5": (2469, 2470)})])
+    del TABLE["timing"]
+
+    def test_exact_floor_at_the_nanosecond(self):
+        r = rec("hwpt_hwpt", "steady", 2470)
+        self.assertAlmostEqual(self.noise.threshold(r, "p5", 2470), 1.5 / 2470)
+
+
 class LeastFloor(TableCase):
     """A sealed table's hot floor that a few boots read a step up: exact in
     the least of several boots a side, not from one."""
@@ -213,7 +227,7 @@ class LeastFloor(TableCase):
         mbb = rec("make_before_break", "steady", 6542, op="alloc+replace+destroy")
         self.assertFalse(self.noise.exact_floor(mbb, "p5"))
         self.assertTrue(self.noise.exact_floor(mbb, "p5", multi=True))
-        self.assertAlmostEqual(self.noise.multi_threshold(mbb, "p5", 6542), 1.5 / 6542)
+        self.assertAlmostEqual(self.noise.multi_threshold(mbb, "p5", 6542), 0.5 / 6542)
         # Three boots of twenty a step up are more than a tenth.
         ste = rec("ste_switch", "steady", 5315, op="alloc+replace")
         self.assertFalse(self.noise.exact_floor(ste, "p5", multi=True))
@@ -265,18 +279,22 @@ class FloorCount(unittest.TestCase):
     def test_count_and_merge(self):
         import noise
         e = {}
-        noise.count_at_min(e, [2470, 2576, 2471])
+        noise.count_at_min(e, [2470, 2576, 2471], 1)
         self.assertEqual(e["p5_at_min"], 2)
         e["p5_min"] = 2470
-        noise.count_at_min(e, [2470, 2470])
+        noise.count_at_min(e, [2470, 2470], 1)
         self.assertEqual(e["p5_at_min"], 4)
         # A base whose least was a step up counts for nothing.
-        noise.count_at_min(e, [2400])
+        noise.count_at_min(e, [2400], 1)
         self.assertEqual(e["p5_at_min"], 1)
         # A base table without the count leaves it unknown.
         old = {"p5_min": 2470}
-        noise.count_at_min(old, [2470])
+        noise.count_at_min(old, [2470], 1)
         self.assertNotIn("p5_at_min", old)
+        # Read from the TSC, a floor one instruction up is up.
+        tsc = {}
+        noise.count_at_min(tsc, [2470, 2471, 2470], 0)
+        self.assertEqual(tsc["p5_at_min"], 2)
 
 
 if __name__ == "__main__":

@@ -708,6 +708,8 @@ ck_sealed() {
 	grep -q '^ir-guest: running job (sealed)' "$CK"/a/*/console.log &&
 		grep -q ' -initrd ' "$CK"/a/*/qemu.cmd && ! grep -q 'mount_tag=/dev/root' "$CK"/a/*/qemu.cmd ||
 		{ echo "the bench's guest was not sealed ($CK/a/*/qemu.cmd)"; return 1; }
+	[ -z "$(grep -L -e ' -smp 1 ' "$CK"/a/*/qemu.cmd; grep -L '"clock": "tsc"' "$CK"/a/*/bench.json)" ] ||
+		{ echo "the sealed guest did not have one vCPU and the TSC as the bench's clock"; return 1; }
 	"$IR_PYTHON" bench/noise.py "$CK/a" >"$t" || return 1
 	"$IR_PYTHON" bench/compare.py --all --noise "$t" --only "$IR_CK_SEALED_HOT" "$CK/a" "$CK/aa" \
 		>"$CK/aa.txt" || { cat "$CK/aa.txt"; echo "A/A: sealed boots of the same kernel were called different"; return 1; }

@@ -12,13 +12,14 @@
 # (run.sh; two NUMA nodes still, the second memory only), and the bench
 # reads the TSC itself (--clock tsc), which under icount is the
 # instruction count, not the kernel's clock, which scales it by a
-# calibration that differs between boots. Measured: every replace-only
-# record repeats to the nanosecond in every boot, p50 and tails too,
-# where a shared guest's step in some boots (its 9p I/O: entropy and the
-# RTC were not it, but are kept out too); records that allocate much
-# memory and one-time records still move, because QEMU itself does not
-# run two boots instruction for instruction alike (bench/README.md, "The
-# sealed guest"). Sourced by run.sh.
+# calibration that differs between boots. Measured: the replaces between
+# existing HWPTs of the quick set repeat to the nanosecond in 20 boots of
+# 20, p50 and tails (one tail excepted, in one boot), where a shared
+# guest's step in some boots (its 9p I/O: entropy and the RTC were not
+# it, but are kept out too); records that allocate much memory and
+# one-time records still move, because QEMU itself does not run two boots
+# instruction for instruction alike, from the same input (bench/README.md,
+# "The sealed guest"). Sourced by run.sh.
 
 # What the job and the guest's init run, besides the bench: found on this
 # host, each with the libraries ldd names.
