@@ -198,9 +198,8 @@ RESOLUTION_NS = {"tsc": 0, "monotonic": 1}
 
 
 def resolution_ns(how):
-    """The resolution of the clock a timing() names (a clock of no name:
-    the coarser)."""
-    return RESOLUTION_NS.get(how.get("clock"), max(RESOLUTION_NS.values()))
+    """The resolution of the clock a timing() names."""
+    return RESOLUTION_NS[how["clock"]]
 
 
 def stat_value(rec, stat):

@@ -89,8 +89,7 @@ class Noise:
         # Exactness was measured of the table's builds: of another (the
         # old side's @build), a record's class rules hold.
         self.exact = guest(table) == "sealed" and build in (None, *self.builds())
-        # A table of no timing is from before the TSC clock: CLOCK_MONOTONIC.
-        self.resolution = resolution_ns(table.get("timing", {"clock": "monotonic"}))
+        self.resolution = resolution_ns(timing(table))
         self.exact_keys, self.least_keys = set(), set()
         self.boots = table["boots"]
         self.moves = {}

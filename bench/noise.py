@@ -109,6 +109,7 @@ def main():
         table.update({k: v for k, v in base.items() if k not in ("records", "machine", "timing")})
         table.setdefault("sources", [base.get("kernel_build", "unknown")])
         entries = {key(r): r for r in base["records"]}
+    res = resolution_ns(how)
     for k, recs in seen.items():
         if len(recs) < 2:
             continue
@@ -121,7 +122,7 @@ def main():
             values = [stat_value(r, stat) for r in recs]
             if None not in values:
                 if stat == FLOOR_STAT:
-                    count_at_min(entry, values, resolution_ns(how))
+                    count_at_min(entry, values, res)
                 widen(entry, stat, min(values), max(values))
     meta = docs[0][1]["meta"]
     build = kernels.pop()
